@@ -1,0 +1,48 @@
+//! `icare-fix errors FILE`: every note of a rejected workbook, as a table, JSON or CSV.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use icare_fix::Rejected;
+use icare_fix::output::errors;
+
+#[derive(Debug, Args)]
+pub struct ErrorsArgs {
+    /// The rejected workbook (.xlsx, .xlsm; .xls and .ods are read too).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Output format: a table to read, or JSON or CSV for other programs.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write to this file instead of the screen.
+    #[arg(short, long, value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    common: super::Common,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+pub fn run(args: ErrorsArgs) -> Result<ExitCode> {
+    let registry = args.common.registry()?;
+    let book = Rejected::open(&args.file, &registry)?;
+    let text = match args.format {
+        Format::Table => errors::to_table(&book, &registry),
+        Format::Json => errors::to_json(&book),
+        // A byte-order mark lets Excel open the CSV file with accents intact.
+        Format::Csv if args.output.is_some() => format!("\u{feff}{}", errors::to_csv(&[&book])),
+        Format::Csv => errors::to_csv(&[&book]),
+    };
+    super::emit(&text, args.output.as_deref(), &[&args.file], args.force)?;
+    Ok(ExitCode::SUCCESS)
+}

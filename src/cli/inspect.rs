@@ -1,0 +1,34 @@
+//! `icare-fix inspect FILE`: what a workbook is, as text or JSON.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+use icare_fix::Rejected;
+use icare_fix::output::errors::InspectReport;
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The workbook to look at.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Print JSON for other programs.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    common: super::Common,
+}
+
+pub fn run(args: InspectArgs) -> Result<ExitCode> {
+    let registry = args.common.registry()?;
+    let book = Rejected::open(&args.file, &registry)?;
+    let report = InspectReport::new(&book, &registry);
+    let text = if args.json {
+        serde_json::to_string_pretty(&report)? + "\n"
+    } else {
+        report.to_text()
+    };
+    super::emit(&text, None, &[], false)?;
+    Ok(ExitCode::SUCCESS)
+}

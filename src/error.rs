@@ -1,0 +1,165 @@
+//! The library's error type.
+//!
+//! Every variant is a situation a person can act on, and its message says what happened and
+//! what to do, in plain words: the people who read these messages work in Excel, not in a
+//! terminal. Paths are shown as the user typed them.
+
+use std::path::{Path, PathBuf};
+
+/// Everything that can stop icare-fix from handling a file.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file does not exist.
+    #[error("cannot find the file '{}'. Check the name and the folder.", .path.display())]
+    NotFound { path: PathBuf },
+
+    /// The file exists but cannot be opened, most often because Excel has it open (Windows
+    /// locks open workbooks) or because of folder permissions.
+    #[error(
+        "cannot open '{}': {source}. If the file is open in Excel, close it and try again.",
+        .path.display()
+    )]
+    Locked {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    /// Reading or writing failed for another reason.
+    #[error("cannot read or write '{}': {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    /// The file is an Excel workbook protected by a password (an encrypted OLE2 container).
+    #[error(
+        "'{}' is protected by a password. Open it in Excel, remove the password (File > Info > Protect Workbook), save it and try again.",
+        .path.display()
+    )]
+    Encrypted { path: PathBuf },
+
+    /// An old-format .xls (or another OLE2 file) where only .xlsx is accepted.
+    #[error(
+        "'{}' is an old Excel 97-2003 workbook (.xls). Open it in Excel and save it as an Excel Workbook (.xlsx), then try again.",
+        .path.display()
+    )]
+    OldExcelFormat { path: PathBuf },
+
+    /// An OpenDocument spreadsheet where only .xlsx is accepted.
+    #[error(
+        "'{}' is an OpenDocument spreadsheet (.ods). Open it and save it as an Excel Workbook (.xlsx), then try again.",
+        .path.display()
+    )]
+    OpenDocument { path: PathBuf },
+
+    /// The file is not a spreadsheet at all (a text file, a PDF, an empty file renamed .xlsx).
+    #[error(
+        "'{}' is not an Excel workbook{}. Download the rejected file from iCARE again, or open it in Excel and save it as .xlsx.",
+        .path.display(), detail_suffix(.detail)
+    )]
+    NotAWorkbook { path: PathBuf, detail: String },
+
+    /// A zip-based workbook that is damaged or cut short (an interrupted download).
+    #[error(
+        "'{}' is damaged or incomplete ({detail}). Download the rejected file from iCARE again.",
+        .path.display()
+    )]
+    Damaged { path: PathBuf, detail: String },
+
+    /// A part of the workbook is far larger than any iCARE file: most likely a hostile file.
+    #[error(
+        "'{}' is too large to be an iCARE file: {detail}. It was not processed.",
+        .path.display()
+    )]
+    TooLarge { path: PathBuf, detail: String },
+
+    /// The workbook's XML declares a DOCTYPE or entities, which Excel never writes and which
+    /// are used to attack XML readers.
+    #[error(
+        "'{}' contains XML that Excel never writes (a DOCTYPE or entity declaration in {part}). It was not processed.",
+        .path.display()
+    )]
+    UnsafeXml { path: PathBuf, part: String },
+
+    /// No visible sheet holds an iCARE codes row.
+    #[error(
+        "'{}' does not look like an iCARE template: no visible sheet has the hidden row of iCARE field codes (such as client_validation_type_id). {hint}",
+        .path.display()
+    )]
+    NoCodesRow { path: PathBuf, hint: String },
+
+    /// The workbook has no iCARE error notes, so it is an original upload file rather than a
+    /// rejected file.
+    #[error(
+        "'{}' has no iCARE error notes: this looks like an original upload file, not a rejected file; uploading it again would duplicate records. Use --force if you are sure.",
+        .path.display()
+    )]
+    NotRejected { path: PathBuf },
+
+    /// The output would overwrite an existing file.
+    #[error(
+        "'{}' already exists. Use --force to replace it, or -o to choose another name.",
+        .path.display()
+    )]
+    OutputExists { path: PathBuf },
+
+    /// The output path is the input itself.
+    #[error(
+        "the output '{}' is the input file itself; icare-fix never changes an input. Choose another name with -o.",
+        .path.display()
+    )]
+    OutputIsInput { path: PathBuf },
+
+    /// A data file in a templates folder is malformed.
+    #[error("template file '{}', line {line}: {message}", .path.display())]
+    TemplateFile {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+
+    /// The written output did not read back as expected; it has been deleted.
+    #[error("the check of the written file failed, so it was deleted: {detail}")]
+    SelfCheck { detail: String },
+
+    /// Something in the workbook the tool cannot handle safely.
+    #[error("'{}': {detail}", .path.display())]
+    Unsupported { path: PathBuf, detail: String },
+}
+
+fn detail_suffix(detail: &str) -> String {
+    if detail.is_empty() {
+        String::new()
+    } else {
+        format!(" ({detail})")
+    }
+}
+
+impl Error {
+    /// An I/O error on `path`, told apart: missing file, locked file, other.
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        let path = path.to_path_buf();
+        match source.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound { path },
+            std::io::ErrorKind::PermissionDenied => Error::Locked { path, source },
+            // Windows reports a file locked by Excel as a sharing violation (raw OS error 32)
+            // or a lock violation (33).
+            _ if matches!(source.raw_os_error(), Some(32 | 33)) && cfg!(windows) => {
+                Error::Locked { path, source }
+            }
+            _ => Error::Io { path, source },
+        }
+    }
+
+    /// The exit code the command-line tool uses for this error: 2 when the input or the
+    /// request was refused, 1 for failures while working.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Io { .. } | Error::SelfCheck { .. } | Error::TemplateFile { .. } => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// The result type of the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

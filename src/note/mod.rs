@@ -1,0 +1,316 @@
+//! iCARE error notes: the grammar, the parser and the renderer.
+//!
+//! iCARE writes one note per rejected row into the Processing Details cell:
+//!
+//! ```text
+//! [BUID:62957,RID:43432228,ORP:6/37,DTS:2015-04-13 13:18:23][XML:consent_ind, phone_no] (Profile) Telephone number has not been specified. / (Profil) Le numéro de téléphone n'a pas été indiqué.
+//! ```
+//!
+//! [`parse_cell`] splits a cell into its notes (at each `[BUID:`) and parses each one into a
+//! [`Note`]. The parser is lenient and total: it never fails and never panics. A note that
+//! does not fit the grammar is kept with its raw text and the reason in [`Note::problem`], so
+//! nothing a user needs to see is ever dropped. [`Note::render`] writes a note back in
+//! iCARE's form; parsing a rendered note gives the same note.
+//!
+//! Mapping notes to cells is the job of [`crate::workbook`]; the message catalogue and the
+//! categories live in [`crate::template`] and [`category`].
+
+mod category;
+
+pub use category::Category;
+
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+use chrono::NaiveDateTime;
+use regex::Regex;
+use serde::Serialize;
+
+/// Position of the record in the original upload: `ORP:6/37` is record 6 of 37.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Orp {
+    /// 1-based position of the record in the upload.
+    pub index: u64,
+    /// Number of records in the upload.
+    pub total: u64,
+}
+
+/// One parsed iCARE error note.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Note {
+    /// Bulk upload id (`BUID`): the same for every note of one uploaded file.
+    pub buid: Option<u64>,
+    /// iCARE record id (`RID`); often empty.
+    pub rid: Option<u64>,
+    /// Position of the record in the original upload (`ORP`).
+    pub orp: Option<Orp>,
+    /// When iCARE processed the record (`DTS`).
+    pub timestamp: Option<NaiveDateTime>,
+    /// Field codes from `[XML:...]`, in the note's order.
+    pub fields: Vec<String>,
+    /// The number in a `[1]`-style second bracket, which some notes carry instead of
+    /// `[XML:...]`.
+    pub marker: Option<String>,
+    /// English entity, e.g. `Profile`.
+    pub entity_en: String,
+    /// English message.
+    pub message_en: String,
+    /// French entity, e.g. `Profil`.
+    pub entity_fr: String,
+    /// French message.
+    pub message_fr: String,
+    /// The note exactly as it stood in the cell, trimmed.
+    pub raw: String,
+    /// Why the note does not fully fit the grammar; `None` when it does.
+    pub problem: Option<String>,
+}
+
+static HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\[\s*BUID\s*:\s*(\d*)\s*,\s*RID\s*:\s*(\d*)\s*,\s*ORP\s*:\s*(\d+)\s*/\s*(\d+)\s*,\s*DTS\s*:\s*(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})\s*\]",
+    )
+    .expect("valid header regex")
+});
+
+/// ` / (Entity FR) `: the separator between the English and French halves.
+static FR_SEPARATOR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*/\s*\(([^()]*)\)\s*").expect("valid separator regex"));
+
+const NOTE_START: &str = "[BUID:";
+
+/// True when `text` holds at least one iCARE note (an `[BUID:` header).
+pub fn contains_note(text: &str) -> bool {
+    text.contains(NOTE_START)
+}
+
+/// Splits a Processing Details cell into its notes and parses each.
+///
+/// Notes are split at each `[BUID:`, whatever stands between them (newline, CRLF, space or
+/// nothing). Text before the first note is kept as a note of its own with a problem, so no
+/// text is lost. An empty or blank cell gives no notes.
+pub fn parse_cell(text: &str) -> Vec<Note> {
+    let mut starts: Vec<usize> = text.match_indices(NOTE_START).map(|(i, _)| i).collect();
+    if starts.first() != Some(&0) {
+        starts.insert(0, 0);
+    }
+    let mut notes = Vec::with_capacity(starts.len());
+    for (k, &start) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(text.len());
+        let chunk = text[start..end].trim();
+        if !chunk.is_empty() {
+            notes.push(parse_note(chunk));
+        }
+    }
+    notes
+}
+
+/// Parses one note. Never fails: see [`Note::problem`].
+pub fn parse_note(text: &str) -> Note {
+    let raw = text.trim();
+    let mut note = Note {
+        raw: raw.to_string(),
+        ..Note::default()
+    };
+    let Some(caps) = HEADER.captures(raw) else {
+        note.problem = Some(if raw.starts_with(NOTE_START) {
+            "the [BUID:…,RID:…,ORP:…,DTS:…] header is incomplete or malformed".to_string()
+        } else {
+            "the text does not start with an iCARE [BUID:…] header".to_string()
+        });
+        note.message_en = raw.to_string();
+        return note;
+    };
+    note.buid = caps[1].parse().ok();
+    note.rid = caps[2].parse().ok();
+    note.orp = match (caps[3].parse(), caps[4].parse()) {
+        (Ok(index), Ok(total)) => Some(Orp { index, total }),
+        _ => None,
+    };
+    note.timestamp =
+        NaiveDateTime::parse_from_str(&format!("{} {}", &caps[5], &caps[6]), "%Y-%m-%d %H:%M:%S")
+            .ok();
+    let mut problems = Vec::new();
+    if note.timestamp.is_none() {
+        problems.push("the processing date (DTS) is not a real date and time".to_string());
+    }
+    if note.buid.is_none() {
+        problems.push("the bulk upload id (BUID) is empty".to_string());
+    }
+    let mut rest = &raw[caps[0].len()..];
+
+    // Second bracket: [XML:code, code] or [1]. Codes may hold brackets themselves
+    // (childminding_NewcomerChildren[1]childminding_age_id), so match brackets by depth.
+    let trimmed = rest.trim_start();
+    if trimmed.starts_with('[') {
+        match matching_bracket(trimmed) {
+            Some(close) => {
+                let inner = &trimmed[1..close];
+                if let Some(list) = strip_prefix_ignore_case(inner, "XML:") {
+                    note.fields = list
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                } else {
+                    note.marker = Some(inner.trim().to_string());
+                }
+                rest = &trimmed[close + 1..];
+            }
+            None => problems.push("the [XML:…] field list is not closed".to_string()),
+        }
+    } else {
+        problems.push("the [XML:…] field list is missing".to_string());
+    }
+
+    split_message(rest.trim(), &mut note, &mut problems);
+    if !problems.is_empty() {
+        note.problem = Some(problems.join("; "));
+    }
+    note
+}
+
+/// Index of the `]` that closes the `[` at the start of `s`, counting nested brackets.
+fn matching_bracket(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '[' => depth += 1,
+            ']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+/// Splits `(Entity EN) message EN / (Entity FR) message FR` into its four parts.
+fn split_message(text: &str, note: &mut Note, problems: &mut Vec<String>) {
+    let (entity_en, after_entity) = match leading_entity(text) {
+        Some((entity, rest)) => (entity, rest),
+        None => {
+            if !text.is_empty() {
+                problems.push("the message has no (Entity) in front".to_string());
+            }
+            ("", text)
+        }
+    };
+    note.entity_en = entity_en.trim().to_string();
+    // The French half starts at the last " / (Entity)": messages themselves may contain
+    // slashes ("Unit/Suite/Apt"), but not a slash followed by a parenthesised entity.
+    match FR_SEPARATOR.captures_iter(after_entity).last() {
+        Some(caps) => {
+            let whole = caps.get(0).expect("group 0 always matches");
+            note.message_en = after_entity[..whole.start()].trim().to_string();
+            note.entity_fr = caps[1].trim().to_string();
+            note.message_fr = strip_stray_paren(after_entity[whole.end()..].trim()).to_string();
+        }
+        None => {
+            note.message_en = strip_stray_paren(after_entity.trim()).to_string();
+            if !after_entity.trim().is_empty() {
+                problems.push("the French half of the message is missing".to_string());
+            }
+        }
+    }
+    if note.message_en.is_empty() && note.message_fr.is_empty() {
+        problems.push("the note has no message".to_string());
+    }
+}
+
+/// `(Entity) rest` → `("Entity", "rest")`, with the entity's parentheses balanced.
+fn leading_entity(text: &str) -> Option<(&str, &str)> {
+    if !text.starts_with('(') {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (i, ch) in text.char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((&text[1..i], &text[i + 1..]));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Drops one unbalanced `)` at the end, seen in real notes (`...données.)`).
+fn strip_stray_paren(text: &str) -> &str {
+    if let Some(stripped) = text.strip_suffix(')') {
+        let opens = stripped.matches('(').count();
+        let closes = stripped.matches(')').count();
+        if closes >= opens {
+            return stripped.trim_end();
+        }
+    }
+    text
+}
+
+impl Note {
+    /// True when the note fits the grammar.
+    pub fn is_well_formed(&self) -> bool {
+        self.problem.is_none()
+    }
+
+    /// The note in iCARE's own form.
+    ///
+    /// For a well-formed note, `parse_note(&note.render())` gives the same note back (with
+    /// `raw` set to the rendered text).
+    pub fn render(&self) -> String {
+        if self.buid.is_none() && self.orp.is_none() {
+            return self.raw.clone();
+        }
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "[BUID:{},RID:{},ORP:{},DTS:{}]",
+            self.buid.map(|b| b.to_string()).unwrap_or_default(),
+            self.rid.map(|r| r.to_string()).unwrap_or_default(),
+            self.orp
+                .map(|o| format!("{}/{}", o.index, o.total))
+                .unwrap_or_default(),
+            self.timestamp
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default(),
+        );
+        match &self.marker {
+            Some(m) => {
+                let _ = write!(s, "[{m}]");
+            }
+            None => {
+                let _ = write!(s, "[XML:{}]", self.fields.join(", "));
+            }
+        }
+        let _ = write!(s, " ({}) {}", self.entity_en, self.message_en);
+        if !self.entity_fr.is_empty() || !self.message_fr.is_empty() {
+            let _ = write!(s, " / ({}) {}", self.entity_fr, self.message_fr);
+        }
+        s
+    }
+
+    /// The English and French messages with their entities, on one line each.
+    pub fn message_both(&self) -> String {
+        let mut s = format!("({}) {}", self.entity_en, self.message_en);
+        if !self.message_fr.is_empty() {
+            let _ = write!(s, " / ({}) {}", self.entity_fr, self.message_fr);
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests;

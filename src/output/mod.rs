@@ -1,0 +1,165 @@
+//! Outputs: one module per thing icare-fix writes, and the one safe way to write a file.
+//!
+//! Every output goes through [`OutputFile`]: it is written to a temporary file in the target
+//! folder and renamed into place only when complete, so a crash or a full disk never leaves a
+//! half-written file under the real name; an existing file is replaced only with `--force`;
+//! and an output can never be the input.
+
+pub mod errors;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The name of an output beside `input`: `REJECTED.xlsx` + `upload.xlsx` →
+/// `REJECTED.upload.xlsx`.
+pub fn sibling_path(input: &Path, suffix: &str) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    input.with_file_name(format!("{stem}.{suffix}"))
+}
+
+/// A file being written; it appears under its real name only on [`OutputFile::commit`].
+pub struct OutputFile {
+    target: PathBuf,
+    force: bool,
+    temp: tempfile::NamedTempFile,
+}
+
+impl OutputFile {
+    /// Starts writing `target`. Fails at once when `target` exists and `force` is off, or
+    /// when it is one of `inputs`.
+    pub fn create(target: &Path, inputs: &[&Path], force: bool) -> Result<OutputFile> {
+        check_target(target, inputs, force)?;
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(".icare-fix-")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(|e| Error::io(&dir, e))?;
+        Ok(OutputFile {
+            target: target.to_path_buf(),
+            force,
+            temp,
+        })
+    }
+
+    /// The file to write to.
+    pub fn file(&mut self) -> &mut File {
+        self.temp.as_file_mut()
+    }
+
+    /// Path of the temporary file (for writers that want a path, and for self-checks).
+    pub fn temp_path(&self) -> &Path {
+        self.temp.path()
+    }
+
+    /// The final name.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Writes all of `bytes`.
+    pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        let target = self.target.clone();
+        let mut w = BufWriter::new(self.temp.as_file_mut());
+        w.write_all(bytes)
+            .and_then(|_| w.flush())
+            .map_err(|e| Error::io(&target, e))
+    }
+
+    /// Flushes to disk and moves the file to its real name. Dropping an `OutputFile` without
+    /// committing deletes the temporary file.
+    pub fn commit(self) -> Result<PathBuf> {
+        let OutputFile {
+            target,
+            force,
+            temp,
+        } = self;
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io(&target, e))?;
+        let persisted = if force {
+            temp.persist(&target)
+        } else {
+            temp.persist_noclobber(&target)
+        };
+        match persisted {
+            Ok(_) => Ok(target),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(Error::OutputExists { path: target })
+            }
+            Err(e) => Err(Error::io(&target, e.error)),
+        }
+    }
+}
+
+/// Refuses an output that exists (without `force`) or that is one of the inputs.
+pub fn check_target(target: &Path, inputs: &[&Path], force: bool) -> Result<()> {
+    if inputs.iter().any(|input| same_file(input, target)) {
+        return Err(Error::OutputIsInput {
+            path: target.to_path_buf(),
+        });
+    }
+    if !force && target.exists() {
+        return Err(Error::OutputExists {
+            path: target.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Writes `bytes` to `target` through an [`OutputFile`].
+pub fn write_file(target: &Path, inputs: &[&Path], force: bool, bytes: &[u8]) -> Result<PathBuf> {
+    let mut out = OutputFile::create(target, inputs, force)?;
+    out.write_all(bytes)?;
+    out.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sibling_names_keep_spaces_and_accents() {
+        let p = sibling_path(Path::new("dossiers/Rejet été 2024.xlsx"), "upload.xlsx");
+        assert_eq!(p, Path::new("dossiers/Rejet été 2024.upload.xlsx"));
+    }
+
+    #[test]
+    fn never_overwrites_without_force_and_never_the_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.xlsx");
+        std::fs::write(&input, b"input").unwrap();
+        let out = dir.path().join("out.txt");
+        write_file(&out, &[&input], false, b"one").unwrap();
+        let err = write_file(&out, &[&input], false, b"two").unwrap_err();
+        assert!(matches!(err, Error::OutputExists { .. }));
+        assert_eq!(std::fs::read(&out).unwrap(), b"one");
+        write_file(&out, &[&input], true, b"three").unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), b"three");
+        let err = write_file(&input, &[&input], true, b"x").unwrap_err();
+        assert!(matches!(err, Error::OutputIsInput { .. }));
+        assert_eq!(std::fs::read(&input).unwrap(), b"input");
+        // No temporary file is left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+}

@@ -1,0 +1,480 @@
+//! Reading a rejected iCARE workbook and finding everything in it from its content.
+//!
+//! [`Rejected::open`] finds the data sheet (the visible sheet holding the codes row), the
+//! codes row, the labels row, where data starts, the template (by its codes), the notes
+//! column and its layout, and maps every note's field codes to cells of its row through the
+//! codes row (never through labels, which repeat). Nothing is taken from fixed positions: the
+//! codes row is the truth, so unknown or newer layouts work too.
+//!
+//! [`read`] opens files and reads cells; [`address`] names cells. The lossless package rewrite
+//! for the upload-ready file lives in [`crate::output`].
+
+pub mod address;
+pub mod read;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use calamine::Data;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::note::{self, Category, Note};
+use crate::template::Registry;
+pub use address::{cell_name, col_name};
+pub use read::{Format, Grid, GridRow, SheetInfo};
+
+/// How many rows from the top are searched for the codes row.
+const HEADER_SEARCH_ROWS: u32 = 30;
+
+/// Codes that mark a codes row on their own: every known template has one of them.
+const ANCHOR_CODES: [&str; 3] = ["client_validation_type_id", "course_cd", "processing_details"];
+
+/// Where the notes stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// In the template's own Processing Details column (code `processing_details`): the
+    /// column is part of the template and must stay; its note cells are emptied.
+    Native,
+    /// In an extra column in front of the template, with no code in the codes row: the whole
+    /// column is not part of the template and must be removed.
+    Inserted,
+}
+
+impl Layout {
+    /// `native` or `inserted`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Layout::Native => "native",
+            Layout::Inserted => "inserted",
+        }
+    }
+}
+
+/// The column holding the notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotesColumn {
+    /// 0-based column index.
+    pub col: u32,
+    /// How the column relates to the template.
+    pub layout: Layout,
+}
+
+/// A note's field located in its row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldCell {
+    /// The field code.
+    pub code: String,
+    /// 0-based column.
+    pub col: u32,
+}
+
+/// One note of the workbook, with the cells it concerns.
+#[derive(Debug, Clone)]
+pub struct LocatedNote {
+    /// 0-based row of the note.
+    pub row: u32,
+    /// The parsed note.
+    pub note: Note,
+    /// Category, from the catalogue or guessed.
+    pub category: Category,
+    /// Cells to fix: the note's own fields, or for a note that names none, the catalogue's
+    /// fields for its message (the identity fields for "Unable to validate").
+    pub cells: Vec<FieldCell>,
+    /// Field codes the workbook lacks.
+    pub unlocated: Vec<String>,
+}
+
+impl LocatedNote {
+    /// A1 names of the cells to fix.
+    pub fn cell_names(&self) -> Vec<String> {
+        self.cells.iter().map(|c| cell_name(self.row, c.col)).collect()
+    }
+
+    /// True when no cell could be located, so the whole row is concerned.
+    pub fn whole_row(&self) -> bool {
+        self.cells.is_empty()
+    }
+}
+
+/// The client a row belongs to, as far as the row tells.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Client {
+    /// Identifier type (`FOSS/GCMS Client ID`, ...).
+    pub id_type: String,
+    /// Identifier value.
+    pub id_value: String,
+    /// Date of birth as written.
+    pub birth_date: String,
+}
+
+impl Client {
+    /// True when the row holds none of the three.
+    pub fn is_unknown(&self) -> bool {
+        self.id_type.is_empty() && self.id_value.is_empty() && self.birth_date.is_empty()
+    }
+}
+
+/// A rejected iCARE workbook, read and understood.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    /// The file as given.
+    pub path: PathBuf,
+    /// Container format.
+    pub format: Format,
+    /// Every sheet in tab order.
+    pub sheets: Vec<SheetInfo>,
+    /// Name of the data sheet.
+    pub sheet: String,
+    /// Template id, when the codes match a known template.
+    pub template: Option<String>,
+    /// 0-based row of the field codes.
+    pub codes_row: u32,
+    /// 0-based row of the labels, when present.
+    pub labels_row: Option<u32>,
+    /// 0-based first data row.
+    pub data_start: u32,
+    /// Field code of each column (0-based), `None` where the codes row is empty.
+    pub codes: Vec<Option<String>>,
+    /// Label of each column (0-based), empty where none.
+    pub labels: Vec<String>,
+    /// Where the notes are, when found.
+    pub notes_column: Option<NotesColumn>,
+    /// Every non-empty cell of the data sheet.
+    pub grid: Grid,
+    /// The notes, in row order.
+    pub notes: Vec<LocatedNote>,
+    code_index: HashMap<String, u32>,
+}
+
+impl Rejected {
+    /// Reads `path` and finds its layout and notes.
+    pub fn open(path: &Path, registry: &Registry) -> Result<Rejected> {
+        let mut book = read::open(path)?;
+        let sheets = book.sheets();
+        let mut hidden_with_codes = false;
+        let mut found = None;
+        for info in sheets.iter().filter(|s| s.worksheet) {
+            // A quick look at the top rows first: list sheets and other sheets are skipped
+            // without reading them whole.
+            let top = book.read_grid(path, &info.name, Some(HEADER_SEARCH_ROWS))?;
+            if let Some(codes_row) = find_codes_row(&top, registry) {
+                if info.visible {
+                    found = Some((info.name.clone(), codes_row));
+                    break;
+                }
+                hidden_with_codes = true;
+            }
+        }
+        let Some((sheet, codes_row)) = found else {
+            let hint = if sheets.is_empty() {
+                "The workbook has no sheets.".to_string()
+            } else if hidden_with_codes {
+                "The template sheet is hidden: unhide it in Excel (right-click a sheet tab > Unhide), save and try again.".to_string()
+            } else {
+                "Make sure this is the rejected file downloaded from iCARE, with its three header rows (title, hidden codes, labels) intact.".to_string()
+            };
+            return Err(Error::NoCodesRow {
+                path: path.to_path_buf(),
+                hint,
+            });
+        };
+        let grid = book.read_grid(path, &sheet, None)?;
+        Ok(Rejected::analyse(
+            path.to_path_buf(),
+            book.format(),
+            sheets,
+            sheet,
+            codes_row,
+            grid,
+            registry,
+        ))
+    }
+
+    fn analyse(
+        path: PathBuf,
+        format: Format,
+        sheets: Vec<SheetInfo>,
+        sheet: String,
+        codes_row: u32,
+        grid: Grid,
+        registry: &Registry,
+    ) -> Rejected {
+        let mut codes: Vec<Option<String>> = Vec::new();
+        if let Some(row) = grid.row(codes_row) {
+            for (col, value) in &row.cells {
+                let text = display(value).trim().to_string();
+                if text.is_empty() {
+                    continue;
+                }
+                let col = *col as usize;
+                if codes.len() <= col {
+                    codes.resize(col + 1, None);
+                }
+                codes[col] = Some(text);
+            }
+        }
+        let mut code_index = HashMap::new();
+        for (col, code) in codes.iter().enumerate() {
+            if let Some(code) = code {
+                code_index.entry(code.clone()).or_insert(col as u32);
+            }
+        }
+        let template = registry
+            .detect(codes.iter().flatten().map(String::as_str))
+            .map(|t| t.id.clone());
+
+        // The labels row follows the codes row, unless the notes start right there.
+        let next = grid.row(codes_row + 1);
+        let next_has_note = next.is_some_and(|r| {
+            r.cells
+                .iter()
+                .any(|(_, v)| matches!(v, Data::String(s) if note::contains_note(s)))
+        });
+        let labels_row = (!next_has_note).then_some(codes_row + 1);
+        let data_start = codes_row + if next_has_note { 1 } else { 2 };
+        let labels = labels_row
+            .and_then(|r| grid.row(r))
+            .map(|row| {
+                let mut labels = vec![String::new(); codes.len()];
+                for (col, value) in &row.cells {
+                    if let Some(slot) = labels.get_mut(*col as usize) {
+                        *slot = display(value).trim().to_string();
+                    }
+                }
+                labels
+            })
+            .unwrap_or_else(|| vec![String::new(); codes.len()]);
+
+        let notes_column = find_notes_column(&grid, data_start, &codes);
+        let mut rejected = Rejected {
+            path,
+            format,
+            sheets,
+            sheet,
+            template,
+            codes_row,
+            labels_row,
+            data_start,
+            codes,
+            labels,
+            notes_column,
+            grid,
+            notes: Vec::new(),
+            code_index,
+        };
+        rejected.notes = rejected.locate_notes(registry);
+        rejected
+    }
+
+    fn locate_notes(&self, registry: &Registry) -> Vec<LocatedNote> {
+        let Some(notes_col) = self.notes_column else {
+            return Vec::new();
+        };
+        let mut located = Vec::new();
+        for row in self.data_rows() {
+            let Some(Data::String(text)) = row.get(notes_col.col) else {
+                continue;
+            };
+            if !note::contains_note(text) {
+                continue;
+            }
+            for note in note::parse_cell(text) {
+                located.push(self.locate(row.row, note, registry));
+            }
+        }
+        located
+    }
+
+    /// Maps one note to the cells of row `row`.
+    pub fn locate(&self, row: u32, note: Note, registry: &Registry) -> LocatedNote {
+        let message = registry.message(&note);
+        let category = message.map_or_else(
+            || Category::guess(&note.message_en, &note.fields),
+            |m| m.category,
+        );
+        let wanted: Vec<String> = if note.fields.is_empty() {
+            message.map(|m| m.fields.clone()).unwrap_or_default()
+        } else {
+            note.fields.clone()
+        };
+        let mut cells = Vec::new();
+        let mut unlocated = Vec::new();
+        for code in wanted {
+            match self.column_of(&code) {
+                Some(col) => cells.push(FieldCell { code, col }),
+                None => unlocated.push(code),
+            }
+        }
+        LocatedNote {
+            row,
+            note,
+            category,
+            cells,
+            unlocated,
+        }
+    }
+
+    /// The 0-based column of a field code: exact match first, then ignoring case.
+    pub fn column_of(&self, code: &str) -> Option<u32> {
+        if let Some(col) = self.code_index.get(code.trim()) {
+            return Some(*col);
+        }
+        self.code_index
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(code.trim()))
+            .map(|(_, col)| *col)
+    }
+
+    /// The data rows that hold anything, in order.
+    pub fn data_rows(&self) -> impl Iterator<Item = &GridRow> {
+        let start = self.data_start;
+        self.grid.rows.iter().filter(move |r| r.row >= start)
+    }
+
+    /// Number of data rows that hold anything.
+    pub fn row_count(&self) -> usize {
+        self.data_rows().count()
+    }
+
+    /// The text of a cell as a person would read it (empty when the cell is empty).
+    pub fn value(&self, row: u32, col: u32) -> String {
+        self.grid
+            .row(row)
+            .and_then(|r| r.get(col))
+            .map(display)
+            .unwrap_or_default()
+    }
+
+    /// The value of field `code` in `row`.
+    pub fn field(&self, row: u32, code: &str) -> String {
+        self.column_of(code)
+            .map(|col| self.value(row, col))
+            .unwrap_or_default()
+    }
+
+    /// The client of a row.
+    pub fn client(&self, row: u32) -> Client {
+        Client {
+            id_type: self.field(row, "client_validation_type_id"),
+            id_value: self.field(row, "client_validation_id"),
+            birth_date: self.field(row, "client_birth_dt"),
+        }
+    }
+
+    /// The label of a column, or its code when it has no label.
+    pub fn label(&self, col: u32) -> String {
+        let label = self.labels.get(col as usize).cloned().unwrap_or_default();
+        if label.is_empty() {
+            self.code(col).unwrap_or_default().to_string()
+        } else {
+            label
+        }
+    }
+
+    /// The field code of a column.
+    pub fn code(&self, col: u32) -> Option<&str> {
+        self.codes.get(col as usize).and_then(|c| c.as_deref())
+    }
+
+    /// The file name without folders, for messages and reports.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.path.display().to_string())
+    }
+}
+
+/// The row (within the top rows) that holds the field codes: the row with an anchor code, or
+/// at least three codes some template knows; the one with the most known codes wins.
+fn find_codes_row(grid: &Grid, registry: &Registry) -> Option<u32> {
+    let mut best: Option<(u32, usize)> = None;
+    for row in grid.rows.iter().take_while(|r| r.row <= HEADER_SEARCH_ROWS) {
+        let mut known = 0usize;
+        let mut anchor = false;
+        for (_, value) in &row.cells {
+            if let Data::String(s) = value {
+                let s = s.trim();
+                if ANCHOR_CODES.contains(&s) {
+                    anchor = true;
+                }
+                if registry.is_known_code(s) {
+                    known += 1;
+                }
+            }
+        }
+        if (anchor || known >= 3) && best.is_none_or(|(_, k)| known > k) {
+            best = Some((row.row, known));
+        }
+    }
+    best.map(|(row, _)| row)
+}
+
+/// The column holding the notes: the one with the most `[BUID:` cells in the data rows; when
+/// there are none, the Processing Details column, or an uncoded first column.
+fn find_notes_column(grid: &Grid, data_start: u32, codes: &[Option<String>]) -> Option<NotesColumn> {
+    let mut counts: HashMap<u32, usize> = HashMap::new();
+    for row in grid.rows.iter().filter(|r| r.row >= data_start) {
+        for (col, value) in &row.cells {
+            if let Data::String(s) = value
+                && note::contains_note(s)
+            {
+                *counts.entry(*col).or_default() += 1;
+            }
+        }
+    }
+    let layout_of = |col: u32| match codes.get(col as usize) {
+        Some(Some(_)) => Layout::Native,
+        _ => Layout::Inserted,
+    };
+    if let Some((col, _)) = counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+    {
+        return Some(NotesColumn {
+            col,
+            layout: layout_of(col),
+        });
+    }
+    if let Some(col) = codes
+        .iter()
+        .position(|c| c.as_deref() == Some("processing_details"))
+    {
+        return Some(NotesColumn {
+            col: col as u32,
+            layout: Layout::Native,
+        });
+    }
+    None
+}
+
+/// A cell value as a person reads it: text as is, whole numbers without `.0`, dates as
+/// `YYYY-MM-DD`.
+pub fn display(value: &Data) -> String {
+    match value {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => format_number(*f),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(d) if d.time() == chrono::NaiveTime::MIN => d.format("%Y-%m-%d").to_string(),
+            Some(d) => d.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => format_number(dt.as_f64()),
+        },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// A number as Excel shows it in a General cell, without a trailing `.0` or an exponent for
+/// whole numbers.
+pub fn format_number(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e17 {
+        format!("{}", f as i64)
+    } else {
+        f.to_string()
+    }
+}

@@ -1,0 +1,396 @@
+//! Opening a workbook: telling its format from its first bytes, refusing what is unsafe or
+//! not a workbook with a clear message, and reading a sheet's cells with calamine.
+//!
+//! xlsx/xlsm sheets are streamed cell by cell into a sparse grid, so a stray cell at
+//! XFD1048576 costs one cell, not a dense range of billions. xls and ods go through calamine's
+//! range reader (calamine caps those formats itself).
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
+use std::path::Path;
+
+use calamine::{Data, Ods, Reader, SheetType, SheetVisible, Xls, Xlsx, XlsxError};
+
+use crate::error::{Error, Result};
+use crate::workbook::address::{MAX_COL, MAX_ROW};
+
+/// Largest workbook file accepted, in bytes. iCARE files hold at most a few thousand rows.
+pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
+/// Largest uncompressed size of one part of a workbook.
+pub const MAX_PART_BYTES: u64 = 512 * 1024 * 1024;
+/// Largest uncompressed size of all parts together.
+pub const MAX_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
+/// Largest number of non-empty cells read from one sheet.
+pub const MAX_CELLS: usize = 20_000_000;
+
+/// The container format of a file, told from its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Office Open XML workbook (.xlsx, .xlsm).
+    Xlsx,
+    /// Excel 97-2003 workbook.
+    Xls,
+    /// OpenDocument spreadsheet.
+    Ods,
+}
+
+/// One sheet of a workbook, as calamine lists it.
+#[derive(Debug, Clone)]
+pub struct SheetInfo {
+    /// Name shown on the sheet tab.
+    pub name: String,
+    /// Whether the sheet is shown (hidden list sheets are not).
+    pub visible: bool,
+    /// Whether it is a worksheet (not a chart sheet or macro sheet).
+    pub worksheet: bool,
+}
+
+/// A sparse grid of cell values: only non-empty cells, rows in order.
+#[derive(Debug, Clone, Default)]
+pub struct Grid {
+    /// Rows holding at least one non-empty cell, in row order.
+    pub rows: Vec<GridRow>,
+}
+
+/// One row of a [`Grid`].
+#[derive(Debug, Clone)]
+pub struct GridRow {
+    /// 0-based row index.
+    pub row: u32,
+    /// Non-empty cells as (0-based column, value), in column order.
+    pub cells: Vec<(u32, Data)>,
+}
+
+impl GridRow {
+    /// The value in column `col`, if not empty.
+    pub fn get(&self, col: u32) -> Option<&Data> {
+        self.cells
+            .binary_search_by_key(&col, |(c, _)| *c)
+            .ok()
+            .map(|i| &self.cells[i].1)
+    }
+}
+
+impl Grid {
+    /// The row with this 0-based index, if it holds anything.
+    pub fn row(&self, row: u32) -> Option<&GridRow> {
+        self.rows
+            .binary_search_by_key(&row, |r| r.row)
+            .ok()
+            .map(|i| &self.rows[i])
+    }
+
+    fn push(&mut self, row: u32, col: u32, value: Data) {
+        if is_blank(&value) {
+            return;
+        }
+        match self.rows.last_mut() {
+            Some(last) if last.row == row => last.cells.push((col, value)),
+            _ => self.rows.push(GridRow {
+                row,
+                cells: vec![(col, value)],
+            }),
+        }
+    }
+
+    fn sort(&mut self) {
+        if self.rows.windows(2).any(|w| w[0].row >= w[1].row) {
+            self.rows.sort_by_key(|r| r.row);
+            // Merge rows that arrived in pieces (cells out of order in the XML).
+            let mut merged: Vec<GridRow> = Vec::with_capacity(self.rows.len());
+            for r in std::mem::take(&mut self.rows) {
+                match merged.last_mut() {
+                    Some(last) if last.row == r.row => last.cells.extend(r.cells),
+                    _ => merged.push(r),
+                }
+            }
+            self.rows = merged;
+        }
+        for r in &mut self.rows {
+            if r.cells.windows(2).any(|w| w[0].0 >= w[1].0) {
+                r.cells.sort_by_key(|(c, _)| *c);
+                r.cells.dedup_by_key(|(c, _)| *c);
+            }
+        }
+    }
+}
+
+fn is_blank(value: &Data) -> bool {
+    match value {
+        Data::Empty => true,
+        Data::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// An open workbook of any supported format.
+pub enum Book {
+    /// xlsx/xlsm.
+    Xlsx(Box<Xlsx<BufReader<File>>>),
+    /// xls.
+    Xls(Box<Xls<BufReader<File>>>),
+    /// ods.
+    Ods(Box<Ods<BufReader<File>>>),
+}
+
+/// Tells the format of `path` from its first bytes and checks it is safe to open.
+pub fn sniff(path: &Path) -> Result<Format> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return Err(Error::NotAWorkbook {
+            path: path.to_path_buf(),
+            detail: "it is a folder".into(),
+        });
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            detail: format!(
+                "the file is {} MB, more than the {} MB limit",
+                meta.len() / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        });
+    }
+    let mut head = [0u8; 8];
+    let n = read_up_to(&mut file, &mut head).map_err(|e| Error::io(path, e))?;
+    let head = &head[..n];
+    if n == 0 {
+        return Err(Error::NotAWorkbook {
+            path: path.to_path_buf(),
+            detail: "the file is empty".into(),
+        });
+    }
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        // An OLE2 container: an encrypted xlsx (EncryptedPackage stream) or an old .xls.
+        file.rewind().map_err(|e| Error::io(path, e))?;
+        return match Xlsx::new(BufReader::new(file)) {
+            Err(XlsxError::Password) => Err(Error::Encrypted {
+                path: path.to_path_buf(),
+            }),
+            _ => Ok(Format::Xls),
+        };
+    }
+    if !head.starts_with(b"PK\x03\x04") {
+        if head.starts_with(b"PK\x05\x06") {
+            return Err(Error::NotAWorkbook {
+                path: path.to_path_buf(),
+                detail: "it is an empty zip archive".into(),
+            });
+        }
+        return Err(Error::NotAWorkbook {
+            path: path.to_path_buf(),
+            detail: describe_non_workbook(head),
+        });
+    }
+    file.rewind().map_err(|e| Error::io(path, e))?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| Error::Damaged {
+        path: path.to_path_buf(),
+        detail: format!("the zip archive cannot be read: {e}"),
+    })?;
+    check_zip_sizes(path, &mut zip)?;
+    if let Ok(mut mimetype) = zip.by_name("mimetype") {
+        let mut text = String::new();
+        let _ = (&mut mimetype).take(200).read_to_string(&mut text);
+        if text.contains("opendocument.spreadsheet") {
+            return Ok(Format::Ods);
+        }
+    }
+    if zip.index_for_name("[Content_Types].xml").is_none() {
+        return Err(Error::NotAWorkbook {
+            path: path.to_path_buf(),
+            detail: "it is a zip archive without the parts of a workbook".into(),
+        });
+    }
+    Ok(Format::Xlsx)
+}
+
+/// Refuses zip archives whose parts claim to inflate past the limits (zip bombs).
+pub fn check_zip_sizes<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<R>) -> Result<()> {
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| Error::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("part {i} cannot be read: {e}"),
+        })?;
+        let size = entry.size();
+        total = total.saturating_add(size);
+        if size > MAX_PART_BYTES || total > MAX_TOTAL_BYTES {
+            return Err(Error::TooLarge {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "its part '{}' unpacks to {} MB",
+                    entry.name().unwrap_or_default(),
+                    size / (1024 * 1024)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+fn describe_non_workbook(head: &[u8]) -> String {
+    if head.starts_with(b"%PDF") {
+        "it is a PDF document".into()
+    } else if head.starts_with(b"<?xml") || head.starts_with(b"<") {
+        "it is an XML or web page file".into()
+    } else if head
+        .iter()
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+        || std::str::from_utf8(head).is_ok()
+    {
+        "it is a text file, perhaps a CSV export".into()
+    } else {
+        String::new()
+    }
+}
+
+/// Opens `path` with the reader its content calls for.
+pub fn open(path: &Path) -> Result<Book> {
+    let format = sniff(path)?;
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let reader = BufReader::new(file);
+    let damaged = |detail: String| Error::Damaged {
+        path: path.to_path_buf(),
+        detail,
+    };
+    Ok(match format {
+        Format::Xlsx => Book::Xlsx(Box::new(
+            Xlsx::new(reader).map_err(|e| xlsx_error(path, e))?,
+        )),
+        Format::Xls => Book::Xls(Box::new(
+            Xls::new(reader).map_err(|e| match e {
+                calamine::XlsError::Password => Error::Encrypted {
+                    path: path.to_path_buf(),
+                },
+                other => damaged(other.to_string()),
+            })?,
+        )),
+        Format::Ods => Book::Ods(Box::new(
+            Ods::new(reader).map_err(|e| damaged(e.to_string()))?,
+        )),
+    })
+}
+
+fn xlsx_error(path: &Path, e: XlsxError) -> Error {
+    match e {
+        XlsxError::Password => Error::Encrypted {
+            path: path.to_path_buf(),
+        },
+        XlsxError::Io(source) => Error::io(path, source),
+        other => Error::Damaged {
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+impl Book {
+    /// The container format.
+    pub fn format(&self) -> Format {
+        match self {
+            Book::Xlsx(_) => Format::Xlsx,
+            Book::Xls(_) => Format::Xls,
+            Book::Ods(_) => Format::Ods,
+        }
+    }
+
+    /// The sheets in tab order.
+    pub fn sheets(&self) -> Vec<SheetInfo> {
+        let meta = match self {
+            Book::Xlsx(b) => b.sheets_metadata(),
+            Book::Xls(b) => b.sheets_metadata(),
+            Book::Ods(b) => b.sheets_metadata(),
+        };
+        meta.iter()
+            .map(|s| SheetInfo {
+                name: s.name.clone(),
+                visible: s.visible == SheetVisible::Visible,
+                worksheet: s.typ == SheetType::WorkSheet,
+            })
+            .collect()
+    }
+
+    /// Reads a sheet's non-empty cells. With `stop_after_row`, stops once a later row is
+    /// reached (enough to look for a header).
+    pub fn read_grid(
+        &mut self,
+        path: &Path,
+        sheet: &str,
+        stop_after_row: Option<u32>,
+    ) -> Result<Grid> {
+        let damaged = |detail: String| Error::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("sheet '{sheet}': {detail}"),
+        };
+        let mut grid = Grid::default();
+        let mut count = 0usize;
+        match self {
+            Book::Xlsx(book) => {
+                let mut cells = book
+                    .worksheet_cells_reader(sheet)
+                    .map_err(|e| xlsx_error(path, e))?;
+                while let Some(cell) = cells.next_cell().map_err(|e| damaged(e.to_string()))? {
+                    let (row, col) = cell.get_position();
+                    if row > MAX_ROW || col > MAX_COL {
+                        return Err(Error::Unsupported {
+                            path: path.to_path_buf(),
+                            detail: format!(
+                                "sheet '{sheet}' has a cell past Excel's last row or column (row {}, column {}); the file is damaged.",
+                                row as u64 + 1,
+                                col as u64 + 1
+                            ),
+                        });
+                    }
+                    if stop_after_row.is_some_and(|stop| row > stop) {
+                        break;
+                    }
+                    count += 1;
+                    if count > MAX_CELLS {
+                        return Err(Error::TooLarge {
+                            path: path.to_path_buf(),
+                            detail: format!("sheet '{sheet}' has more than {MAX_CELLS} cells"),
+                        });
+                    }
+                    grid.push(row, col, Data::from(cell.get_value().clone()));
+                }
+            }
+            Book::Xls(book) => {
+                let range = book
+                    .worksheet_range(sheet)
+                    .map_err(|e| damaged(e.to_string()))?;
+                fill_from_range(&mut grid, &range, stop_after_row);
+            }
+            Book::Ods(book) => {
+                let range = book
+                    .worksheet_range(sheet)
+                    .map_err(|e| damaged(e.to_string()))?;
+                fill_from_range(&mut grid, &range, stop_after_row);
+            }
+        }
+        grid.sort();
+        Ok(grid)
+    }
+}
+
+fn fill_from_range(grid: &mut Grid, range: &calamine::Range<Data>, stop_after_row: Option<u32>) {
+    for (row, col, value) in range.used_cells() {
+        let (row, col) = (row as u32 + range.start().map_or(0, |s| s.0), col as u32 + range.start().map_or(0, |s| s.1));
+        if stop_after_row.is_some_and(|stop| row > stop) {
+            continue;
+        }
+        grid.push(row, col, value.clone());
+    }
+}
