@@ -56,7 +56,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Writes `text` to stdout, or to `path` when given (safely, see `OutputFile`).
-fn emit(text: &str, path: Option<&std::path::Path>, inputs: &[&std::path::Path], force: bool) -> Result<()> {
+fn emit(
+    text: &str,
+    path: Option<&std::path::Path>,
+    inputs: &[&std::path::Path],
+    force: bool,
+) -> Result<()> {
     use std::io::Write;
     match path {
         Some(path) => {

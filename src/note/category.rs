@@ -142,9 +142,21 @@ impl Category {
                 .any(|f| f.ends_with("_dt") || f.ends_with("_dttm"))
         {
             Category::Date
-        } else if has(&["does not exist", "not found", "course", "update record", "reference"]) {
+        } else if has(&[
+            "does not exist",
+            "not found",
+            "course",
+            "update record",
+            "reference",
+        ]) {
             Category::Reference
-        } else if has(&["invalid", "not valid", "is not allowed", "incorrect", "format"]) {
+        } else if has(&[
+            "invalid",
+            "not valid",
+            "is not allowed",
+            "incorrect",
+            "format",
+        ]) {
             Category::Invalid
         } else {
             Category::Other

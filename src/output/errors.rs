@@ -113,7 +113,11 @@ impl ErrorsReport {
             sheet: book.sheet.clone(),
             notes_column: notes_column(book),
             rows: book.row_count(),
-            notes: book.notes.iter().map(|n| NoteRecord::new(book, n)).collect(),
+            notes: book
+                .notes
+                .iter()
+                .map(|n| NoteRecord::new(book, n))
+                .collect(),
         }
     }
 }
@@ -211,7 +215,11 @@ pub fn to_table(book: &Rejected, registry: &Registry) -> String {
         .unwrap_or(0)
         .clamp(5, 40);
     let _ = writeln!(s);
-    let _ = writeln!(s, "{:<5}  {:<width$}  {:<9}  Message", "Row", "Cells", "Category");
+    let _ = writeln!(
+        s,
+        "{:<5}  {:<width$}  {:<9}  Message",
+        "Row", "Cells", "Category"
+    );
     for located in &book.notes {
         let note = &located.note;
         let cells = if located.cells.is_empty() {
@@ -238,7 +246,13 @@ pub fn to_table(book: &Rejected, registry: &Registry) -> String {
         let fields: Vec<String> = located
             .cells
             .iter()
-            .map(|c| format!("{} = {}", book.label(c.col), quoted(&book.value(located.row, c.col))))
+            .map(|c| {
+                format!(
+                    "{} = {}",
+                    book.label(c.col),
+                    quoted(&book.value(located.row, c.col))
+                )
+            })
             .collect();
         if !fields.is_empty() {
             let _ = writeln!(s, "{pad}{}", fields.join("; "));
@@ -284,7 +298,11 @@ fn heading(book: &Rejected, registry: &Registry) -> String {
 }
 
 fn template_name(book: &Rejected, registry: &Registry) -> String {
-    match book.template.as_deref().and_then(|id| registry.template(id)) {
+    match book
+        .template
+        .as_deref()
+        .and_then(|id| registry.template(id))
+    {
         Some(t) => format!("{} ({})", t.title_en, t.id),
         None => "unknown template".into(),
     }
@@ -360,7 +378,10 @@ pub struct SheetRecord {
 impl InspectReport {
     /// The report for `book`.
     pub fn new(book: &Rejected, registry: &Registry) -> InspectReport {
-        let template = book.template.as_deref().and_then(|id| registry.template(id));
+        let template = book
+            .template
+            .as_deref()
+            .and_then(|id| registry.template(id));
         let present: std::collections::HashSet<&str> =
             book.codes.iter().flatten().map(String::as_str).collect();
         let (missing_codes, extra_codes) = match template {
@@ -408,10 +429,19 @@ impl InspectReport {
             notes: book.notes.len(),
             categories: Category::ALL
                 .iter()
-                .map(|c| (c.id(), book.notes.iter().filter(|n| n.category == *c).count()))
+                .map(|c| {
+                    (
+                        c.id(),
+                        book.notes.iter().filter(|n| n.category == *c).count(),
+                    )
+                })
                 .filter(|(_, n)| *n > 0)
                 .collect(),
-            malformed_notes: book.notes.iter().filter(|n| n.note.problem.is_some()).count(),
+            malformed_notes: book
+                .notes
+                .iter()
+                .filter(|n| n.note.problem.is_some())
+                .count(),
             missing_codes,
             extra_codes,
         }
@@ -456,14 +486,16 @@ impl InspectReport {
         line(
             &mut s,
             "Labels row:",
-            self.labels_row
-                .map_or("none".into(), |r| r.to_string()),
+            self.labels_row.map_or("none".into(), |r| r.to_string()),
         );
         line(&mut s, "Data from row:", self.data_start.to_string());
         line(
             &mut s,
             "Columns:",
-            format!("{} ({} with a field code)", self.columns, self.coded_columns),
+            format!(
+                "{} ({} with a field code)",
+                self.columns, self.coded_columns
+            ),
         );
         line(
             &mut s,

@@ -134,7 +134,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "information_orientation.tsv",
         include_str!("../../templates/information_orientation.tsv"),
     ),
-    ("employment.tsv", include_str!("../../templates/employment.tsv")),
+    (
+        "employment.tsv",
+        include_str!("../../templates/employment.tsv"),
+    ),
     (
         "community_connections.tsv",
         include_str!("../../templates/community_connections.tsv"),
@@ -210,7 +213,9 @@ impl Registry {
             let mandatory = match row.get("mandatory") {
                 "yes" => true,
                 "no" | "" => false,
-                other => return Err(row.error(format!("mandatory must be yes or no, not '{other}'"))),
+                other => {
+                    return Err(row.error(format!("mandatory must be yes or no, not '{other}'")));
+                }
             };
             let kind = ValueKind::from_id(row.get("kind")).ok_or_else(|| {
                 row.error(format!(
@@ -417,9 +422,7 @@ pub fn normalise_message(text: &str) -> String {
         .join(" ")
         .replace(['\u{2019}', '\u{2018}'], "'")
         .to_lowercase();
-    folded
-        .trim_end_matches(['.', ')', ' ', '!'])
-        .to_string()
+    folded.trim_end_matches(['.', ')', ' ', '!']).to_string()
 }
 
 #[cfg(test)]
@@ -511,7 +514,9 @@ mod tests {
             "# id: x\ncode\tlabel_en\tlabel_fr\tmandatory\tkind\nfoo\tFoo\t\tmaybe\ttext\n",
         )
         .unwrap();
-        let err = Registry::with_overrides(dir.path()).unwrap_err().to_string();
+        let err = Registry::with_overrides(dir.path())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("bad.tsv"), "{err}");
         assert!(err.contains("line 3"), "{err}");
         assert!(err.contains("mandatory must be yes or no"), "{err}");

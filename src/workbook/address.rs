@@ -38,7 +38,7 @@ pub fn parse_col(letters: &str) -> Option<u32> {
         }
         n = n * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1);
     }
-    (n - 1 <= MAX_COL).then_some(n - 1)
+    (n - 1 <= MAX_COL).then(|| n - 1)
 }
 
 /// Parses an A1 cell name (`$` markers allowed) into 0-based (row, col); `None` when it is
@@ -53,9 +53,7 @@ pub fn parse_cell(name: &str) -> Option<(u32, u32)> {
     }
     let col = parse_col(letters)?;
     let row: u32 = digits.parse().ok()?;
-    (1..=MAX_ROW + 1)
-        .contains(&row)
-        .then_some((row - 1, col))
+    (1..=MAX_ROW + 1).contains(&row).then(|| (row - 1, col))
 }
 
 #[cfg(test)]

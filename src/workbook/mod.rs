@@ -28,7 +28,11 @@ pub use read::{Format, Grid, GridRow, SheetInfo};
 const HEADER_SEARCH_ROWS: u32 = 30;
 
 /// Codes that mark a codes row on their own: every known template has one of them.
-const ANCHOR_CODES: [&str; 3] = ["client_validation_type_id", "course_cd", "processing_details"];
+const ANCHOR_CODES: [&str; 3] = [
+    "client_validation_type_id",
+    "course_cd",
+    "processing_details",
+];
 
 /// Where the notes stand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -89,7 +93,10 @@ pub struct LocatedNote {
 impl LocatedNote {
     /// A1 names of the cells to fix.
     pub fn cell_names(&self) -> Vec<String> {
-        self.cells.iter().map(|c| cell_name(self.row, c.col)).collect()
+        self.cells
+            .iter()
+            .map(|c| cell_name(self.row, c.col))
+            .collect()
     }
 
     /// True when no cell could be located, so the whole row is concerned.
@@ -414,7 +421,11 @@ fn find_codes_row(grid: &Grid, registry: &Registry) -> Option<u32> {
 
 /// The column holding the notes: the one with the most `[BUID:` cells in the data rows; when
 /// there are none, the Processing Details column, or an uncoded first column.
-fn find_notes_column(grid: &Grid, data_start: u32, codes: &[Option<String>]) -> Option<NotesColumn> {
+fn find_notes_column(
+    grid: &Grid,
+    data_start: u32,
+    codes: &[Option<String>],
+) -> Option<NotesColumn> {
     let mut counts: HashMap<u32, usize> = HashMap::new();
     for row in grid.rows.iter().filter(|r| r.row >= data_start) {
         for (col, value) in &row.cells {

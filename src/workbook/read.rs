@@ -270,14 +270,12 @@ pub fn open(path: &Path) -> Result<Book> {
         Format::Xlsx => Book::Xlsx(Box::new(
             Xlsx::new(reader).map_err(|e| xlsx_error(path, e))?,
         )),
-        Format::Xls => Book::Xls(Box::new(
-            Xls::new(reader).map_err(|e| match e {
-                calamine::XlsError::Password => Error::Encrypted {
-                    path: path.to_path_buf(),
-                },
-                other => damaged(other.to_string()),
-            })?,
-        )),
+        Format::Xls => Book::Xls(Box::new(Xls::new(reader).map_err(|e| match e {
+            calamine::XlsError::Password => Error::Encrypted {
+                path: path.to_path_buf(),
+            },
+            other => damaged(other.to_string()),
+        })?)),
         Format::Ods => Book::Ods(Box::new(
             Ods::new(reader).map_err(|e| damaged(e.to_string()))?,
         )),
@@ -387,7 +385,10 @@ impl Book {
 
 fn fill_from_range(grid: &mut Grid, range: &calamine::Range<Data>, stop_after_row: Option<u32>) {
     for (row, col, value) in range.used_cells() {
-        let (row, col) = (row as u32 + range.start().map_or(0, |s| s.0), col as u32 + range.start().map_or(0, |s| s.1));
+        let (row, col) = (
+            row as u32 + range.start().map_or(0, |s| s.0),
+            col as u32 + range.start().map_or(0, |s| s.1),
+        );
         if stop_after_row.is_some_and(|stop| row > stop) {
             continue;
         }

@@ -1,0 +1,4 @@
+//! The integration test suite: one binary, one module per command or concern.
+
+mod cli;
+mod common;
