@@ -21,12 +21,14 @@
 //! ```
 
 pub mod error;
+pub mod lang;
 pub mod note;
 pub mod output;
 pub mod template;
 pub mod workbook;
 
 pub use error::{Error, Result};
+pub use lang::Lang;
 pub use note::{Category, Note, Orp, parse_cell, parse_note};
 pub use template::Registry;
 pub use workbook::{Layout, LocatedNote, NotesColumn, Rejected};

@@ -2,6 +2,7 @@
 //! arguments and `run`. The library takes plain values; nothing clap-specific leaves this
 //! module.
 
+mod annotate;
 mod errors;
 mod inspect;
 
@@ -27,6 +28,8 @@ enum Command {
     Errors(errors::ErrorsArgs),
     /// Say what a workbook is: template, data sheet, header rows, notes column, counts.
     Inspect(inspect::InspectArgs),
+    /// Write an annotated copy to correct in Excel: cells to fix highlighted and explained.
+    Annotate(annotate::AnnotateArgs),
 }
 
 /// Options every command shares.
@@ -47,11 +50,33 @@ impl Common {
     }
 }
 
+/// `--lang en|fr|both`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// French.
+    Fr,
+    /// English and French.
+    Both,
+}
+
+impl From<LangArg> for icare_fix::Lang {
+    fn from(lang: LangArg) -> Self {
+        match lang {
+            LangArg::En => icare_fix::Lang::En,
+            LangArg::Fr => icare_fix::Lang::Fr,
+            LangArg::Both => icare_fix::Lang::Both,
+        }
+    }
+}
+
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Errors(args) => errors::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Annotate(args) => annotate::run(args),
     }
 }
 

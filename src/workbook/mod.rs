@@ -394,6 +394,11 @@ impl Rejected {
     }
 }
 
+/// Reads every non-empty cell of one sheet of `path` (a list sheet, say).
+pub fn read_sheet(path: &Path, sheet: &str) -> Result<Grid> {
+    read::open(path)?.read_grid(path, sheet, None)
+}
+
 /// The row (within the top rows) that holds the field codes: the row with an anchor code, or
 /// at least three codes some template knows; the one with the most known codes wins.
 fn find_codes_row(grid: &Grid, registry: &Registry) -> Option<u32> {
