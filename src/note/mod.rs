@@ -133,8 +133,18 @@ pub fn parse_note(text: &str) -> Note {
     if note.timestamp.is_none() {
         problems.push("the processing date (DTS) is not a real date and time".to_string());
     }
-    if note.buid.is_none() {
+    if caps[1].is_empty() {
         problems.push("the bulk upload id (BUID) is empty".to_string());
+    } else if note.buid.is_none() {
+        problems.push("the bulk upload id (BUID) is too long to be a number".to_string());
+    }
+    // Digits too many for a number are a problem to report, not a value to drop silently
+    // (found by the note_parser fuzz target).
+    if !caps[2].is_empty() && note.rid.is_none() {
+        problems.push("the record id (RID) is too long to be a number".to_string());
+    }
+    if note.orp.is_none() {
+        problems.push("the record position (ORP) is too long to be a number".to_string());
     }
     let mut rest = &raw[caps[0].len()..];
 
@@ -214,6 +224,11 @@ fn split_message(text: &str, note: &mut Note, problems: &mut Vec<String>) {
             note.message_en = after_entity[..whole.start()].trim().to_string();
             note.entity_fr = caps[1].trim().to_string();
             note.message_fr = strip_stray_paren(after_entity[whole.end()..].trim()).to_string();
+            // `/ ()` with nothing after it: rendering drops it, so it is no French half at
+            // all (found by the note_parser fuzz target).
+            if note.entity_fr.is_empty() && note.message_fr.is_empty() {
+                problems.push("the French half of the message is empty".to_string());
+            }
         }
         None => {
             note.message_en = strip_stray_paren(after_entity.trim()).to_string();
