@@ -118,6 +118,26 @@ pub enum Error {
         message: String,
     },
 
+    /// An annotated workbook's original rejected file cannot be found.
+    #[error(
+        "cannot find '{}', the rejected file '{}' was made from. Put it back in the same folder, or name it with --original.",
+        .original.display(), .annotated.display()
+    )]
+    OriginalMissing {
+        annotated: PathBuf,
+        original: PathBuf,
+    },
+
+    /// The original rejected file changed after the annotated workbook was made.
+    #[error(
+        "'{}' is not the file '{}' was made from (its content changed since). Use the rejected file exactly as downloaded from iCARE, or annotate it again.",
+        .original.display(), .annotated.display()
+    )]
+    OriginalChanged {
+        annotated: PathBuf,
+        original: PathBuf,
+    },
+
     /// The written output did not read back as expected; it has been deleted.
     #[error("the check of the written file failed, so it was deleted: {detail}")]
     SelfCheck { detail: String },
