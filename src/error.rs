@@ -13,6 +13,10 @@ pub enum Error {
     #[error("cannot find the file '{}'. Check the name and the folder.", .path.display())]
     NotFound { path: PathBuf },
 
+    /// A folder was expected.
+    #[error("'{}' is not a folder. Give the folder that holds the rejected files.", .path.display())]
+    NotAFolder { path: PathBuf },
+
     /// The file exists but cannot be opened, most often because Excel has it open (Windows
     /// locks open workbooks) or because of folder permissions.
     #[error(

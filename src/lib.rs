@@ -20,6 +20,7 @@
 //! assert!(!book.notes.is_empty());
 //! ```
 
+pub mod batch;
 pub mod error;
 pub mod lang;
 pub mod note;
