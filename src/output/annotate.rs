@@ -497,7 +497,16 @@ fn notes_summary(book: &Rejected, notes: &[&LocatedNote], lang: Lang) -> String 
                 .map(|c| format!("{} ({})", book.label(c.col), cell_name(located.row, c.col)))
                 .collect()
         };
-        let message = lang.pick(&located.note.message_en, &located.note.message_fr, " / ");
+        let message = if located.note.orp.is_none() && located.note.buid.is_none() {
+            // The header did not parse: the raw note is on the Errors sheet, not repeated here.
+            lang.pick(
+                "iCARE note not understood, see the Errors sheet",
+                "note d'iCARE non comprise, voir la feuille Errors",
+                " / ",
+            )
+        } else {
+            lang.pick(&located.note.message_en, &located.note.message_fr, " / ")
+        };
         if !s.is_empty() {
             s.push('\n');
         }

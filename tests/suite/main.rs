@@ -1,4 +1,5 @@
 //! The integration test suite: one binary, one module per command or concern.
 
+mod annotate;
 mod cli;
 mod common;
