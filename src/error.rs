@@ -146,6 +146,10 @@ pub enum Error {
     #[error("the check of the written file failed, so it was deleted: {detail}")]
     SelfCheck { detail: String },
 
+    /// A template id that no template file defines.
+    #[error("there is no iCARE template '{id}'. Known templates: {known}.")]
+    UnknownTemplate { id: String, known: String },
+
     /// Something in the workbook the tool cannot handle safely.
     #[error("'{}': {detail}", .path.display())]
     Unsupported { path: PathBuf, detail: String },
