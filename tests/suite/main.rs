@@ -3,3 +3,4 @@
 mod annotate;
 mod cli;
 mod common;
+mod mapping;
