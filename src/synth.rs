@@ -1337,10 +1337,33 @@ const NS_REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/rela
 const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n";
 const WORKSHEET_OPEN: &str = "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" xmlns:mc=\"http://schemas.openxmlformats.org/markup-compatibility/2006\" mc:Ignorable=\"x14ac\" xmlns:x14ac=\"http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac\">";
 
+/// FNV-1a: the shared strings table hashes every cell text, and SipHash showed in profiles.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// Shared strings, in first-use order.
 #[derive(Default)]
 struct SharedStrings {
-    index: HashMap<String, u32>,
+    index: HashMap<String, u32, std::hash::BuildHasherDefault<Fnv>>,
     order: Vec<String>,
     count: u64,
 }
@@ -1363,44 +1386,91 @@ struct CellWriter<'s> {
     buf: String,
     strings: Strings,
     sst: &'s mut SharedStrings,
+    /// Column letters, computed once.
+    letters: Vec<String>,
+    /// The 1-based number of the row being written, as text.
+    row: String,
 }
 
 impl CellWriter<'_> {
-    fn text(&mut self, row: u32, col: u32, style: Option<u32>, text: &str) {
-        let r = cell_ref(row, col);
-        let s = style.map(|s| format!(" s=\"{s}\"")).unwrap_or_default();
+    fn new(strings: Strings, sst: &mut SharedStrings, ncols: u32) -> CellWriter<'_> {
+        CellWriter {
+            buf: String::with_capacity(64 * 1024),
+            strings,
+            sst,
+            letters: (0..ncols).map(col_name).collect(),
+            row: String::new(),
+        }
+    }
+
+    /// Starts row `row` (0-based) with the given attributes after `r`.
+    fn start_row(&mut self, row: u32, attributes: &str) {
+        self.row.clear();
+        let _ = write!(self.row, "{}", row + 1);
+        self.buf.push_str("<row r=\"");
+        self.buf.push_str(&self.row);
+        self.buf.push_str("\" ");
+        self.buf.push_str(attributes);
+        self.buf.push('>');
+    }
+
+    fn open_cell(&mut self, col: u32, style: Option<u32>) {
+        self.buf.push_str("<c r=\"");
+        self.buf.push_str(&self.letters[col as usize]);
+        self.buf.push_str(&self.row);
+        self.buf.push('"');
+        if let Some(s) = style {
+            self.buf.push_str(" s=\"");
+            push_u32(&mut self.buf, s);
+            self.buf.push('"');
+        }
+    }
+
+    fn text(&mut self, col: u32, style: Option<u32>, text: &str) {
+        self.open_cell(col, style);
         match self.strings {
             Strings::Shared => {
                 let id = self.sst.id(text);
-                let _ = write!(self.buf, "<c r=\"{r}\"{s} t=\"s\"><v>{id}</v></c>");
+                self.buf.push_str(" t=\"s\"><v>");
+                push_u32(&mut self.buf, id);
+                self.buf.push_str("</v></c>");
             }
             Strings::Inline => {
-                let _ = write!(self.buf, "<c r=\"{r}\"{s} t=\"inlineStr\"><is>");
+                self.buf.push_str(" t=\"inlineStr\"><is>");
                 push_t(&mut self.buf, text);
                 self.buf.push_str("</is></c>");
             }
         }
     }
 
-    fn number(&mut self, row: u32, col: u32, style: Option<u32>, value: f64) {
-        let r = cell_ref(row, col);
-        let s = style.map(|s| format!(" s=\"{s}\"")).unwrap_or_default();
-        let _ = write!(
-            self.buf,
-            "<c r=\"{r}\"{s}><v>{}</v></c>",
-            crate::workbook::format_number(value)
-        );
+    fn number(&mut self, col: u32, style: Option<u32>, value: f64) {
+        self.open_cell(col, style);
+        self.buf.push_str("><v>");
+        self.buf.push_str(&crate::workbook::format_number(value));
+        self.buf.push_str("</v></c>");
     }
 
-    fn empty(&mut self, row: u32, col: u32, style: u32) {
-        let _ = write!(self.buf, "<c r=\"{}\" s=\"{style}\"/>", cell_ref(row, col));
+    fn empty(&mut self, col: u32, style: u32) {
+        self.open_cell(col, Some(style));
+        self.buf.push_str("/>");
     }
 }
 
-fn cell_ref(row: u32, col: u32) -> String {
-    let mut s = col_name(col);
-    let _ = write!(s, "{}", row + 1);
-    s
+/// Appends a number without the formatting machinery (it showed in profiles).
+fn push_u32(buf: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for d in &digits[i..] {
+        buf.push(char::from(*d));
+    }
 }
 
 /// `<t>` with `xml:space="preserve"` when the text needs it.
@@ -1463,7 +1533,7 @@ fn escape_attr(text: &str) -> String {
 fn entry_options() -> zip::write::SimpleFileOptions {
     zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(6))
+        .compression_level(Some(1))
         .last_modified_time(zip::DateTime::default())
         .system(zip::System::Dos)
 }
@@ -1544,11 +1614,7 @@ fn write_data_sheet<W: Write>(
         })
         .collect();
 
-    let mut w = CellWriter {
-        buf: String::with_capacity(64 * 1024),
-        strings: spec.strings,
-        sst,
-    };
+    let mut w = CellWriter::new(spec.strings, sst, ncols);
     w.buf.push_str(XML_DECL);
     w.buf.push_str(WORKSHEET_OPEN);
     let _ = write!(
@@ -1576,33 +1642,33 @@ fn write_data_sheet<W: Write>(
 
     // Row 1: the title, merged across every column.
     let spans = format!("1:{ncols}");
-    let _ = write!(
-        w.buf,
-        "<row r=\"1\" spans=\"{spans}\" s=\"{STYLE_TITLE_ROW}\" customFormat=\"1\" ht=\"99.95\" customHeight=\"1\" x14ac:dyDescent=\"0.7\">"
+    w.start_row(
+        0,
+        &format!("spans=\"{spans}\" s=\"{STYLE_TITLE_ROW}\" customFormat=\"1\" ht=\"99.95\" customHeight=\"1\" x14ac:dyDescent=\"0.7\""),
     );
-    w.text(0, 0, Some(STYLE_TITLE), &plan.title());
+    w.text(0, Some(STYLE_TITLE), &plan.title());
     for c in 1..ncols {
-        w.empty(0, c, STYLE_TITLE);
+        w.empty(c, STYLE_TITLE);
     }
     w.buf.push_str("</row>");
 
     // Row 2: the codes, hidden.
-    let _ = write!(
-        w.buf,
-        "<row r=\"2\" spans=\"{spans}\" hidden=\"1\" x14ac:dyDescent=\"0.45\">"
+    w.start_row(
+        CODES_ROW,
+        &format!("spans=\"{spans}\" hidden=\"1\" x14ac:dyDescent=\"0.45\""),
     );
     for (i, column) in columns.iter().enumerate() {
-        w.text(CODES_ROW, i as u32 + offset, None, &column.code);
+        w.text(i as u32 + offset, None, &column.code);
     }
     w.buf.push_str("</row>");
 
     // Row 3: the labels.
-    let _ = write!(
-        w.buf,
-        "<row r=\"3\" spans=\"{spans}\" ht=\"15.4\" customHeight=\"1\" x14ac:dyDescent=\"0.45\">"
+    w.start_row(
+        LABELS_ROW,
+        &format!("spans=\"{spans}\" ht=\"15.4\" customHeight=\"1\" x14ac:dyDescent=\"0.45\""),
     );
     if offset == 1 {
-        w.text(LABELS_ROW, 0, Some(STYLE_LABEL_OPTIONAL), INSERTED_LABEL);
+        w.text(0, Some(STYLE_LABEL_OPTIONAL), INSERTED_LABEL);
     }
     for (i, column) in columns.iter().enumerate() {
         let style = if column.mandatory {
@@ -1610,7 +1676,7 @@ fn write_data_sheet<W: Write>(
         } else {
             STYLE_LABEL_OPTIONAL
         };
-        w.text(LABELS_ROW, i as u32 + offset, Some(style), &column.label_en);
+        w.text(i as u32 + offset, Some(style), &column.label_en);
     }
     w.buf.push_str("</row>");
     out.write_all(w.buf.as_bytes())?;
@@ -1619,20 +1685,16 @@ fn write_data_sheet<W: Write>(
     // Data rows, streamed.
     let mut generator = RowGenerator::new(plan);
     let mut manifest = plan.manifest();
+    let row_attributes = format!("spans=\"{spans}\" x14ac:dyDescent=\"0.45\"");
     for i in 0..spec.rows {
         let gen_row = generator.row(i);
-        let row = DATA_START + i as u32;
-        let _ = write!(
-            w.buf,
-            "<row r=\"{}\" spans=\"{spans}\" x14ac:dyDescent=\"0.45\">",
-            row + 1
-        );
+        w.start_row(DATA_START + i as u32, &row_attributes);
         for (c, value) in gen_row.cells.iter().enumerate() {
             let c32 = c as u32;
             match value {
-                Value::Empty => w.empty(row, c32, data_style[c]),
-                Value::Text(t) => w.text(row, c32, Some(data_style[c]), t),
-                Value::Number(n, style) => w.number(row, c32, Some(*style), *n),
+                Value::Empty => w.empty(c32, data_style[c]),
+                Value::Text(t) => w.text(c32, Some(data_style[c]), t),
+                Value::Number(n, style) => w.number(c32, Some(*style), *n),
             }
         }
         w.buf.push_str("</row>");
@@ -1704,11 +1766,8 @@ fn write_lov_sheet<W: Write>(
     let longest = lists.iter().flatten().map(|l| l.len()).max().unwrap_or(0) as u32;
     let last_col = col_name(ncols.max(4) - 1);
     let spans = format!("1:{}", ncols.max(4));
-    let mut w = CellWriter {
-        buf: String::with_capacity(64 * 1024),
-        strings: plan.spec.strings,
-        sst,
-    };
+    let mut w = CellWriter::new(plan.spec.strings, sst, ncols.max(4));
+    let row_attributes = format!("spans=\"{spans}\" x14ac:dyDescent=\"0.45\"");
     w.buf.push_str(XML_DECL);
     w.buf.push_str(WORKSHEET_OPEN);
     let _ = write!(
@@ -1725,47 +1784,33 @@ fn write_lov_sheet<W: Write>(
     w.buf.push_str("<sheetData>");
     if ids {
         for r in 0..2u32 {
-            let _ = write!(
-                w.buf,
-                "<row r=\"{}\" spans=\"{spans}\" x14ac:dyDescent=\"0.45\"></row>",
-                r + 1
-            );
+            w.start_row(r, &row_attributes);
+            w.buf.push_str("</row>");
         }
     } else {
-        let _ = write!(
-            w.buf,
-            "<row r=\"1\" spans=\"{spans}\" x14ac:dyDescent=\"0.45\">"
-        );
-        w.text(0, 0, Some(STYLE_LOV_INFO), "info");
-        w.number(0, 1, Some(STYLE_LOV_INFO), f64::from(ncols));
-        w.text(0, 3, Some(STYLE_LOV_INFO), "en-CA");
+        w.start_row(0, &row_attributes);
+        w.text(0, Some(STYLE_LOV_INFO), "info");
+        w.number(1, Some(STYLE_LOV_INFO), f64::from(ncols));
+        w.text(3, Some(STYLE_LOV_INFO), "en-CA");
         w.buf.push_str("</row>");
-        let _ = write!(
-            w.buf,
-            "<row r=\"2\" spans=\"{spans}\" x14ac:dyDescent=\"0.45\">"
-        );
+        w.start_row(1, &row_attributes);
         for (i, column) in columns.iter().enumerate() {
             let flag = if column.mandatory {
                 "Mandatory=true;"
             } else {
                 "Mandatory=false;"
             };
-            w.text(1, i as u32, None, flag);
+            w.text(i as u32, None, flag);
         }
         w.buf.push_str("</row>");
     }
     for k in 0..longest {
-        let row = 2 + k;
-        let _ = write!(
-            w.buf,
-            "<row r=\"{}\" spans=\"{spans}\" x14ac:dyDescent=\"0.45\">",
-            row + 1
-        );
+        w.start_row(2 + k, &row_attributes);
         for (i, list) in lists.iter().enumerate() {
             if let Some(value) = list.and_then(|l| l.get(k as usize)) {
                 let text = if ids { &value.id } else { &value.value };
                 if !text.is_empty() {
-                    w.text(row, i as u32, None, text);
+                    w.text(i as u32, None, text);
                 }
             }
         }
