@@ -4,3 +4,4 @@ mod annotate;
 mod cli;
 mod common;
 mod mapping;
+mod samples;
