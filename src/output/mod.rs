@@ -6,6 +6,7 @@
 //! and an output can never be the input.
 
 pub mod annotate;
+pub mod annotated;
 pub mod errors;
 
 use std::fs::File;

@@ -1,5 +1,8 @@
 //! The integration test suite: one binary, one module per command or concern.
 
+mod annotate;
 mod bad_input;
 mod cli;
 mod common;
+mod mapping;
+mod samples;
