@@ -155,7 +155,9 @@ pub fn parse_note(text: &str) -> Note {
         match matching_bracket(trimmed) {
             Some(close) => {
                 let inner = &trimmed[1..close];
-                if let Some(list) = strip_prefix_ignore_case(inner, "XML:") {
+                // `[ XML:…]`: a space before XML is still the field list (found by the
+                // note_parser fuzz target: it was taken for a `[1]`-style marker).
+                if let Some(list) = strip_prefix_ignore_case(inner.trim_start(), "XML:") {
                     note.fields = list
                         .split(',')
                         .map(str::trim)

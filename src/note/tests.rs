@@ -252,3 +252,15 @@ fn an_empty_french_half_is_a_problem() {
     assert_eq!(note.message_en, "Aid.");
     assert_eq!(note.raw, text);
 }
+
+/// Regression (note_parser fuzz target, crash-6d553d07): `[ XML:a,b]` with a space was read
+/// as a `[1]`-style marker, and rendered back as `[XML:a,b]`, a different note.
+#[test]
+fn a_space_before_xml_is_still_the_field_list() {
+    let note = parse_note(
+        "[BUID:9,RID:,ORP:1/2,DTS:2020-01-02 03:04:05][ XML:a,b] (Client) A. / (Client) B.",
+    );
+    assert_eq!(note.fields, ["a", "b"]);
+    assert_eq!(note.marker, None);
+    assert_eq!(parse_note(&note.render()).fields, ["a", "b"]);
+}

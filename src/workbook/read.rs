@@ -22,6 +22,9 @@ pub const MAX_PART_BYTES: u64 = 512 * 1024 * 1024;
 pub const MAX_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
 /// Largest number of non-empty cells read from one sheet.
 pub const MAX_CELLS: usize = 20_000_000;
+/// Most characters in one cell: Excel's own limit. A longer cell cannot come from Excel or
+/// iCARE, and no output could hold it.
+pub const MAX_CELL_CHARS: usize = 32_767;
 
 /// The container format of a file, told from its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,7 +206,44 @@ pub fn sniff(path: &Path) -> Result<Format> {
             detail: "it is a zip archive without the parts of a workbook".into(),
         });
     }
+    check_xml_prologs(path, &mut zip)?;
     Ok(Format::Xlsx)
+}
+
+/// Refuses a package whose XML parts declare a DOCTYPE (entity declarations, external
+/// entities): Excel never writes one, and they are the way XML readers are attacked. Only
+/// each part's prolog is read, up to its first element.
+pub fn check_xml_prologs<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<R>) -> Result<()> {
+    use quick_xml::events::Event;
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).map_err(|e| Error::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("part {i} cannot be read: {e}"),
+        })?;
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let lower = name.to_ascii_lowercase();
+        if !(lower.ends_with(".xml") || lower.ends_with(".rels") || lower.ends_with(".vml")) {
+            continue;
+        }
+        let mut reader = quick_xml::Reader::from_reader(BufReader::new(entry.take(MAX_PART_BYTES)));
+        let mut buf = Vec::new();
+        loop {
+            match reader.read_event_into(&mut buf) {
+                Ok(Event::DocType(_)) => {
+                    return Err(Error::UnsafeXml {
+                        path: path.to_path_buf(),
+                        part: name,
+                    });
+                }
+                Ok(Event::Start(_) | Event::Empty(_) | Event::Eof) => break,
+                // A malformed prolog is for the reader proper to report.
+                Err(_) => break,
+                Ok(_) => {}
+            }
+            buf.clear();
+        }
+    }
+    Ok(())
 }
 
 /// Refuses zip archives whose parts claim to inflate past the limits (zip bombs).
@@ -266,6 +306,15 @@ pub fn open(path: &Path) -> Result<Book> {
         path: path.to_path_buf(),
         detail,
     };
+    guarded(path, || open_as(path, format, reader, damaged))
+}
+
+fn open_as(
+    path: &Path,
+    format: Format,
+    reader: BufReader<File>,
+    damaged: impl Fn(String) -> Error,
+) -> Result<Book> {
     Ok(match format {
         Format::Xlsx => Book::Xlsx(Box::new(
             Xlsx::new(reader).map_err(|e| xlsx_error(path, e))?,
@@ -287,7 +336,21 @@ fn xlsx_error(path: &Path, e: XlsxError) -> Error {
         XlsxError::Password => Error::Encrypted {
             path: path.to_path_buf(),
         },
+        // The zip reader reports a part that inflates past its declared size, or fails its
+        // checksum, as invalid data: the file is damaged (or hostile), not unreadable.
+        XlsxError::Io(source) if source.kind() == std::io::ErrorKind::InvalidData => {
+            Error::Damaged {
+                path: path.to_path_buf(),
+                detail: source.to_string(),
+            }
+        }
         XlsxError::Io(source) => Error::io(path, source),
+        XlsxError::WorksheetNotFound(name) => Error::Damaged {
+            path: path.to_path_buf(),
+            detail: format!(
+                "the workbook lists a sheet '{name}' whose content is missing from the file"
+            ),
+        },
         other => Error::Damaged {
             path: path.to_path_buf(),
             detail: other.to_string(),
@@ -329,6 +392,17 @@ impl Book {
         sheet: &str,
         stop_after_row: Option<u32>,
     ) -> Result<Grid> {
+        guarded(path, || {
+            self.read_grid_unguarded(path, sheet, stop_after_row)
+        })
+    }
+
+    fn read_grid_unguarded(
+        &mut self,
+        path: &Path,
+        sheet: &str,
+        stop_after_row: Option<u32>,
+    ) -> Result<Grid> {
         let damaged = |detail: String| Error::Damaged {
             path: path.to_path_buf(),
             detail: format!("sheet '{sheet}': {detail}"),
@@ -362,20 +436,22 @@ impl Book {
                             detail: format!("sheet '{sheet}' has more than {MAX_CELLS} cells"),
                         });
                     }
-                    grid.push(row, col, Data::from(cell.get_value().clone()));
+                    let value = Data::from(cell.get_value().clone());
+                    check_cell_length(path, sheet, row, col, &value)?;
+                    grid.push(row, col, value);
                 }
             }
             Book::Xls(book) => {
                 let range = book
                     .worksheet_range(sheet)
                     .map_err(|e| damaged(e.to_string()))?;
-                fill_from_range(&mut grid, &range, stop_after_row);
+                fill_from_range(path, sheet, &mut grid, &range, stop_after_row)?;
             }
             Book::Ods(book) => {
                 let range = book
                     .worksheet_range(sheet)
                     .map_err(|e| damaged(e.to_string()))?;
-                fill_from_range(&mut grid, &range, stop_after_row);
+                fill_from_range(path, sheet, &mut grid, &range, stop_after_row)?;
             }
         }
         grid.sort();
@@ -383,7 +459,13 @@ impl Book {
     }
 }
 
-fn fill_from_range(grid: &mut Grid, range: &calamine::Range<Data>, stop_after_row: Option<u32>) {
+fn fill_from_range(
+    path: &Path,
+    sheet: &str,
+    grid: &mut Grid,
+    range: &calamine::Range<Data>,
+    stop_after_row: Option<u32>,
+) -> Result<()> {
     for (row, col, value) in range.used_cells() {
         let (row, col) = (
             row as u32 + range.start().map_or(0, |s| s.0),
@@ -392,6 +474,78 @@ fn fill_from_range(grid: &mut Grid, range: &calamine::Range<Data>, stop_after_ro
         if stop_after_row.is_some_and(|stop| row > stop) {
             continue;
         }
+        check_cell_length(path, sheet, row, col, value)?;
         grid.push(row, col, value.clone());
+    }
+    Ok(())
+}
+
+/// Refuses a cell longer than Excel allows ([`MAX_CELL_CHARS`]).
+fn check_cell_length(path: &Path, sheet: &str, row: u32, col: u32, value: &Data) -> Result<()> {
+    if let Data::String(s) = value
+        && s.len() > MAX_CELL_CHARS
+    {
+        let chars = s.chars().count();
+        if chars > MAX_CELL_CHARS {
+            return Err(Error::TooLarge {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "cell {} of sheet '{sheet}' holds {chars} characters, more than Excel's limit of {MAX_CELL_CHARS}, so the file was not saved by Excel",
+                    crate::workbook::address::cell_name(row, col)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Runs a call into the reader (calamine), turning a panic inside it into a "damaged" error:
+/// a hostile file must get a plain message, never a crash. The panic's own message is kept
+/// off the screen while this runs (see [`quiet_panics`]).
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let _quiet = quiet_panics::Quiet::new();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(_) => Err(Error::Damaged {
+            path: path.to_path_buf(),
+            detail: "part of it cannot be read".into(),
+        }),
+    }
+}
+
+mod quiet_panics {
+    //! A panic hook that stays silent for panics caught by [`super::guarded`] on this thread
+    //! and hands every other panic to the hook that was there before.
+
+    use std::cell::Cell;
+    use std::sync::Once;
+
+    thread_local! {
+        static DEPTH: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// While alive, panics on this thread are not printed.
+    pub struct Quiet(());
+
+    impl Quiet {
+        pub fn new() -> Quiet {
+            static INSTALL: Once = Once::new();
+            INSTALL.call_once(|| {
+                let previous = std::panic::take_hook();
+                std::panic::set_hook(Box::new(move |info| {
+                    if DEPTH.with(Cell::get) == 0 {
+                        previous(info);
+                    }
+                }));
+            });
+            DEPTH.with(|d| d.set(d.get() + 1));
+            Quiet(())
+        }
+    }
+
+    impl Drop for Quiet {
+        fn drop(&mut self) {
+            DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+        }
     }
 }
