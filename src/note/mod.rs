@@ -265,16 +265,34 @@ fn leading_entity(text: &str) -> Option<(&str, &str)> {
     None
 }
 
-/// Drops one unbalanced `)` at the end, seen in real notes (`...données.)`).
+/// Drops an unbalanced `)` at the end, seen in real notes (`...données.)`).
+///
+/// A `)` is stray when no `(` before it is left open. Every stray `)` at the end goes, so that
+/// the result ends in no stray `)` and parsing it again changes nothing (the note_parser fuzz
+/// target found `...(Client))` after an earlier unmatched `)` losing one more `)` on each pass).
 fn strip_stray_paren(text: &str) -> &str {
-    if let Some(stripped) = text.strip_suffix(')') {
-        let opens = stripped.matches('(').count();
-        let closes = stripped.matches(')').count();
-        if closes >= opens {
-            return stripped.trim_end();
-        }
+    let mut text = text;
+    while text.ends_with(')') && !last_paren_is_matched(text) {
+        text = text[..text.len() - 1].trim_end();
     }
     text
+}
+
+/// True when the `)` that ends `text` closes a `(` before it.
+fn last_paren_is_matched(text: &str) -> bool {
+    let mut depth = 0usize;
+    let mut matched = false;
+    for ch in text.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => {
+                matched = depth > 0;
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    matched
 }
 
 impl Note {

@@ -264,3 +264,23 @@ fn a_space_before_xml_is_still_the_field_list() {
     assert_eq!(note.marker, None);
     assert_eq!(parse_note(&note.render()).fields, ["a", "b"]);
 }
+
+/// Regression (note_parser fuzz target, crash-50ca2bc5): with an unmatched `)` earlier in the
+/// message, each parse of `(Client))` dropped one more `)`, so a rendered note did not parse
+/// back the same.
+#[rstest]
+#[case::after_an_unmatched_paren("Un) texte (Client))", "Un) texte (Client)")]
+#[case::real_stray(
+    "Impossible de valider dans la base de données.)",
+    "Impossible de valider dans la base de données."
+)]
+#[case::two_strays("A.))", "A.")]
+#[case::balanced("La durée (heures)", "La durée (heures)")]
+fn a_stray_paren_goes_once_and_for_all(#[case] message: &str, #[case] kept: &str) {
+    let text = format!(
+        "[BUID:1,RID:,ORP:1/2,DTS:2020-01-02 03:04:05][XML:] (Client) A. / (Client) {message}"
+    );
+    let note = parse_note(&text);
+    assert_eq!(note.message_fr, kept);
+    assert_eq!(parse_note(&note.render()).message_fr, kept);
+}
