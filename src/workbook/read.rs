@@ -138,14 +138,21 @@ pub enum Book {
 
 /// Tells the format of `path` from its first bytes and checks it is safe to open.
 pub fn sniff(path: &Path) -> Result<Format> {
-    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    // Look before opening: opening a named pipe or a device can wait forever.
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
         return Err(Error::NotAWorkbook {
             path: path.to_path_buf(),
             detail: "it is a folder".into(),
         });
     }
+    if !meta.is_file() {
+        return Err(Error::NotAWorkbook {
+            path: path.to_path_buf(),
+            detail: "it is not a regular file but a device or a pipe".into(),
+        });
+    }
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(Error::TooLarge {
             path: path.to_path_buf(),

@@ -111,6 +111,12 @@ struct Run {
 /// Runs the binary with `args` in `dir`, under the time and memory limits.
 fn run_limited(args: &[OsString], dir: &Path) -> Run {
     let bin = assert_cmd::cargo::cargo_bin!("icare-fix");
+    run_program(bin.as_ref(), args, dir, TIME_LIMIT)
+}
+
+/// Runs `program` with `args` in `dir` under the memory limit; kills it and panics once it
+/// runs longer than `limit`.
+fn run_program(bin: &std::ffi::OsStr, args: &[OsString], dir: &Path, limit: Duration) -> Run {
     let mut cmd = std::process::Command::new("sh");
     cmd.arg("-c")
         .arg(format!("ulimit -v {MEMORY_LIMIT_KB} && exec \"$0\" \"$@\""))
@@ -141,10 +147,10 @@ fn run_limited(args: &[OsString], dir: &Path) -> Run {
         if let Some(status) = child.try_wait().expect("wait for the binary") {
             break status;
         }
-        if start.elapsed() > TIME_LIMIT {
+        if start.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{args:?} ran longer than {TIME_LIMIT:?} and was killed");
+            panic!("{args:?} ran longer than {limit:?} and was killed");
         }
         std::thread::sleep(Duration::from_millis(5));
     };
@@ -197,7 +203,9 @@ fn check_run(
     if run.code == Some(101) {
         fail("exit code 101: a panic".into());
     }
-    if std::fs::read(input).ok().as_deref() != Some(input_bytes) {
+    // (A named pipe is not read: that would wait forever.)
+    let regular = std::fs::metadata(input).is_ok_and(|m| m.is_file());
+    if regular && std::fs::read(input).ok().as_deref() != Some(input_bytes) {
         fail("the input file was changed".into());
     }
     match expect {
@@ -394,6 +402,12 @@ fn run_case(file_name: &str, bytes: &[u8], expect: Expect) {
 
 /// [`run_case`] with the folder commands' expectation given.
 fn run_case_with(file_name: &str, bytes: &[u8], expect: Expect, batch: BatchExpect) {
+    // `ICARE_FIX_DUMP_INPUTS=DIR cargo test --test suite bad_input` keeps every case's file,
+    // as seeds for the fuzz targets (see fuzz/README.md).
+    if let Some(dir) = std::env::var_os("ICARE_FIX_DUMP_INPUTS") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join(file_name), bytes).unwrap();
+    }
     let mut problems = Vec::new();
     for cmd in COMMANDS {
         let dir = tempfile::tempdir().unwrap();
@@ -1324,6 +1338,59 @@ fn control_characters_never_reach_the_terminal_raw() {
             "{args:?} printed a raw control character"
         );
     }
+}
+
+#[test]
+fn the_time_and_memory_limits_are_in_force() {
+    // The harness's `ulimit -v` reaches the program it runs.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {MEMORY_LIMIT_KB} && exec \"$0\" \"$@\""))
+        .args(["sh", "-c", "ulimit -v"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        MEMORY_LIMIT_KB.to_string()
+    );
+    // And a run past the time limit is killed and fails.
+    let dir = tempfile::tempdir().unwrap();
+    let start = Instant::now();
+    let killed = std::panic::catch_unwind(|| {
+        run_program(
+            "sleep".as_ref(),
+            &["10".into()],
+            dir.path(),
+            Duration::from_millis(300),
+        )
+    });
+    assert!(killed.is_err(), "a run that never ends was not stopped");
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_refused_without_waiting() {
+    // Opening a FIFO nobody writes to would block forever.
+    let mut problems = Vec::new();
+    for cmd in COMMANDS.iter().filter(|c| !c.batch) {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.xlsx");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+        let before = listing(dir.path());
+        let run = run_limited(&(cmd.args)(&fifo, dir.path()), dir.path());
+        problems.extend(check_run(
+            &format!("named pipe | {}", cmd.name),
+            &run,
+            Expect::Refused("is not an Excel workbook (it is not a regular file"),
+            &fifo,
+            &fifo,
+            b"",
+            &[(dir.path(), before)],
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
