@@ -34,6 +34,13 @@ const ANCHOR_CODES: [&str; 3] = [
     "processing_details",
 ];
 
+/// The fields iCARE validates a client by: identifier type, identifier value, birth date.
+pub const IDENTITY_FIELDS: [&str; 3] = [
+    "client_validation_type_id",
+    "client_validation_id",
+    "client_birth_dt",
+];
+
 /// Where the notes stand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -160,21 +167,22 @@ impl Rejected {
     pub fn open(path: &Path, registry: &Registry) -> Result<Rejected> {
         let mut book = read::open(path)?;
         let sheets = book.sheets();
-        let mut hidden_with_codes = false;
+        // Visible sheets are read whole in one pass (the data sheet is usually the first);
+        // hidden ones only matter for the advice when no visible sheet has the codes.
         let mut found = None;
-        for info in sheets.iter().filter(|s| s.worksheet) {
-            // A quick look at the top rows first: list sheets and other sheets are skipped
-            // without reading them whole.
-            let top = book.read_grid(path, &info.name, Some(HEADER_SEARCH_ROWS))?;
-            if let Some(codes_row) = find_codes_row(&top, registry) {
-                if info.visible {
-                    found = Some((info.name.clone(), codes_row));
-                    break;
-                }
-                hidden_with_codes = true;
+        for info in sheets.iter().filter(|s| s.worksheet && s.visible) {
+            let grid = book.read_grid(path, &info.name, None)?;
+            if let Some(codes_row) = find_codes_row(&grid, registry) {
+                found = Some((info.name.clone(), codes_row, grid));
+                break;
             }
         }
-        let Some((sheet, codes_row)) = found else {
+        let Some((sheet, codes_row, grid)) = found else {
+            let mut hidden_with_codes = false;
+            for info in sheets.iter().filter(|s| s.worksheet && !s.visible) {
+                let top = book.read_grid(path, &info.name, Some(HEADER_SEARCH_ROWS))?;
+                hidden_with_codes |= find_codes_row(&top, registry).is_some();
+            }
             let hint = if sheets.is_empty() {
                 "The workbook has no sheets.".to_string()
             } else if hidden_with_codes {
@@ -187,7 +195,6 @@ impl Rejected {
                 hint,
             });
         };
-        let grid = book.read_grid(path, &sheet, None)?;
         Ok(Rejected::analyse(
             path.to_path_buf(),
             book.format(),
@@ -301,10 +308,16 @@ impl Rejected {
             || Category::guess(&note.message_en, &note.fields),
             |m| m.category,
         );
-        let wanted: Vec<String> = if note.fields.is_empty() {
-            message.map(|m| m.fields.clone()).unwrap_or_default()
-        } else {
+        let wanted: Vec<String> = if !note.fields.is_empty() {
             note.fields.clone()
+        } else if let Some(m) = message {
+            m.fields.clone()
+        } else if category == Category::Identity {
+            // An identity note iCARE worded differently (or garbled): the client is
+            // validated by these three fields.
+            IDENTITY_FIELDS.iter().map(|c| c.to_string()).collect()
+        } else {
+            Vec::new()
         };
         let mut cells = Vec::new();
         let mut unlocated = Vec::new();

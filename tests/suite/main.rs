@@ -3,3 +3,5 @@
 mod annotate;
 mod cli;
 mod common;
+mod mapping;
+mod samples;
