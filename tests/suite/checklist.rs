@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt as _;
 use calamine::{Data, Reader as _};
 use icare_fix::output::checklist::{CHECKLIST_SHEET, Checklist, ItemKind, write_sheet};
 use icare_fix::{Category, Lang, Registry, Rejected};
+
+use crate::common::{icare_fix, in_ci, read_part, root};
 
 // ---------------------------------------------------------------------------------------
 // Fixtures
@@ -163,7 +164,7 @@ fn month_checklist_in(dir: &Path, bare_row: bool) -> (Checklist, Vec<Rejected>) 
 /// The project's synthetic rejected samples (every `samples/*.xlsx` but the original upload
 /// file, which has no notes by design).
 fn samples() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let dir = root().join("samples");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
@@ -522,7 +523,7 @@ fn find_program(names: &[&str]) -> Option<PathBuf> {
 fn chromium() -> Option<PathBuf> {
     let found = find_program(&["chromium", "chromium-browser", "google-chrome", "chrome"]);
     if found.is_none() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
+        if in_ci() {
             panic!("chromium is not installed, and CI=true: install Debian's chromium package");
         }
         eprintln!("SKIPPED: chromium not installed");
@@ -597,7 +598,7 @@ fn page_count(pdf: &Path) -> usize {
 /// The PDF's text, when poppler's `pdftotext` is installed (required in CI).
 fn pdf_text(pdf: &Path) -> Option<String> {
     let Some(tool) = find_program(&["pdftotext"]) else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
+        if in_ci() {
             panic!("pdftotext is not installed, and CI=true: install poppler-utils");
         }
         eprintln!("SKIPPED: pdftotext not installed, the printed text is not checked");
@@ -712,14 +713,6 @@ fn prints_each_sample_with_at_least_a_page_per_client() {
 // ---------------------------------------------------------------------------------------
 // The "Checklist" sheet
 
-fn zip_part(path: &Path, name: &str) -> String {
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut part = zip.by_name(name).unwrap();
-    let mut text = String::new();
-    part.read_to_string(&mut text).unwrap();
-    text
-}
-
 #[test]
 fn checklist_sheet_reads_back_and_is_set_up_to_print() {
     let dir = tempfile::tempdir().unwrap();
@@ -764,7 +757,7 @@ fn checklist_sheet_reads_back_and_is_set_up_to_print() {
     }
     assert!((2..2 + rows.len() as u32).any(|r| cell(r, 9) == SCRIPT_VALUE));
 
-    let sheet = zip_part(&path, "xl/worksheets/sheet1.xml");
+    let sheet = read_part(&path, "xl/worksheets/sheet1.xml");
     assert!(sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"), "{sheet}");
     let setup = regex::Regex::new(r"<pageSetup [^>]*/>").unwrap();
     let setup = setup.find(&sheet).expect("pageSetup").as_str();
@@ -776,7 +769,7 @@ fn checklist_sheet_reads_back_and_is_set_up_to_print() {
         "{setup}"
     );
     assert!(sheet.contains("<printOptions gridLines=\"1\"/>"), "{sheet}");
-    let workbook = zip_part(&path, "xl/workbook.xml");
+    let workbook = read_part(&path, "xl/workbook.xml");
     assert!(
         workbook.contains(
             "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">Checklist!$1:$2</definedName>"
@@ -804,10 +797,6 @@ fn checklist_sheet_in_french() {
 
 // ---------------------------------------------------------------------------------------
 // The command line
-
-fn icare_fix() -> Command {
-    Command::cargo_bin("icare-fix").unwrap()
-}
 
 fn digest(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
@@ -948,7 +937,7 @@ fn cli_reads_a_file_given_twice_once() {
 fn cli_refuses_an_original_upload_file_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
     let (cp, _) = month(dir.path());
-    let original = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/original_upload.xlsx");
+    let original = root().join("samples/original_upload.xlsx");
     let target = dir.path().join("out.html");
     let out = icare_fix()
         .arg("checklist")
