@@ -37,7 +37,8 @@ pub const PROP_VERSION: &str = "icare-fix version";
 pub const ERRORS_SHEET: &str = "Errors";
 /// Name of the sheet with counts.
 pub const SUMMARY_SHEET: &str = "Summary";
-/// Name of the hidden sheet holding the drop-down lists.
+/// Name of the hidden sheet holding the drop-down lists (after Errors, Summary and
+/// Checklist).
 pub const LISTS_SHEET: &str = "Lists";
 
 /// Rows the drop-down lists cover below the header, as in the real templates (rows 4-2503).
@@ -254,6 +255,11 @@ pub fn build(
         ws.set_name(SUMMARY_SHEET).map_err(err)?;
         write_summary(ws, book, registry).map_err(err)?;
     }
+    {
+        let checklist = crate::output::checklist::Checklist::build(&[book], registry);
+        let ws = workbook.add_worksheet();
+        crate::output::checklist::write_sheet(ws, &checklist, lang).map_err(err)?;
+    }
     if !lists.is_empty() {
         let ws = workbook.add_worksheet();
         ws.set_name(LISTS_SHEET).map_err(err)?;
@@ -281,9 +287,14 @@ fn sheet_name(name: &str) -> String {
     } else {
         name
     };
-    if [ERRORS_SHEET, SUMMARY_SHEET, LISTS_SHEET]
-        .iter()
-        .any(|n| n.eq_ignore_ascii_case(&name))
+    if [
+        ERRORS_SHEET,
+        SUMMARY_SHEET,
+        LISTS_SHEET,
+        crate::output::checklist::CHECKLIST_SHEET,
+    ]
+    .iter()
+    .any(|n| n.eq_ignore_ascii_case(&name))
     {
         format!("{name} (data)")
     } else {
