@@ -81,6 +81,12 @@ const COMMANDS: &[Cmd] = &[
         batch: false,
     },
     Cmd {
+        name: "checklist",
+        args: |input, _| os(&[&"checklist", &input]),
+        to: Some(|input, output| os(&[&"checklist", &"-o", &output, &input])),
+        batch: false,
+    },
+    Cmd {
         name: "batch",
         args: |_, dir| os(&[&"batch", &dir]),
         to: None,
