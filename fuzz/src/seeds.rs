@@ -67,8 +67,22 @@ fn rejected(inserted: bool, hide_data: bool) -> Result<Vec<u8>, rust_xlsxwriter:
         "Consent",
     ];
     let rows: [[&str; 6]; 2] = [
-        ["", "FOSS/GCMS Client ID", "12345678", "1980-01-31", "", "Yes"],
-        ["", "FOSS/GCMS Client ID", "87654321", "1975-12-01", "613-555-0101", "No"],
+        [
+            "",
+            "FOSS/GCMS Client ID",
+            "12345678",
+            "1980-01-31",
+            "",
+            "Yes",
+        ],
+        [
+            "",
+            "FOSS/GCMS Client ID",
+            "87654321",
+            "1975-12-01",
+            "613-555-0101",
+            "No",
+        ],
     ];
     let shift = u16::from(inserted);
     let notes_col = 0;
@@ -91,7 +105,9 @@ fn rejected(inserted: bool, hide_data: bool) -> Result<Vec<u8>, rust_xlsxwriter:
     ws.write_number(5, 3 + shift, 29_000.0)?;
     if hide_data {
         ws.set_hidden(true);
-        wb.add_worksheet().set_name("Cover")?.write_string(0, 0, "cover")?;
+        wb.add_worksheet()
+            .set_name("Cover")?
+            .write_string(0, 0, "cover")?;
     }
     let lov = wb.add_worksheet().set_name("LOV")?;
     lov.write_string(0, 0, "client_validation_type_id")?;

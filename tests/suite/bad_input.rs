@@ -553,9 +553,9 @@ impl Package {
             }
             rows.push_str("</row>");
         }
-        rows.push_str(&format!(
-            r#"<row r="4"><c r="A4" t="s"><v>12</v></c><c r="B4" t="s"><v>13</v></c><c r="C4" t="s"><v>14</v></c><c r="D4" t="s"><v>15</v></c><c r="F4" t="s"><v>16</v></c></row>"#
-        ));
+        rows.push_str(
+            r#"<row r="4"><c r="A4" t="s"><v>12</v></c><c r="B4" t="s"><v>13</v></c><c r="C4" t="s"><v>14</v></c><c r="D4" t="s"><v>15</v></c><c r="F4" t="s"><v>16</v></c></row>"#,
+        );
         let sheet = Package::sheet_xml(&rows);
         Package {
             parts: vec![
