@@ -20,8 +20,14 @@ pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
 pub const MAX_PART_BYTES: u64 = 512 * 1024 * 1024;
 /// Largest uncompressed size of all parts together.
 pub const MAX_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
-/// Largest number of non-empty cells read from one sheet.
-pub const MAX_CELLS: usize = 20_000_000;
+/// Largest number of non-empty cells read from one sheet: 17 times a template's whole range
+/// (2,500 rows of 118 columns), and about 250 MB in memory.
+pub const MAX_CELLS: usize = 5_000_000;
+/// Most text in the cells of one sheet, in bytes. Many cells can point to one long shared
+/// string: each is a copy in memory, so a small file could otherwise fill it.
+pub const MAX_SHEET_TEXT_BYTES: usize = 256 * 1024 * 1024;
+/// Most iCARE notes (`[BUID:` headers) in one sheet: one per rejected row in real files.
+pub const MAX_NOTES: usize = 200_000;
 /// Most characters in one cell: Excel's own limit. A longer cell cannot come from Excel or
 /// iCARE, and no output could hold it.
 pub const MAX_CELL_CHARS: usize = 32_767;
@@ -415,7 +421,7 @@ impl Book {
             detail: format!("sheet '{sheet}': {detail}"),
         };
         let mut grid = Grid::default();
-        let mut count = 0usize;
+        let mut budget = Budget::default();
         match self {
             Book::Xlsx(book) => {
                 let mut cells = book
@@ -436,15 +442,8 @@ impl Book {
                     if stop_after_row.is_some_and(|stop| row > stop) {
                         break;
                     }
-                    count += 1;
-                    if count > MAX_CELLS {
-                        return Err(Error::TooLarge {
-                            path: path.to_path_buf(),
-                            detail: format!("sheet '{sheet}' has more than {MAX_CELLS} cells"),
-                        });
-                    }
                     let value = Data::from(cell.get_value().clone());
-                    check_cell_length(path, sheet, row, col, &value)?;
+                    budget.take(path, sheet, row, col, &value)?;
                     grid.push(row, col, value);
                 }
             }
@@ -452,13 +451,13 @@ impl Book {
                 let range = book
                     .worksheet_range(sheet)
                     .map_err(|e| damaged(e.to_string()))?;
-                fill_from_range(path, sheet, &mut grid, &range, stop_after_row)?;
+                fill_from_range(path, sheet, &mut grid, &mut budget, &range, stop_after_row)?;
             }
             Book::Ods(book) => {
                 let range = book
                     .worksheet_range(sheet)
                     .map_err(|e| damaged(e.to_string()))?;
-                fill_from_range(path, sheet, &mut grid, &range, stop_after_row)?;
+                fill_from_range(path, sheet, &mut grid, &mut budget, &range, stop_after_row)?;
             }
         }
         grid.sort();
@@ -470,6 +469,7 @@ fn fill_from_range(
     path: &Path,
     sheet: &str,
     grid: &mut Grid,
+    budget: &mut Budget,
     range: &calamine::Range<Data>,
     stop_after_row: Option<u32>,
 ) -> Result<()> {
@@ -481,10 +481,51 @@ fn fill_from_range(
         if stop_after_row.is_some_and(|stop| row > stop) {
             continue;
         }
-        check_cell_length(path, sheet, row, col, value)?;
+        budget.take(path, sheet, row, col, value)?;
         grid.push(row, col, value.clone());
     }
     Ok(())
+}
+
+/// What a sheet read so far holds, against the limits: cells, text, notes.
+#[derive(Default)]
+struct Budget {
+    cells: usize,
+    text_bytes: usize,
+    notes: usize,
+}
+
+impl Budget {
+    /// Counts one more cell, refusing the sheet once it passes a limit.
+    fn take(&mut self, path: &Path, sheet: &str, row: u32, col: u32, value: &Data) -> Result<()> {
+        let too_large = |detail: String| Error::TooLarge {
+            path: path.to_path_buf(),
+            detail,
+        };
+        self.cells += 1;
+        if self.cells > MAX_CELLS {
+            return Err(too_large(format!(
+                "sheet '{sheet}' has more than {MAX_CELLS} cells"
+            )));
+        }
+        if let Data::String(s) = value {
+            check_cell_length(path, sheet, row, col, value)?;
+            self.text_bytes += s.len();
+            if self.text_bytes > MAX_SHEET_TEXT_BYTES {
+                return Err(too_large(format!(
+                    "the cells of sheet '{sheet}' hold more than {} MB of text",
+                    MAX_SHEET_TEXT_BYTES / (1024 * 1024)
+                )));
+            }
+            self.notes += s.matches("[BUID:").count();
+            if self.notes > MAX_NOTES {
+                return Err(too_large(format!(
+                    "sheet '{sheet}' holds more than {MAX_NOTES} iCARE error notes"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Refuses a cell longer than Excel allows ([`MAX_CELL_CHARS`]).

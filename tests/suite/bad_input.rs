@@ -1288,6 +1288,54 @@ fn thousands_of_notes_in_one_cell() {
     );
 }
 
+/// The minimal package plus `string` as shared string 17, and `rows` rows of `cols` cells
+/// that all point to it.
+fn many_cells_sharing(string: &str, rows: u32, cols: u8) -> Vec<u8> {
+    let package = Package::minimal();
+    let strings = package.part("xl/sharedStrings.xml").replace(
+        "</sst>",
+        &format!("<si><t>{}</t></si></sst>", xml_escape(string)),
+    );
+    let sheet = package.part("xl/worksheets/sheet1.xml");
+    let mut rows_xml = String::new();
+    for r in 10..10 + rows {
+        rows_xml.push_str(&format!(r#"<row r="{r}">"#));
+        for c in 0..cols {
+            rows_xml.push_str(&format!(
+                r#"<c r="{}{r}" t="s"><v>17</v></c>"#,
+                (b'A' + c) as char
+            ));
+        }
+        rows_xml.push_str("</row>");
+    }
+    let sheet = sheet.replace("</sheetData>", &format!("{rows_xml}</sheetData>"));
+    package
+        .set("xl/sharedStrings.xml", strings)
+        .set("xl/worksheets/sheet1.xml", sheet)
+        .zip()
+}
+
+#[test]
+fn one_long_shared_string_in_many_cells() {
+    // Regression: 100,000 cells pointing to one 32,000-character string made a 200 KB file
+    // fill 3 GB of memory (the run died at the 2 GB limit, signal 6). Text per sheet is
+    // bounded now.
+    let bytes = many_cells_sharing(&"z".repeat(32_000), 10_000, 10);
+    assert!(bytes.len() < 1024 * 1024, "{} bytes", bytes.len());
+    run_case("amplified.xlsx", &bytes, Expect::Refused("MB of text"));
+}
+
+#[test]
+fn too_many_notes_in_one_sheet() {
+    // 50 cells of 5,000 note starts each: 250,000 notes, more than any real file.
+    let bytes = many_cells_sharing(&"[BUID:".repeat(5000), 5, 10);
+    run_case(
+        "notes everywhere.xlsx",
+        &bytes,
+        Expect::Refused("iCARE error notes"),
+    );
+}
+
 #[test]
 fn sheet_names_excel_forbids() {
     // Excel refuses these names (too long, or with []:*?/\), other programs may write them.
