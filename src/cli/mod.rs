@@ -2,6 +2,7 @@
 //! arguments and `run`. The library takes plain values; nothing clap-specific leaves this
 //! module.
 
+mod clean;
 mod errors;
 mod inspect;
 
@@ -27,6 +28,8 @@ enum Command {
     Errors(errors::ErrorsArgs),
     /// Say what a workbook is: template, data sheet, header rows, notes column, counts.
     Inspect(inspect::InspectArgs),
+    /// Write the upload-ready copy: the notes gone, everything else as iCARE sent it.
+    Clean(clean::CleanArgs),
 }
 
 /// Options every command shares.
@@ -52,6 +55,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Errors(args) => errors::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Clean(args) => clean::run(args),
     }
 }
 

@@ -5,6 +5,7 @@
 //! half-written file under the real name; an existing file is replaced only with `--force`;
 //! and an output can never be the input.
 
+pub mod clean;
 pub mod errors;
 
 use std::fs::File;
