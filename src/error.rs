@@ -13,6 +13,10 @@ pub enum Error {
     #[error("cannot find the file '{}'. Check the name and the folder.", .path.display())]
     NotFound { path: PathBuf },
 
+    /// A folder was expected.
+    #[error("'{}' is not a folder. Give the folder that holds the rejected files.", .path.display())]
+    NotAFolder { path: PathBuf },
+
     /// The file exists but cannot be opened, most often because Excel has it open (Windows
     /// locks open workbooks) or because of folder permissions.
     #[error(
@@ -129,9 +133,33 @@ pub enum Error {
         message: String,
     },
 
+    /// An annotated workbook's original rejected file cannot be found.
+    #[error(
+        "cannot find '{}', the rejected file '{}' was made from. Put it back in the same folder, or name it with --original.",
+        .original.display(), .annotated.display()
+    )]
+    OriginalMissing {
+        annotated: PathBuf,
+        original: PathBuf,
+    },
+
+    /// The original rejected file changed after the annotated workbook was made.
+    #[error(
+        "'{}' is not the file '{}' was made from (its content changed since). Use the rejected file exactly as downloaded from iCARE, or annotate it again.",
+        .original.display(), .annotated.display()
+    )]
+    OriginalChanged {
+        annotated: PathBuf,
+        original: PathBuf,
+    },
+
     /// The written output did not read back as expected; it has been deleted.
     #[error("the check of the written file failed, so it was deleted: {detail}")]
     SelfCheck { detail: String },
+
+    /// A template id that no template file defines.
+    #[error("there is no iCARE template '{id}'. Known templates: {known}.")]
+    UnknownTemplate { id: String, known: String },
 
     /// Something in the workbook the tool cannot handle safely.
     #[error("'{}': {detail}", .path.display())]

@@ -10,6 +10,8 @@
 //!   messages ([`Registry`]), from the data files in `templates/`;
 //! - [`output`] writes what users get: reports of the notes ([`output::errors`]) and, safely,
 //!   any file ([`output::OutputFile`]).
+//! - [`synth`] writes synthetic rejected workbooks in the real 2018 layout, for the bundled
+//!   samples in `samples/`, the tests and the benchmarks.
 //!
 //! ```
 //! use icare_fix::{Registry, Rejected};
@@ -20,13 +22,17 @@
 //! assert!(!book.notes.is_empty());
 //! ```
 
+pub mod batch;
 pub mod error;
+pub mod lang;
 pub mod note;
 pub mod output;
+pub mod synth;
 pub mod template;
 pub mod workbook;
 
 pub use error::{Error, Result};
+pub use lang::Lang;
 pub use note::{Category, Note, Orp, parse_cell, parse_note};
 pub use template::Registry;
 pub use workbook::{Layout, LocatedNote, NotesColumn, Rejected};

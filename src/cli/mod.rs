@@ -2,6 +2,8 @@
 //! arguments and `run`. The library takes plain values; nothing clap-specific leaves this
 //! module.
 
+mod annotate;
+mod batch;
 mod clean;
 mod errors;
 mod inspect;
@@ -16,10 +18,20 @@ use icare_fix::Registry;
 /// Reads rejected iCARE workbooks, explains their error notes in English and French, and
 /// writes the files you need to correct them and upload again.
 #[derive(Debug, Parser)]
+///
+/// Give it rejected workbooks or folders of them, with no command, and it does everything:
+/// for each workbook an upload-ready file, an annotated workbook and a checklist, in a
+/// `<name>-fixed` folder beside what you gave it.
 #[command(name = "icare-fix", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true, arg_required_else_help = true)]
 pub struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// Rejected workbooks or folders to handle in one step.
+    #[arg(value_name = "FILE_OR_FOLDER")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    run: batch::RunArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -28,6 +40,11 @@ enum Command {
     Errors(errors::ErrorsArgs),
     /// Say what a workbook is: template, data sheet, header rows, notes column, counts.
     Inspect(inspect::InspectArgs),
+    /// Write an annotated copy to correct in Excel: cells to fix highlighted and explained.
+    Annotate(annotate::AnnotateArgs),
+    /// Handle every rejected workbook in a folder: upload-ready files, annotated workbooks,
+    /// checklists and a summary.
+    Batch(batch::BatchArgs),
     /// Write the upload-ready copy: the notes gone, everything else as iCARE sent it.
     Clean(clean::CleanArgs),
 }
@@ -50,12 +67,36 @@ impl Common {
     }
 }
 
+/// `--lang en|fr|both`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// French.
+    Fr,
+    /// English and French.
+    Both,
+}
+
+impl From<LangArg> for icare_fix::Lang {
+    fn from(lang: LangArg) -> Self {
+        match lang {
+            LangArg::En => icare_fix::Lang::En,
+            LangArg::Fr => icare_fix::Lang::Fr,
+            LangArg::Both => icare_fix::Lang::Both,
+        }
+    }
+}
+
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Errors(args) => errors::run(args),
-        Command::Inspect(args) => inspect::run(args),
-        Command::Clean(args) => clean::run(args),
+        Some(Command::Errors(args)) => errors::run(args),
+        Some(Command::Inspect(args)) => inspect::run(args),
+        Some(Command::Annotate(args)) => annotate::run(args),
+        Some(Command::Batch(args)) => batch::run(args),
+        Some(Command::Clean(args)) => clean::run(args),
+        None => batch::run_default(&cli.paths, &cli.run),
     }
 }
 

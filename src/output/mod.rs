@@ -5,6 +5,8 @@
 //! half-written file under the real name; an existing file is replaced only with `--force`;
 //! and an output can never be the input.
 
+pub mod annotate;
+pub mod annotated;
 pub mod clean;
 pub mod errors;
 
@@ -40,11 +42,12 @@ impl OutputFile {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let temp = tempfile::Builder::new()
-            .prefix(".icare-fix-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(|e| Error::io(&dir, e))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".icare-fix-").suffix(".tmp");
+        // A temporary file is private (0600) by default; the output is an ordinary file.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let temp = builder.tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
         Ok(OutputFile {
             target: target.to_path_buf(),
             force,

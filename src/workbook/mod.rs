@@ -34,6 +34,13 @@ const ANCHOR_CODES: [&str; 3] = [
     "processing_details",
 ];
 
+/// The fields iCARE validates a client by: identifier type, identifier value, birth date.
+pub const IDENTITY_FIELDS: [&str; 3] = [
+    "client_validation_type_id",
+    "client_validation_id",
+    "client_birth_dt",
+];
+
 /// Where the notes stand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -301,10 +308,16 @@ impl Rejected {
             || Category::guess(&note.message_en, &note.fields),
             |m| m.category,
         );
-        let wanted: Vec<String> = if note.fields.is_empty() {
-            message.map(|m| m.fields.clone()).unwrap_or_default()
-        } else {
+        let wanted: Vec<String> = if !note.fields.is_empty() {
             note.fields.clone()
+        } else if let Some(m) = message {
+            m.fields.clone()
+        } else if category == Category::Identity {
+            // An identity note iCARE worded differently (or garbled): the client is
+            // validated by these three fields.
+            IDENTITY_FIELDS.iter().map(|c| c.to_string()).collect()
+        } else {
+            Vec::new()
         };
         let mut cells = Vec::new();
         let mut unlocated = Vec::new();
@@ -392,6 +405,11 @@ impl Rejected {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| self.path.display().to_string())
     }
+}
+
+/// Reads every non-empty cell of one sheet of `path` (a list sheet, say).
+pub fn read_sheet(path: &Path, sheet: &str) -> Result<Grid> {
+    read::open(path)?.read_grid(path, sheet, None)
 }
 
 /// The row (within the top rows) that holds the field codes: the row with an anchor code, or

@@ -39,3 +39,40 @@ pub fn write_plain_workbook(path: &Path, rows: &[&[&str]]) {
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
+
+/// The text of one part of a zip package (`xl/worksheets/sheet1.xml`).
+pub fn read_part(path: &Path, name: &str) -> String {
+    use std::io::Read;
+    let file = std::fs::File::open(path).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut text = String::new();
+    zip.by_name(name)
+        .unwrap_or_else(|e| panic!("{name} in {}: {e}", path.display()))
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+/// Every `name="value"` attribute pair of every `<tag ...>` element in `xml`, in order.
+pub fn elements(xml: &str, tag: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let element = regex::Regex::new(&format!(r"<{tag}\b([^>]*)>")).unwrap();
+    let attribute = regex::Regex::new(r#"([\w:]+)="([^"]*)""#).unwrap();
+    element
+        .captures_iter(xml)
+        .map(|c| {
+            attribute
+                .captures_iter(&c[1])
+                .map(|a| (a[1].to_string(), a[2].to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Copies a bundled sample into a fresh temporary folder (so tests never write beside the
+/// samples) and returns the folder and the copy's path.
+pub fn sample_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::copy(sample(name), &path).unwrap();
+    (dir, path)
+}

@@ -1,4 +1,6 @@
 //! The integration test suite: one binary, one module per command or concern.
 
+mod annotate;
 mod cli;
 mod common;
+mod mapping;

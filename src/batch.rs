@@ -1,0 +1,690 @@
+//! Whole folders at once: find the rejected workbooks, write each one's upload-ready file,
+//! annotated workbook and checklist, and one summary for the run.
+//!
+//! One bad file never stops the run: every file gets an [`Outcome`] (done, up to date,
+//! skipped with the reason, or failed with the reason), files are processed in parallel
+//! (rayon), and the caller turns the outcomes into an exit code. Outputs are planned before
+//! anything is written, so two inputs with the same name never overwrite each other, and a
+//! re-run leaves outputs newer than their input alone unless forced.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::lang::Lang;
+use crate::note::Category;
+use crate::output::{self, annotate, sibling_path};
+use crate::template::Registry;
+use crate::workbook::{Client, Rejected};
+
+/// Suffix of the upload-ready output.
+pub const UPLOAD_SUFFIX: &str = "upload.xlsx";
+/// Suffix of the annotated workbook.
+pub const ANNOTATED_SUFFIX: &str = "annotated.xlsx";
+/// Suffix of the checklist.
+pub const CHECKLIST_SUFFIX: &str = "checklist.html";
+/// Name of the run's summary workbook.
+pub const SUMMARY_XLSX: &str = "summary.xlsx";
+/// Name of the run's summary for programs.
+pub const SUMMARY_JSON: &str = "summary.json";
+/// Name of the run's checklist across all files.
+pub const SUMMARY_CHECKLIST: &str = "summary.checklist.html";
+
+/// Where a run's outputs go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// Beside each input (the `batch` command without `--out`).
+    Beside,
+    /// Under this folder, mirroring the input folders (`--out DIR`).
+    Mirror(PathBuf),
+    /// In a `<name>-fixed` folder beside each input given (the one-step default).
+    FixedFolders,
+}
+
+/// Options of a run.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Look in subfolders too.
+    pub recursive: bool,
+    /// Files processed at once; 0 means one per core.
+    pub jobs: usize,
+    /// Where outputs go.
+    pub destination: Destination,
+    /// Rewrite outputs even when they are newer than their input.
+    pub force: bool,
+    /// Only say what would be done.
+    pub dry_run: bool,
+    /// Languages of notes, advice and checklists.
+    pub lang: Lang,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            recursive: false,
+            jobs: 0,
+            destination: Destination::Beside,
+            force: false,
+            dry_run: false,
+            lang: Lang::Both,
+        }
+    }
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", content = "reason", rename_all = "snake_case")]
+pub enum Status {
+    /// Outputs written.
+    Done,
+    /// Outputs already newer than the input; left alone.
+    UpToDate,
+    /// Would be processed (dry run).
+    Planned,
+    /// Not processed, with the reason (not a rejected file, an icare-fix output, ...).
+    Skipped(String),
+    /// Processing failed, with the reason.
+    Failed(String),
+}
+
+/// One file's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The input file.
+    pub file: PathBuf,
+    /// What happened.
+    #[serde(flatten)]
+    pub status: Status,
+    /// Template id, when read.
+    pub template: Option<String>,
+    /// Data rows.
+    pub rows: usize,
+    /// Notes.
+    pub notes: usize,
+    /// Notes per category.
+    pub categories: BTreeMap<Category, usize>,
+    /// Outputs written (or planned).
+    pub outputs: Vec<PathBuf>,
+}
+
+impl Outcome {
+    fn new(file: PathBuf, status: Status) -> Outcome {
+        Outcome {
+            file,
+            status,
+            template: None,
+            rows: 0,
+            notes: 0,
+            categories: BTreeMap::new(),
+            outputs: Vec::new(),
+        }
+    }
+}
+
+/// A record of a client rejected for identity, for the cross-file client sheet.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientRecord {
+    /// File.
+    pub file: PathBuf,
+    /// Template id.
+    pub template: Option<String>,
+    /// 1-based row.
+    pub row: u32,
+    /// ORP as `i/total`.
+    pub orp: String,
+    /// RID.
+    pub rid: Option<u64>,
+    /// The row's own messages, English.
+    pub messages: Vec<String>,
+}
+
+/// A client rejected for identity with every record of theirs in every file.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityClient {
+    /// The client.
+    #[serde(flatten)]
+    pub client: Client,
+    /// Every record of the client in the run's files.
+    pub records: Vec<ClientRecord>,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchReport {
+    /// Every file found, in order.
+    pub files: Vec<Outcome>,
+    /// Clients rejected for identity, across all files.
+    pub identity_clients: Vec<IdentityClient>,
+    /// Summary files written (or planned).
+    pub summary: Vec<PathBuf>,
+    /// Where the summary is.
+    pub summary_folder: Option<PathBuf>,
+}
+
+impl BatchReport {
+    /// True when some file failed.
+    pub fn has_failures(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| matches!(f.status, Status::Failed(_)))
+    }
+}
+
+/// A workbook to process and where its outputs go.
+#[derive(Debug, Clone)]
+struct Job {
+    input: PathBuf,
+    upload: PathBuf,
+    annotated: PathBuf,
+    checklist: PathBuf,
+}
+
+impl Job {
+    fn outputs(&self) -> Vec<PathBuf> {
+        vec![
+            self.upload.clone(),
+            self.annotated.clone(),
+            self.checklist.clone(),
+        ]
+    }
+}
+
+/// Finds the workbooks under `roots`, processes them and writes the summary. `progress` is
+/// called once per file as it finishes (from worker threads).
+pub fn run(
+    roots: &[PathBuf],
+    registry: &Registry,
+    opts: &BatchOptions,
+    progress: &(dyn Fn(&Outcome) + Sync),
+) -> Result<BatchReport> {
+    let (jobs, skipped, summary_folder) = plan(roots, opts)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+        .map_err(|e| Error::Unsupported {
+            path: PathBuf::from("."),
+            detail: format!("cannot start the worker threads: {e}"),
+        })?;
+    let results: Vec<(Outcome, Option<Rejected>)> = pool.install(|| {
+        use rayon::prelude::*;
+        jobs.par_iter()
+            .map(|job| {
+                let result = process(job, registry, opts);
+                progress(&result.0);
+                result
+            })
+            .collect()
+    });
+    for outcome in &skipped {
+        progress(outcome);
+    }
+
+    let mut files: Vec<Outcome> = Vec::with_capacity(results.len() + skipped.len());
+    let mut books: Vec<Rejected> = Vec::new();
+    for (outcome, book) in results {
+        files.push(outcome);
+        books.extend(book);
+    }
+    files.extend(skipped);
+    files.sort_by(|a, b| a.file.cmp(&b.file));
+    books.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let identity_clients = identity_clients(&books);
+    let mut report = BatchReport {
+        files,
+        identity_clients,
+        summary: Vec::new(),
+        summary_folder: summary_folder.clone(),
+    };
+    if let Some(folder) = summary_folder {
+        report.summary = write_summary(&folder, &report, &books, registry, opts)?;
+    }
+    Ok(report)
+}
+
+/// Finds the inputs and plans every output path.
+fn plan(
+    roots: &[PathBuf],
+    opts: &BatchOptions,
+) -> Result<(Vec<Job>, Vec<Outcome>, Option<PathBuf>)> {
+    let mut jobs = Vec::new();
+    let mut skipped = Vec::new();
+    let mut taken: HashMap<PathBuf, usize> = HashMap::new();
+    let mut summary_folder = None;
+    for root in roots {
+        let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
+        let (base, files): (PathBuf, Vec<PathBuf>) = if meta.is_dir() {
+            (root.clone(), find_files(root, opts.recursive, &mut skipped))
+        } else {
+            (
+                root.parent().map(Path::to_path_buf).unwrap_or_default(),
+                vec![root.clone()],
+            )
+        };
+        let out_root = match &opts.destination {
+            Destination::Beside => None,
+            Destination::Mirror(dir) => Some(dir.clone()),
+            Destination::FixedFolders => Some(fixed_folder(root)),
+        };
+        if summary_folder.is_none() {
+            summary_folder = Some(out_root.clone().unwrap_or_else(|| {
+                if meta.is_dir() {
+                    root.clone()
+                } else {
+                    base.clone()
+                }
+            }));
+        }
+        for input in files {
+            if let Some(reason) = skip_reason(&input) {
+                skipped.push(Outcome::new(input, Status::Skipped(reason)));
+                continue;
+            }
+            let folder = match &out_root {
+                None => input.parent().map(Path::to_path_buf).unwrap_or_default(),
+                Some(out) => {
+                    let relative = input
+                        .parent()
+                        .and_then(|p| p.strip_prefix(&base).ok())
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default();
+                    out.join(relative)
+                }
+            };
+            let stem = input
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // Two inputs with the same name (NAME.xlsx and NAME.xlsm, or the same relative
+            // path under two roots) get NAME, NAME (2), ...
+            let key = folder.join(stem.to_lowercase());
+            let n = taken.entry(key).or_insert(0);
+            *n += 1;
+            let name = if *n == 1 {
+                stem.clone()
+            } else {
+                format!("{stem} ({n})")
+            };
+            let base_name = folder.join(format!("{name}.xlsx"));
+            jobs.push(Job {
+                input: input.clone(),
+                upload: sibling_path(&base_name, UPLOAD_SUFFIX),
+                annotated: sibling_path(&base_name, ANNOTATED_SUFFIX),
+                checklist: sibling_path(&base_name, CHECKLIST_SUFFIX),
+            });
+        }
+    }
+    Ok((jobs, skipped, summary_folder))
+}
+
+/// `Rejected files/` → `Rejected files-fixed/`; `March.xlsx` → `March-fixed/`.
+fn fixed_folder(root: &Path) -> PathBuf {
+    let name = if root.is_dir() {
+        root.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "icare".into())
+    } else {
+        root.file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "icare".into())
+    };
+    let parent = if root.is_dir() {
+        std::fs::canonicalize(root)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_default()
+    } else {
+        root.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    parent.join(format!("{name}-fixed"))
+}
+
+fn find_files(root: &Path, recursive: bool, skipped: &mut Vec<Outcome>) -> Vec<PathBuf> {
+    let mut walker = walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name();
+    if !recursive {
+        walker = walker.max_depth(1);
+    }
+    let mut files = Vec::new();
+    for entry in walker.into_iter().filter_entry(|e| {
+        // Never descend into our own output folders.
+        !(e.file_type().is_dir() && e.file_name().to_string_lossy().ends_with("-fixed"))
+    }) {
+        match entry {
+            Ok(e) if e.file_type().is_file() && is_workbook_name(e.path()) => {
+                files.push(e.into_path())
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let path = e.path().map(Path::to_path_buf).unwrap_or_default();
+                skipped.push(Outcome::new(
+                    path,
+                    Status::Failed(format!("cannot read this folder entry: {e}")),
+                ));
+            }
+        }
+    }
+    files
+}
+
+fn is_workbook_name(path: &Path) -> bool {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .is_some_and(|e| e == "xlsx" || e == "xlsm")
+}
+
+/// Why a file found is not processed, judged from its name.
+fn skip_reason(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy().to_lowercase();
+    if name.starts_with("~$") {
+        return Some("Excel's lock file for an open workbook".into());
+    }
+    if name.starts_with(".icare-fix-") {
+        return Some("an unfinished icare-fix output".into());
+    }
+    if name.ends_with(&format!(".{UPLOAD_SUFFIX}"))
+        || name.ends_with(&format!(".{ANNOTATED_SUFFIX}"))
+        || name == SUMMARY_XLSX
+    {
+        return Some("an output of icare-fix".into());
+    }
+    if !is_workbook_name(path) {
+        return Some("not an Excel workbook (.xlsx or .xlsm)".into());
+    }
+    None
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Processes one file; never fails: a failure is the outcome.
+fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Option<Rejected>) {
+    let mut outcome = Outcome::new(job.input.clone(), Status::Done);
+    let book = match Rejected::open(&job.input, registry) {
+        Ok(book) => book,
+        Err(Error::NoCodesRow { .. }) => {
+            outcome.status = Status::Skipped("not an iCARE template (no codes row)".into());
+            return (outcome, None);
+        }
+        Err(e) => {
+            outcome.status = Status::Failed(e.to_string());
+            return (outcome, None);
+        }
+    };
+    outcome.template = book.template.clone();
+    outcome.rows = book.row_count();
+    outcome.notes = book.notes.len();
+    for n in &book.notes {
+        *outcome.categories.entry(n.category).or_default() += 1;
+    }
+    if book.notes.is_empty() {
+        outcome.status = Status::Skipped(
+            "no iCARE error notes: an original upload file, not a rejected file".into(),
+        );
+        return (outcome, None);
+    }
+    if crate::output::annotated::AnnotatedInfo::read(&job.input).is_some() {
+        outcome.status = Status::Skipped("an annotated workbook written by icare-fix".into());
+        return (outcome, None);
+    }
+    outcome.outputs = job.outputs();
+    let input_time = modified(&job.input);
+    let fresh = |p: &Path| match (modified(p), input_time) {
+        (Some(out), Some(input)) => out >= input,
+        _ => false,
+    };
+    if !opts.force && job.outputs().iter().all(|p| fresh(p)) {
+        outcome.status = Status::UpToDate;
+        return (outcome, Some(book));
+    }
+    if opts.dry_run {
+        outcome.status = Status::Planned;
+        return (outcome, Some(book));
+    }
+    if let Some(folder) = job.upload.parent()
+        && !folder.as_os_str().is_empty()
+        && let Err(e) = std::fs::create_dir_all(folder)
+    {
+        outcome.status = Status::Failed(Error::io(folder, e).to_string());
+        return (outcome, Some(book));
+    }
+    // An output older than its input is stale: ours to replace.
+    let replace = |p: &Path| opts.force || (p.exists() && !fresh(p));
+    if let Err(e) = write_outputs(job, &book, registry, opts, &replace) {
+        outcome.status = Status::Failed(e.to_string());
+    }
+    (outcome, Some(book))
+}
+
+fn write_outputs(
+    job: &Job,
+    book: &Rejected,
+    registry: &Registry,
+    opts: &BatchOptions,
+    replace: &dyn Fn(&Path) -> bool,
+) -> Result<()> {
+    write_upload(job, registry, replace(&job.upload))?;
+    annotate::annotate(
+        book,
+        registry,
+        &job.annotated,
+        &annotate::AnnotateOptions {
+            lang: opts.lang,
+            force: replace(&job.annotated),
+        },
+    )?;
+    let html = checklist_html(&[book], registry, opts.lang);
+    output::write_file(
+        &job.checklist,
+        &[&job.input],
+        replace(&job.checklist),
+        html.as_bytes(),
+    )?;
+    Ok(())
+}
+
+/// Clients with an identity note in any file, with all their records in all files.
+fn identity_clients(books: &[Rejected]) -> Vec<IdentityClient> {
+    let key = |c: &Client| {
+        (
+            c.id_type.trim().to_lowercase(),
+            c.id_value.trim().to_string(),
+            c.birth_date.trim().to_string(),
+        )
+    };
+    let mut clients: BTreeMap<(String, String, String), IdentityClient> = BTreeMap::new();
+    for book in books {
+        for n in book
+            .notes
+            .iter()
+            .filter(|n| n.category == Category::Identity)
+        {
+            let client = book.client(n.row);
+            if client.is_unknown() {
+                continue;
+            }
+            clients.entry(key(&client)).or_insert(IdentityClient {
+                client,
+                records: Vec::new(),
+            });
+        }
+    }
+    for book in books {
+        for row in book.data_rows() {
+            let client = book.client(row.row);
+            let Some(entry) = clients.get_mut(&key(&client)) else {
+                continue;
+            };
+            let notes: Vec<_> = book.notes.iter().filter(|n| n.row == row.row).collect();
+            let first = notes.first().map(|n| &n.note);
+            entry.records.push(ClientRecord {
+                file: book.path.clone(),
+                template: book.template.clone(),
+                row: row.row + 1,
+                orp: first
+                    .and_then(|n| n.orp)
+                    .map(|o| format!("{}/{}", o.index, o.total))
+                    .unwrap_or_default(),
+                rid: first.and_then(|n| n.rid),
+                messages: notes.iter().map(|n| n.note.message_en.clone()).collect(),
+            });
+        }
+    }
+    clients.into_values().collect()
+}
+
+fn write_summary(
+    folder: &Path,
+    report: &BatchReport,
+    books: &[Rejected],
+    registry: &Registry,
+    opts: &BatchOptions,
+) -> Result<Vec<PathBuf>> {
+    let paths = vec![
+        folder.join(SUMMARY_XLSX),
+        folder.join(SUMMARY_JSON),
+        folder.join(SUMMARY_CHECKLIST),
+    ];
+    if opts.dry_run {
+        return Ok(paths);
+    }
+    // A run that changed nothing leaves an existing summary alone.
+    let changed = report
+        .files
+        .iter()
+        .any(|f| matches!(f.status, Status::Done | Status::Failed(_)));
+    if !changed && !opts.force && paths.iter().all(|p| p.exists()) {
+        return Ok(paths);
+    }
+    std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
+    let json = serde_json::to_string_pretty(report).expect("plain data serialises") + "\n";
+    output::write_file(&paths[1], &[], true, json.as_bytes())?;
+    let xlsx = summary_workbook(report).map_err(|e| Error::Unsupported {
+        path: paths[0].clone(),
+        detail: format!("the summary workbook could not be built: {e}"),
+    })?;
+    output::write_file(&paths[0], &[], true, &xlsx)?;
+    let refs: Vec<&Rejected> = books.iter().collect();
+    let html = checklist_html(&refs, registry, opts.lang);
+    output::write_file(&paths[2], &[], true, html.as_bytes())?;
+    Ok(paths)
+}
+
+fn status_text(status: &Status) -> (&'static str, String) {
+    match status {
+        Status::Done => ("done", String::new()),
+        Status::UpToDate => ("up to date", String::new()),
+        Status::Planned => ("planned", String::new()),
+        Status::Skipped(r) => ("skipped", r.clone()),
+        Status::Failed(r) => ("failed", r.clone()),
+    }
+}
+
+fn summary_workbook(
+    report: &BatchReport,
+) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name("Files")?;
+    let mut headers: Vec<String> = ["File", "Template", "Rows", "Notes"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    headers.extend(Category::ALL.iter().map(|c| c.label_en().to_string()));
+    headers.extend(
+        ["Status", "Reason", "Outputs"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (r, f) in report.files.iter().enumerate() {
+        let r = r as u32 + 1;
+        let (status, reason) = status_text(&f.status);
+        ws.write_string(r, 0, f.file.display().to_string())?;
+        ws.write_string(r, 1, f.template.clone().unwrap_or_default())?;
+        ws.write_number(r, 2, f.rows as f64)?;
+        ws.write_number(r, 3, f.notes as f64)?;
+        for (i, c) in Category::ALL.iter().enumerate() {
+            ws.write_number(r, 4 + i as u16, *f.categories.get(c).unwrap_or(&0) as f64)?;
+        }
+        let c = 4 + Category::ALL.len() as u16;
+        ws.write_string(r, c, status)?;
+        ws.write_string(r, c + 1, reason)?;
+        let outputs: Vec<String> = f
+            .outputs
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        ws.write_string(r, c + 2, outputs.join(", "))?;
+    }
+    ws.set_column_width(0, 50)?;
+    ws.set_column_width(4 + Category::ALL.len() as u16 + 1, 50)?;
+    ws.autofilter(
+        0,
+        0,
+        report.files.len().max(1) as u32,
+        headers.len() as u16 - 1,
+    )?;
+    ws.set_freeze_panes(1, 0)?;
+
+    let ws = wb.add_worksheet();
+    ws.set_name("Clients")?;
+    for (c, h) in [
+        "Identifier type",
+        "Identifier",
+        "Date of birth",
+        "File",
+        "Template",
+        "Row",
+        "ORP",
+        "RID",
+        "Messages",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    let mut r = 1u32;
+    for client in &report.identity_clients {
+        for rec in &client.records {
+            ws.write_string(r, 0, &client.client.id_type)?;
+            ws.write_string(r, 1, &client.client.id_value)?;
+            ws.write_string(r, 2, &client.client.birth_date)?;
+            ws.write_string(r, 3, rec.file.display().to_string())?;
+            ws.write_string(r, 4, rec.template.clone().unwrap_or_default())?;
+            ws.write_number(r, 5, f64::from(rec.row))?;
+            ws.write_string(r, 6, &rec.orp)?;
+            ws.write_string(r, 7, rec.rid.map(|v| v.to_string()).unwrap_or_default())?;
+            ws.write_string(r, 8, rec.messages.join(" | "))?;
+            r += 1;
+        }
+    }
+    ws.set_column_width(0, 24)?;
+    ws.set_column_width(3, 40)?;
+    ws.set_column_width(8, 60)?;
+    ws.set_freeze_panes(1, 0)?;
+    wb.save_to_buffer()
+}
+
+// --- The writers of the other commands, used here as they are used one file at a time. ---
+
+fn write_upload(job: &Job, registry: &Registry, force: bool) -> Result<()> {
+    let _ = (job, registry, force);
+    Err(Error::Unsupported {
+        path: job.input.clone(),
+        detail: "the upload-ready writer is not merged yet".into(),
+    })
+}
+
+fn checklist_html(books: &[&Rejected], registry: &Registry, lang: Lang) -> String {
+    let _ = (books, registry, lang);
+    String::new()
+}

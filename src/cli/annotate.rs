@@ -1,0 +1,53 @@
+//! `icare-fix annotate FILE`: the annotated workbook to correct in Excel.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+use icare_fix::Rejected;
+use icare_fix::output::annotate::{AnnotateOptions, annotate};
+use icare_fix::output::sibling_path;
+
+use super::LangArg;
+
+#[derive(Debug, Args)]
+pub struct AnnotateArgs {
+    /// The rejected workbook.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Where to write the annotated workbook [default: FILE's name with .annotated.xlsx, beside it].
+    #[arg(short, long, value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Language of the cell notes and the advice.
+    #[arg(long, value_enum, default_value_t = LangArg::Both)]
+    lang: LangArg,
+    /// Replace the output if it exists (and annotate a workbook without notes).
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    common: super::Common,
+}
+
+pub fn run(args: AnnotateArgs) -> Result<ExitCode> {
+    let registry = args.common.registry()?;
+    let book = Rejected::open(&args.file, &registry)?;
+    let output = args
+        .output
+        .unwrap_or_else(|| sibling_path(&args.file, "annotated.xlsx"));
+    let opts = AnnotateOptions {
+        lang: args.lang.into(),
+        force: args.force,
+    };
+    let report = annotate(&book, &registry, &output, &opts)?;
+    eprintln!(
+        "Highlighted {} cell{} for {} note{}. Correct them in Excel, save, then run: icare-fix clean \"{}\"",
+        report.flagged_cells,
+        if report.flagged_cells == 1 { "" } else { "s" },
+        report.notes,
+        if report.notes == 1 { "" } else { "s" },
+        report.output.display()
+    );
+    eprintln!("Wrote {}", report.output.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,146 @@
+//! `icare-fix batch FOLDER` and the one-step default `icare-fix FILE_OR_FOLDER ...`: every
+//! rejected workbook's upload-ready file, annotated workbook and checklist, and one summary.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+use icare_fix::batch::{self, BatchOptions, Destination, Outcome, Status};
+
+use super::LangArg;
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The folder holding the rejected workbooks.
+    #[arg(value_name = "FOLDER", required = true)]
+    folders: Vec<PathBuf>,
+    /// Write the outputs under this folder, mirroring the input folders [default: beside each input].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// Options shared by `batch` and the one-step default.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Look in subfolders too.
+    #[arg(short, long)]
+    recursive: bool,
+    /// Files to process at once [default: one per processor core].
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Rewrite outputs even when they are newer than their input.
+    #[arg(long)]
+    force: bool,
+    /// Only list what would be done.
+    #[arg(long)]
+    dry_run: bool,
+    /// Language of notes, advice and checklists.
+    #[arg(long, value_enum, default_value_t = LangArg::Both)]
+    lang: LangArg,
+    #[command(flatten)]
+    common: super::Common,
+}
+
+pub fn run(args: BatchArgs) -> Result<ExitCode> {
+    let destination = match &args.out {
+        Some(dir) => Destination::Mirror(dir.clone()),
+        None => Destination::Beside,
+    };
+    for folder in &args.folders {
+        if !folder.is_dir() {
+            return Err(icare_fix::Error::NotAFolder {
+                path: folder.clone(),
+            }
+            .into());
+        }
+    }
+    execute(&args.folders, destination, &args.run)
+}
+
+/// The one-step default: files and folders given, outputs in `<name>-fixed` folders.
+pub fn run_default(paths: &[PathBuf], run: &RunArgs) -> Result<ExitCode> {
+    execute(paths, Destination::FixedFolders, run)
+}
+
+fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Result<ExitCode> {
+    let registry = args.common.registry()?;
+    let opts = BatchOptions {
+        recursive: args.recursive,
+        jobs: args.jobs.unwrap_or(0),
+        destination,
+        force: args.force,
+        dry_run: args.dry_run,
+        lang: args.lang.into(),
+    };
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos} files  {wide_msg}")
+            .expect("valid progress template"),
+    );
+    let progress = |outcome: &Outcome| {
+        bar.inc(1);
+        bar.set_message(outcome.file.display().to_string());
+    };
+    let report = batch::run(roots, &registry, &opts, &progress)?;
+    bar.finish_and_clear();
+
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for f in &report.files {
+        let (word, detail) = describe(f);
+        *counts.entry(word).or_default() += 1;
+        println!("{word:<11} {}{detail}", f.file.display());
+    }
+    let totals: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    println!(
+        "\n{} file{}: {}.",
+        report.files.len(),
+        if report.files.len() == 1 { "" } else { "s" },
+        totals.join(", ")
+    );
+    if let Some(folder) = &report.summary_folder {
+        let verb = if opts.dry_run {
+            "Would write"
+        } else {
+            "Outputs and summary in"
+        };
+        println!("{verb} {}", folder.display());
+    }
+    if !report.identity_clients.is_empty() {
+        println!(
+            "{} client{} rejected for identity: fix them first (see {}).",
+            report.identity_clients.len(),
+            if report.identity_clients.len() == 1 {
+                " was"
+            } else {
+                "s were"
+            },
+            batch::SUMMARY_CHECKLIST
+        );
+    }
+    Ok(if report.has_failures() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn describe(f: &Outcome) -> (&'static str, String) {
+    let outputs = || {
+        let names: Vec<String> = f
+            .outputs
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        format!(" -> {}", names.join(", "))
+    };
+    match &f.status {
+        Status::Done => ("done", outputs()),
+        Status::UpToDate => ("up to date", String::new()),
+        Status::Planned => ("would do", outputs()),
+        Status::Skipped(reason) => ("skipped", format!(": {reason}")),
+        Status::Failed(reason) => ("failed", format!(": {reason}")),
+    }
+}
