@@ -3,13 +3,11 @@
 //! rewritten. Positions follow the spec: `r` when present, else one past the previous cell
 //! (or row).
 
-use std::io::BufRead;
-
-use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::refs::{ColumnRemoval, Moved, move_area, move_formula};
 use super::sst::SharedStrings;
+use super::tokens::Events;
 use super::xml::{self, XmlProblem, XmlResult, local, push_raw, resolve_ref};
 use crate::workbook::address::{MAX_ROW, parse_cell};
 
@@ -101,14 +99,6 @@ impl Cell {
             .then(|| self.value.trim().parse().ok())
             .flatten()
     }
-
-    /// The value as a person reads it: text as is, numbers as stored.
-    pub fn display(&self, sst: &SharedStrings) -> String {
-        match self.text(sst) {
-            Some(t) => t.to_string(),
-            None => self.value.clone(),
-        }
-    }
 }
 
 /// Where the reader stands in the sheet.
@@ -150,6 +140,9 @@ pub fn parse_row_number(text: &str) -> XmlResult<u32> {
 
 /// Parses a cell name, telling a reference past the limits from a malformed one.
 pub fn parse_cell_name(text: &str) -> XmlResult<(u32, u32)> {
+    if let Some(found) = parse_plain_cell(text.as_bytes()) {
+        return Ok(found);
+    }
     parse_cell(text).ok_or_else(|| {
         if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'$') {
             XmlProblem::OutOfRange(text.to_string())
@@ -159,9 +152,33 @@ pub fn parse_cell_name(text: &str) -> XmlResult<(u32, u32)> {
     })
 }
 
+/// The common case of a cell name, fast: `AB12` without `$` or spaces, within Excel's limits.
+fn parse_plain_cell(text: &[u8]) -> Option<(u32, u32)> {
+    let mut i = 0;
+    let mut col: u32 = 0;
+    while i < text.len() && text[i].is_ascii_uppercase() {
+        if i == 3 {
+            return None;
+        }
+        col = col * 26 + u32::from(text[i] - b'A' + 1);
+        i += 1;
+    }
+    if i == 0 || i == text.len() || col - 1 > super::refs::LAST_COL {
+        return None;
+    }
+    let mut row: u32 = 0;
+    for &b in &text[i..] {
+        if !b.is_ascii_digit() || row > MAX_ROW {
+            return None;
+        }
+        row = row * 10 + u32::from(b - b'0');
+    }
+    (1..=MAX_ROW + 1).contains(&row).then(|| (row - 1, col - 1))
+}
+
 /// Reads a cell whose start tag was just read into `cell` (cleared first).
-pub fn read_cell<R: BufRead>(
-    reader: &mut Reader<R>,
+pub fn read_cell<E: Events>(
+    reader: &mut E,
     buf: &mut Vec<u8>,
     start: &BytesStart,
     empty: bool,
@@ -183,10 +200,10 @@ pub fn read_cell<R: BufRead>(
     cell.formula = false;
     cell.shared_master = false;
     let mut position = None;
-    for a in start.attributes() {
+    for a in start.attributes().with_checks(false) {
         let a = a?;
         match a.key.as_ref() {
-            "r" => position = Some(parse_cell_name(a.value.trim())?),
+            "r" => position = Some(parse_cell_name(&a.value)?),
             "s" => cell.style = Some(a.value.into_owned()),
             "t" => {
                 cell.kind = Some(match &*a.value {
@@ -222,7 +239,7 @@ pub fn read_cell<R: BufRead>(
     let mut in_t = false;
     loop {
         buf.clear();
-        let event = reader.read_event_into(buf)?;
+        let event = reader.next(buf)?;
         xml::refuse_doctype(&event)?;
         match &event {
             Event::Start(e) => match local(e.name().as_ref()) {
@@ -320,8 +337,8 @@ fn moved_formula_tag(e: &BytesStart, moves: FormulaMove) -> XmlResult<String> {
 
 /// Reads a `<f>` element to its end and appends it, references moved, to the cell's inner
 /// markup.
-fn read_formula<R: BufRead>(
-    reader: &mut Reader<R>,
+fn read_formula<E: Events>(
+    reader: &mut E,
     buf: &mut Vec<u8>,
     start: &BytesStart,
     cell: &mut Cell,
@@ -331,7 +348,7 @@ fn read_formula<R: BufRead>(
     let mut text = String::new();
     loop {
         buf.clear();
-        let event = reader.read_event_into(buf)?;
+        let event = reader.next(buf)?;
         xml::refuse_doctype(&event)?;
         match event {
             Event::Text(t) => text.push_str(&t),

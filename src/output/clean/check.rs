@@ -4,25 +4,28 @@
 //! the removed column's shift). Other rewritten sheets must read back unchanged, and no
 //! note text may be left in any cell.
 //!
-//! Both sheets are streamed side by side (cells come in row order in every writer that
-//! matters), so the check costs two reads and no grid. A sheet stored out of row order is
-//! reported rather than compared.
+//! Each file is reduced to one digest per row (the sum of a hash of each cell's column and
+//! value, so cell order does not matter); nothing like a grid is kept. The input is read on
+//! its own thread while the rewrite runs, setting aside the few cells a repair rule may
+//! change; once the repairs are known they are added as repaired or as they were. When the
+//! digests differ, the sheets are compared again cell by cell to say where.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
+use std::hash::{Hash, Hasher};
 use std::io::BufReader;
 use std::path::Path;
 
 use calamine::{DataRef, Reader, Xlsx};
 
 use super::refs::ColumnRemoval;
+use super::repair::Rule;
 use crate::note;
 use crate::workbook::address::cell_name;
 
-/// What the output's data sheet must hold, relative to the input's.
-pub struct Expect<'a> {
-    /// The data sheet's name.
-    pub sheet: &'a str,
+/// What the output's data sheet must hold, relative to the input's (for the cell-by-cell
+/// comparison that says where a difference is).
+struct Expect<'a> {
     /// The removed column.
     pub removal: Option<ColumnRemoval>,
     /// The emptied notes column.
@@ -33,8 +36,6 @@ pub struct Expect<'a> {
     pub drop_rows: &'a BTreeSet<u32>,
     /// New text of changed cells, by input position (empty text: the cell is empty).
     pub changed: &'a HashMap<(u32, u32), String>,
-    /// Other sheets that were rewritten and must read back unchanged.
-    pub others: &'a [String],
 }
 
 impl Expect<'_> {
@@ -52,6 +53,9 @@ impl Expect<'_> {
     }
 }
 
+/// A cell's place: 0-based row and column.
+type Place = (u32, u32);
+
 /// What a cell must hold.
 #[derive(Debug)]
 enum Want<'a> {
@@ -60,15 +64,241 @@ enum Want<'a> {
     Empty,
 }
 
-/// Runs the check; the error says what differs, in words.
-pub fn check(input: &Path, output: &Path, expect: &Expect) -> Result<(), String> {
-    let mut inp = open(input)?;
-    let mut out = open(output)?;
-    compare_sheet(&mut inp, &mut out, expect.sheet, Some(expect))?;
-    for sheet in expect.others {
-        compare_sheet(&mut inp, &mut out, sheet, None)?;
+/// What the input must become, as far as it is known before the rewrite runs (repairs are
+/// known only after it).
+pub struct Plan<'a> {
+    /// The data sheet's name.
+    pub sheet: &'a str,
+    /// The removed column.
+    pub removal: Option<ColumnRemoval>,
+    /// The emptied notes column.
+    pub clear_col: Option<u32>,
+    /// First data row.
+    pub data_start: u32,
+    /// Input rows left out.
+    pub drop_rows: &'a BTreeSet<u32>,
+    /// New text of patched cells, by input position.
+    pub patches: &'a BTreeMap<(u32, u32), &'a str>,
+    /// Repair rule of each input column.
+    pub rules: &'a [Rule<'a>],
+}
+
+impl Plan<'_> {
+    fn expect<'a>(&'a self, changed: &'a HashMap<(u32, u32), String>) -> Expect<'a> {
+        Expect {
+            removal: self.removal,
+            clear_col: self.clear_col,
+            data_start: self.data_start,
+            drop_rows: self.drop_rows,
+            changed,
+        }
+    }
+}
+
+/// The input's data sheet read with calamine and reduced to digests, with the cells a
+/// repair may change set aside.
+pub struct InputDigest {
+    rows: Digest,
+    /// (input position, output position, hash of the cell unchanged).
+    candidates: Vec<(Place, Place, u64)>,
+}
+
+/// Reads the input's data sheet (on its own thread while the rewrite runs).
+pub fn read_input(path: &Path, plan: &Plan) -> Result<InputDigest, String> {
+    let mut book = open(path)?;
+    let sheet = plan.sheet;
+    let mut cells = book
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| format!("sheet '{sheet}' of the input cannot be read: {e}"))?;
+    let changed = HashMap::new();
+    let expect = plan.expect(&changed);
+    let mut out = InputDigest {
+        rows: HashMap::new(),
+        candidates: Vec::new(),
+    };
+    loop {
+        let Some(cell) = cells
+            .next_cell()
+            .map_err(|e| format!("sheet '{sheet}' of the input cannot be read: {e}"))?
+        else {
+            return Ok(out);
+        };
+        let (row, col) = cell.get_position();
+        let value = cell.get_value();
+        if is_empty(value)
+            || plan.patches.contains_key(&(row, col))
+            || (plan.clear_col == Some(col) && row >= plan.data_start)
+        {
+            continue;
+        }
+        let Some(place) = expect.place(row, col) else {
+            continue;
+        };
+        let hash = cell_hash(place.1, Hashed::of(value));
+        let rule = plan.rules.get(col as usize).copied().unwrap_or(Rule::None);
+        if row >= plan.data_start && may_repair(rule, value) {
+            out.candidates.push(((row, col), place, hash));
+        } else {
+            add(&mut out.rows, place.0, hash);
+        }
+    }
+}
+
+/// Whether a repair rule may change this value (the rewrite decides; the check then
+/// expects either the repair or the value as it was).
+fn may_repair(rule: Rule, value: &DataRef) -> bool {
+    match rule {
+        Rule::Date | Rule::Identifier => matches!(
+            value,
+            DataRef::Float(_) | DataRef::Int(_) | DataRef::DateTime(_)
+        ),
+        Rule::List(_) => text_of(value).is_some_and(|t| rule.text(t).is_some()),
+        Rule::None => false,
+    }
+}
+
+impl InputDigest {
+    /// The digest the output must have, now that the repairs are known.
+    fn expected(&self, plan: &Plan, repairs: &HashMap<(u32, u32), String>) -> Digest {
+        let mut rows = self.rows.clone();
+        for (at, place, unchanged) in &self.candidates {
+            let hash = match repairs.get(at) {
+                Some(after) => cell_hash(place.1, Hashed::Text(after)),
+                None => *unchanged,
+            };
+            add(&mut rows, place.0, hash);
+        }
+        let changed = HashMap::new();
+        let expect = plan.expect(&changed);
+        for (&(row, col), text) in plan.patches {
+            if let (Some(place), false) = (expect.place(row, col), text.is_empty()) {
+                add(&mut rows, place.0, cell_hash(place.1, Hashed::Text(text)));
+            }
+        }
+        rows
+    }
+}
+
+/// Checks the written file against the input: the data sheet against the input's digest
+/// (`repairs` by input position), and the other rewritten sheets against the input's.
+pub fn verify(
+    input: &Path,
+    output: &Path,
+    plan: &Plan,
+    digest: &InputDigest,
+    repairs: &HashMap<(u32, u32), String>,
+    others: &[String],
+) -> Result<(), String> {
+    let got = output_digest(output, plan.sheet)?;
+    if got != digest.expected(plan, repairs) {
+        let mut changed: HashMap<(u32, u32), String> = repairs.clone();
+        for (&at, text) in plan.patches {
+            changed.insert(at, text.to_string());
+        }
+        let expect = plan.expect(&changed);
+        let mut inp = open(input)?;
+        let mut out = open(output)?;
+        compare_sheet(&mut inp, &mut out, plan.sheet, Some(&expect))?;
+        return Err(format!(
+            "sheet '{}' does not read back as expected",
+            plan.sheet
+        ));
+    }
+    for sheet in others {
+        let (want, got) = std::thread::scope(|scope| {
+            let want = scope.spawn(|| output_digest(input, sheet));
+            let got = output_digest(output, sheet);
+            (want.join(), got)
+        });
+        let want = want.map_err(|_| "the check stopped unexpectedly".to_string())??;
+        if want != got? {
+            let mut inp = open(input)?;
+            let mut out = open(output)?;
+            compare_sheet(&mut inp, &mut out, sheet, None)?;
+            return Err(format!("sheet '{sheet}' does not read back as expected"));
+        }
     }
     Ok(())
+}
+
+/// Per row: the sum of the cells' hashes and their number.
+type Digest = HashMap<u32, (u64, u32)>;
+
+fn add(rows: &mut Digest, row: u32, hash: u64) {
+    let slot = rows.entry(row).or_default();
+    slot.0 = slot.0.wrapping_add(hash);
+    slot.1 += 1;
+}
+
+fn cell_hash(col: u32, value: Hashed) -> u64 {
+    let mut h = Fnv::default();
+    col.hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// The digest of a sheet as it is, refusing note text.
+fn output_digest(path: &Path, sheet: &str) -> Result<Digest, String> {
+    let mut book = open(path)?;
+    let mut cells = book
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| format!("sheet '{sheet}' cannot be read: {e}"))?;
+    let mut rows: Digest = HashMap::new();
+    while let Some((place, value)) = next_got(&mut cells, sheet)? {
+        add(&mut rows, place.0, cell_hash(place.1, Hashed::of(&value)));
+    }
+    Ok(rows)
+}
+
+/// FNV-1a: plenty for a digest compared with its twin, and faster than SipHash.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        // A final mix, so that sums of hashes do not cancel by accident.
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        x
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+/// A cell value reduced to what identifies it (shared and inline text alike).
+#[derive(Hash)]
+enum Hashed<'a> {
+    Text(&'a str),
+    Number(u64),
+    Int(i64),
+    Bool(bool),
+    Date(u64, bool),
+    Other(String),
+}
+
+impl<'a> Hashed<'a> {
+    fn of(value: &'a DataRef) -> Hashed<'a> {
+        match value {
+            DataRef::String(s) => Hashed::Text(s),
+            DataRef::SharedString(s) => Hashed::Text(s),
+            DataRef::Float(f) => Hashed::Number(f.to_bits()),
+            DataRef::Int(i) => Hashed::Int(*i),
+            DataRef::Bool(b) => Hashed::Bool(*b),
+            DataRef::DateTime(d) => Hashed::Date(d.as_f64().to_bits(), d.is_duration()),
+            other => Hashed::Other(format!("{other:?}")),
+        }
+    }
 }
 
 fn open(path: &Path) -> Result<Xlsx<BufReader<File>>, String> {
@@ -120,7 +350,7 @@ fn next_want<'a>(
     a: &mut Cells<'a>,
     sheet: &str,
     expect: Option<&Expect>,
-) -> Result<Option<((u32, u32), Want<'a>)>, String> {
+) -> Result<Option<(Place, Want<'a>)>, String> {
     loop {
         let Some(cell) = a
             .next_cell()
@@ -157,10 +387,7 @@ fn next_want<'a>(
 }
 
 /// The next non-empty cell of the output; a note left anywhere is an error.
-fn next_got<'a>(
-    b: &mut Cells<'a>,
-    sheet: &str,
-) -> Result<Option<((u32, u32), DataRef<'a>)>, String> {
+fn next_got<'a>(b: &mut Cells<'a>, sheet: &str) -> Result<Option<(Place, DataRef<'a>)>, String> {
     loop {
         let Some(cell) = b
             .next_cell()
@@ -252,7 +479,7 @@ fn compare_sheet(
                 want = next_want(&mut a, sheet, expect)?;
             }
             (_, Some((gp, g))) => {
-                if !created.get(gp).is_some_and(|t| text_of(g) == Some(t)) {
+                if created.get(gp).is_none_or(|t| text_of(g) != Some(t)) {
                     return Err(format!(
                         "cell {} of sheet '{sheet}' reads {} but should be empty",
                         cell_name(gp.0, gp.1),

@@ -38,10 +38,11 @@ mod scan;
 mod sheet;
 mod shift;
 mod sst;
+mod tokens;
 mod xml;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{BufRead, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -207,41 +208,24 @@ pub fn clean(
     };
 
     // The data sheet and its header.
-    let (sheet_index, header) = find_data_sheet(&mut pkg, &sst, registry)?;
+    let (sheet_index, header, top) = find_data_sheet(&mut pkg, &sst, registry)?;
     let data_sheet = pkg.sheets[sheet_index].clone();
     let data_part = data_sheet.part.clone().expect("a worksheet with a part");
-    let scan = {
-        let source = pkg.stream(&data_part)?;
-        scan::scan(source, &sst, header.data_start).map_err(|e| pkg.xml_error(&data_part, e))?
-    };
-    let detected = scan::notes_column(&scan, &header);
-    if scan.note_cells.is_empty() && !opts.allow_not_rejected {
-        return Err(Error::NotRejected {
-            path: input.to_path_buf(),
-        });
-    }
-    let action = match (opts.notes, detected) {
-        (_, None) => None,
-        (NotesMode::Auto, Some(n)) => Some(n),
-        (NotesMode::Clear, Some(n)) => Some(NotesColumn {
-            layout: Layout::Native,
-            ..n
-        }),
-        (NotesMode::Remove, Some(n)) => Some(NotesColumn {
-            layout: Layout::Inserted,
-            ..n
-        }),
-    };
-    let removal = action
-        .filter(|n| n.layout == Layout::Inserted)
-        .map(|n| ColumnRemoval { col: n.col });
-    let clear_col = action.filter(|n| n.layout == Layout::Native).map(|n| n.col);
-    let notes_col = action.map(|n| n.col);
     let template = registry
         .detect(header.codes.iter().flatten().map(String::as_str))
         .map(|t| t.id.clone());
-
-    // Rows left out and patches.
+    let rules: Vec<repair::Rule> = if opts.repair {
+        header
+            .codes
+            .iter()
+            .map(|code| match code {
+                Some(code) => repair::Rule::for_code(registry, template.as_deref(), code),
+                None => repair::Rule::None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let drop_rows: BTreeSet<u32> = opts.drop_rows.iter().copied().collect();
     if let Some(row) = drop_rows.iter().find(|r| **r < header.data_start) {
         return Err(Error::Unsupported {
@@ -252,24 +236,86 @@ pub fn clean(
             ),
         });
     }
-    let mut patches: BTreeMap<(u32, u32), &str> = BTreeMap::new();
-    let mut ignored_patches = Vec::new();
-    for p in &opts.patches {
-        if p.row < header.data_start || p.col > MAX_COL {
-            return Err(Error::Unsupported {
-                path: input.to_path_buf(),
-                detail: format!(
-                    "cell {} is not in a data row; only data rows can be changed",
-                    cell_name(p.row, p.col.min(MAX_COL))
-                ),
-            });
-        }
-        if Some(p.col) == notes_col || drop_rows.contains(&p.row) {
-            ignored_patches.push(p.clone());
-        } else {
-            patches.insert((p.row, p.col), p.text.as_str());
-        }
+    if let Some(p) = opts
+        .patches
+        .iter()
+        .find(|p| p.row < header.data_start || p.col > MAX_COL)
+    {
+        return Err(Error::Unsupported {
+            path: input.to_path_buf(),
+            detail: format!(
+                "cell {} is not in a data row; only data rows can be changed",
+                cell_name(p.row, p.col.min(MAX_COL))
+            ),
+        });
     }
+
+    // One pass over the data sheet, with the notes column the top rows suggest; the pass
+    // counts every note, and in the rare file whose top rows mislead, a second pass uses
+    // the column the counts show.
+    let mut assumed =
+        scan::notes_column(&scan::Scan::of_top_rows(&top, header.data_start), &header);
+    let (action, plan, outcome, sheet_file, ignored_patches, digest) = loop {
+        let action = notes_action(opts.notes, assumed);
+        let notes_col = action.map(|n| n.col);
+        let mut patches: BTreeMap<(u32, u32), &str> = BTreeMap::new();
+        let mut ignored = Vec::new();
+        for p in &opts.patches {
+            if Some(p.col) == notes_col || drop_rows.contains(&p.row) {
+                ignored.push(p.clone());
+            } else {
+                patches.insert((p.row, p.col), p.text.as_str());
+            }
+        }
+        let plan = sheet::DataPlan {
+            clear_col: action.filter(|n| n.layout == Layout::Native).map(|n| n.col),
+            data_start: header.data_start,
+            rules: rules.clone(),
+            date1904: pkg.date1904,
+            patches,
+            drop_rows: drop_rows.clone(),
+            text_style: scan::text_styles(&top, header.data_start),
+            sst: &sst,
+        };
+        let shift = removal_of(action).map(|removal| Shift {
+            sheet: &data_sheet.name,
+            removal,
+        });
+        // The input is read for the check while the data sheet is rewritten.
+        let check_plan = check::Plan {
+            sheet: &data_sheet.name,
+            removal: removal_of(action),
+            clear_col: plan.clear_col,
+            data_start: header.data_start,
+            drop_rows: &drop_rows,
+            patches: &plan.patches,
+            rules: &plan.rules,
+        };
+        let (written, digest) = std::thread::scope(|scope| {
+            let digest = scope.spawn(|| check::read_input(input, &check_plan));
+            let written = write_data_sheet(&mut pkg, &data_part, shift, &plan);
+            (written, digest.join())
+        });
+        let (file, outcome) = written?;
+        let digest = digest
+            .map_err(|_| Error::SelfCheck {
+                detail: "the check stopped unexpectedly".into(),
+            })?
+            .map_err(|detail| Error::SelfCheck { detail })?;
+        let detected = scan::notes_column(&outcome.scan, &header);
+        if detected == assumed {
+            break (action, plan, outcome, file, ignored, digest);
+        }
+        assumed = detected;
+    };
+    let detected = assumed;
+    if outcome.scan.note_cells.is_empty() && !opts.allow_not_rejected {
+        return Err(Error::NotRejected {
+            path: input.to_path_buf(),
+        });
+    }
+    let removal = removal_of(action);
+    let notes_col = action.map(|n| n.col);
 
     // Shared strings only notes use: emptied, unless another sheet uses them too.
     let mut emptied: BTreeSet<u32> = BTreeSet::new();
@@ -279,7 +325,7 @@ pub fn clean(
                 || (c == col && (removal.is_some() || row >= header.data_start))
         };
         let mut kept = BTreeSet::new();
-        for &(i, row, c) in &scan.note_strings {
+        for &(i, row, c) in &outcome.scan.note_strings {
             if gone(row, c) {
                 emptied.insert(i);
             } else {
@@ -303,56 +349,26 @@ pub fn clean(
         }
     }
 
-    // Repair rules per column.
-    let rules: Vec<repair::Rule> = if opts.repair {
-        header
-            .codes
-            .iter()
-            .map(|code| match code {
-                Some(code) => repair::Rule::for_code(registry, template.as_deref(), code),
-                None => repair::Rule::None,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-
-    let plan = sheet::DataPlan {
-        clear_col,
-        data_start: header.data_start,
-        rules,
-        date1904: pkg.date1904,
-        patches,
-        drop_rows: drop_rows.clone(),
-        text_style: &scan.text_style,
-        sst: &sst,
-    };
+    // Write the package, then check it.
     let shift = removal.map(|removal| Shift {
         sheet: &data_sheet.name,
         removal,
     });
     let jobs = plan_jobs(&mut pkg, &data_part, shift, &emptied, !drop_rows.is_empty())?;
-
-    // Write.
     let mut out = OutputFile::create(output, &[input], opts.force)?;
-    let outcome = write_package(
-        &mut pkg,
-        &mut out,
-        &jobs,
+    let parts = Rewrites {
+        jobs: &jobs,
         shift,
-        &plan,
-        &emptied,
-        data_sheet.sheet_id,
-    )?;
-
-    // Check.
-    let mut changed: HashMap<(u32, u32), String> = HashMap::new();
-    for r in &outcome.repairs {
-        changed.insert(r.at, r.after.clone());
-    }
-    for (at, _) in &outcome.patched {
-        changed.insert(*at, plan.patches[at].to_string());
-    }
+        plan: &plan,
+        emptied: &emptied,
+        sheet_id: data_sheet.sheet_id,
+    };
+    write_package(&mut pkg, &mut out, parts, sheet_file)?;
+    let repairs: HashMap<(u32, u32), String> = outcome
+        .repairs
+        .iter()
+        .map(|r| (r.at, r.after.clone()))
+        .collect();
     let others: Vec<String> = pkg
         .sheets
         .iter()
@@ -363,19 +379,29 @@ pub fn clean(
         })
         .map(|s| s.name.clone())
         .collect();
-    let expect = check::Expect {
+    let check_plan = check::Plan {
         sheet: &data_sheet.name,
         removal,
-        clear_col,
+        clear_col: plan.clear_col,
         data_start: header.data_start,
         drop_rows: &drop_rows,
-        changed: &changed,
-        others: &others,
+        patches: &plan.patches,
+        rules: &plan.rules,
     };
-    check::check(input, out.temp_path(), &expect).map_err(|detail| Error::SelfCheck { detail })?;
+    check::verify(
+        input,
+        out.temp_path(),
+        &check_plan,
+        &digest,
+        &repairs,
+        &others,
+    )
+    .map_err(|detail| Error::SelfCheck { detail })?;
     let output = out.commit()?;
 
     let code_of = |col: u32| header.codes.get(col as usize).cloned().flatten();
+    let mut rewritten_parts: Vec<String> = jobs.keys().cloned().collect();
+    rewritten_parts.sort_by_key(|p| pkg.entry_index(p));
     Ok(CleanReport {
         output,
         sheet: data_sheet.name.clone(),
@@ -385,7 +411,7 @@ pub fn clean(
         notes_column: notes_col,
         notes_removed: outcome.notes,
         note_cells: outcome.note_cells,
-        other_cleared: outcome.other_cleared,
+        other_cleared: outcome.other_cleared.clone(),
         strings_emptied: emptied.len(),
         repairs: outcome
             .repairs
@@ -409,13 +435,139 @@ pub fn clean(
             })
             .collect(),
         ignored_patches,
-        dropped_rows: outcome.dropped,
-        rewritten_parts: {
-            let mut parts: Vec<String> = jobs.keys().cloned().collect();
-            parts.sort_by_key(|p| pkg.entry_index(p));
-            parts
+        dropped_rows: outcome.dropped.clone(),
+        rewritten_parts,
+    })
+}
+
+/// What is done to the notes column, given the mode and the column found.
+fn notes_action(mode: NotesMode, found: Option<NotesColumn>) -> Option<NotesColumn> {
+    let found = found?;
+    Some(match mode {
+        NotesMode::Auto => found,
+        NotesMode::Clear => NotesColumn {
+            layout: Layout::Native,
+            ..found
+        },
+        NotesMode::Remove => NotesColumn {
+            layout: Layout::Inserted,
+            ..found
         },
     })
+}
+
+fn removal_of(action: Option<NotesColumn>) -> Option<ColumnRemoval> {
+    action
+        .filter(|n| n.layout == Layout::Inserted)
+        .map(|n| ColumnRemoval { col: n.col })
+}
+
+/// Rewrites the data sheet into a one-entry zip in a temporary file, compressing on a
+/// second thread while the first one reads and rewrites; the entry is later copied into the
+/// output as it is.
+fn write_data_sheet(
+    pkg: &mut Package,
+    part: &str,
+    shift: Option<Shift>,
+    plan: &sheet::DataPlan,
+) -> Result<(std::fs::File, sheet::Outcome)> {
+    let index = pkg
+        .entry_index(part)
+        .expect("the data sheet is in the package");
+    let modified = pkg
+        .zip
+        .by_index_raw(index)
+        .ok()
+        .and_then(|e| e.last_modified())
+        .unwrap_or_default();
+    let temp_err = |e: std::io::Error| Error::io(&std::env::temp_dir(), e);
+    let file = tempfile::tempfile().map_err(temp_err)?;
+    let moves = shift.map(|s| FormulaMove {
+        sheet: s.sheet,
+        on_sheet: true,
+        removal: s.removal,
+    });
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+    let name = part.to_string();
+    let compress = move || -> std::io::Result<std::fs::File> {
+        let mut zip = ZipWriter::new(BufWriter::with_capacity(256 * 1024, file));
+        zip.start_file(name.as_str(), part_options(modified))
+            .map_err(std::io::Error::other)?;
+        for chunk in receiver {
+            zip.write_all(&chunk)?;
+        }
+        let writer = zip.finish().map_err(std::io::Error::other)?;
+        writer.into_inner().map_err(|e| e.into_error())
+    };
+    let path = pkg.path.clone();
+    let source = pkg.stream(part)?;
+    let (written, rewritten) = std::thread::scope(|scope| {
+        let compressor = scope.spawn(compress);
+        let mut sink = ChunkSender {
+            chunk: Vec::with_capacity(CHUNK),
+            sender,
+        };
+        let rewritten = sheet::rewrite(source, &mut sink, moves, Some(plan))
+            .and_then(|o| sink.finish().map(|_| o));
+        drop(sink);
+        (compressor.join(), rewritten)
+    });
+    let outcome = match rewritten {
+        Ok(outcome) => outcome,
+        Err(XmlProblem::Write(e)) => return Err(temp_err(e)),
+        Err(e) => return Err(pkg.xml_error(part, e)),
+    };
+    let _ = path;
+    let file = written
+        .map_err(|_| temp_err(std::io::Error::other("the compressing thread stopped")))?
+        .map_err(temp_err)?;
+    Ok((file, outcome))
+}
+
+/// Size of the pieces handed to the compressing thread.
+const CHUNK: usize = 256 * 1024;
+
+/// A writer that hands its bytes to another thread in pieces.
+struct ChunkSender {
+    chunk: Vec<u8>,
+    sender: std::sync::mpsc::SyncSender<Vec<u8>>,
+}
+
+impl ChunkSender {
+    fn send(&mut self) -> std::io::Result<()> {
+        let full = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
+        self.sender
+            .send(full)
+            .map_err(|_| std::io::Error::other("the compressing thread stopped"))
+    }
+
+    fn finish(&mut self) -> Result<(), XmlProblem> {
+        if !self.chunk.is_empty() {
+            self.send().map_err(XmlProblem::Write)?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for ChunkSender {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.chunk.extend_from_slice(buf);
+        if self.chunk.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn part_options(modified: zip::DateTime) -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(COMPRESSION_LEVEL))
+        .last_modified_time(modified)
 }
 
 /// The first visible worksheet with a codes row in its top rows, as `Rejected::open` finds it.
@@ -423,7 +575,7 @@ fn find_data_sheet(
     pkg: &mut Package,
     sst: &SharedStrings,
     registry: &Registry,
-) -> Result<(usize, scan::Header)> {
+) -> Result<(usize, scan::Header, scan::TopRows)> {
     let mut hidden_with_codes = false;
     for i in 0..pkg.sheets.len() {
         let sheet = &pkg.sheets[i];
@@ -437,7 +589,7 @@ fn find_data_sheet(
         };
         if let Some(header) = scan::find_header(&top, registry) {
             if visible {
-                return Ok((i, header));
+                return Ok((i, header, top));
             }
             hidden_with_codes = true;
         }
@@ -630,69 +782,76 @@ fn contains_any(mut source: impl BufRead, needles: &[Vec<u8>]) -> std::io::Resul
     }
 }
 
-/// Writes the package: rewritten parts where `jobs` says, raw copies everywhere else.
+/// The parts to rewrite and what they need.
+struct Rewrites<'a> {
+    jobs: &'a HashMap<String, Job>,
+    shift: Option<Shift<'a>>,
+    plan: &'a sheet::DataPlan<'a>,
+    emptied: &'a BTreeSet<u32>,
+    sheet_id: Option<u32>,
+}
+
+/// Writes the package: rewritten parts where `jobs` says, raw copies everywhere else, in
+/// the original order.
+/// `sheet_file` holds the data sheet, already rewritten, as the only entry of a zip file.
 fn write_package(
     pkg: &mut Package,
     out: &mut OutputFile,
-    jobs: &HashMap<String, Job>,
-    shift: Option<Shift>,
-    plan: &sheet::DataPlan,
-    emptied: &BTreeSet<u32>,
-    sheet_id: Option<u32>,
-) -> Result<sheet::Outcome> {
+    parts: Rewrites,
+    sheet_file: std::fs::File,
+) -> Result<()> {
     let target = out.target().to_path_buf();
     let write_err = |e: std::io::Error| Error::io(&target, e);
     let zip_err = |e: zip::result::ZipError| match e {
         zip::result::ZipError::Io(e) => Error::io(&target, e),
         other => Error::io(&target, std::io::Error::other(other.to_string())),
     };
+    let mut sheet_zip = zip::ZipArchive::new(BufReader::new(sheet_file)).map_err(zip_err)?;
     let file = out.file().try_clone().map_err(write_err)?;
     let mut zip = ZipWriter::new(BufWriter::with_capacity(256 * 1024, file));
-    let mut outcome = sheet::Outcome::default();
     for i in 0..pkg.names.len() {
         let name = pkg.names[i].clone();
-        let Some(job) = jobs.get(&name).copied() else {
-            let damaged = pkg.damaged(&name, "the part cannot be read");
-            let entry = pkg.zip.by_index_raw(i).map_err(|_| damaged)?;
-            zip.raw_copy_file(entry).map_err(zip_err)?;
-            continue;
-        };
-        let modified = pkg
-            .zip
-            .by_index_raw(i)
-            .ok()
-            .and_then(|e| e.last_modified())
-            .unwrap_or_default();
-        let options = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Deflated)
-            .compression_level(Some(COMPRESSION_LEVEL))
-            .last_modified_time(modified);
-        zip.start_file(name.as_str(), options).map_err(zip_err)?;
-        let result = rewrite_part(pkg, &name, job, &mut zip, shift, plan, emptied, sheet_id);
-        match result {
-            Ok(Some(o)) => outcome = o,
-            Ok(None) => {}
-            Err(XmlProblem::Write(e)) => return Err(write_err(e)),
-            Err(e) => return Err(pkg.xml_error(&name, e)),
+        match parts.jobs.get(&name).copied() {
+            None => {
+                let damaged = pkg.damaged(&name, "the part cannot be read");
+                let entry = pkg.zip.by_index_raw(i).map_err(|_| damaged)?;
+                zip.raw_copy_file(entry).map_err(zip_err)?;
+            }
+            Some(Job::DataSheet) => {
+                let entry = sheet_zip.by_index_raw(0).map_err(zip_err)?;
+                zip.raw_copy_file(entry).map_err(zip_err)?;
+            }
+            Some(job) => {
+                let modified = pkg
+                    .zip
+                    .by_index_raw(i)
+                    .ok()
+                    .and_then(|e| e.last_modified())
+                    .unwrap_or_default();
+                zip.start_file(name.as_str(), part_options(modified))
+                    .map_err(zip_err)?;
+                match rewrite_part(pkg, &name, job, &mut zip, &parts) {
+                    Ok(()) => {}
+                    Err(XmlProblem::Write(e)) => return Err(write_err(e)),
+                    Err(e) => return Err(pkg.xml_error(&name, e)),
+                }
+            }
         }
     }
     let mut writer = zip.finish().map_err(zip_err)?;
     writer.flush().map_err(write_err)?;
-    Ok(outcome)
+    Ok(())
 }
 
-/// Rewrites one part into `sink`; the data sheet returns what it did.
-#[allow(clippy::too_many_arguments)]
+/// Rewrites one part (other than the data sheet) into `sink`.
 fn rewrite_part<W: Write>(
     pkg: &mut Package,
     name: &str,
     job: Job,
     sink: &mut W,
-    shift: Option<Shift>,
-    plan: &sheet::DataPlan,
-    emptied: &BTreeSet<u32>,
-    sheet_id: Option<u32>,
-) -> std::result::Result<Option<sheet::Outcome>, XmlProblem> {
+    parts: &Rewrites,
+) -> std::result::Result<(), XmlProblem> {
+    let (shift, plan, emptied, sheet_id) = (parts.shift, parts.plan, parts.emptied, parts.sheet_id);
     let path = pkg.path.clone();
     let source = pkg
         .stream(name)
@@ -705,15 +864,11 @@ fn rewrite_part<W: Write>(
         })
     };
     match job {
-        Job::DataSheet => return sheet::rewrite(source, sink, moves(true), Some(plan)).map(Some),
         Job::OtherSheet => {
             sheet::rewrite(source, sink, moves(false), None)?;
-            return Ok(None);
+            return Ok(());
         }
-        Job::SharedStrings => {
-            sst::rewrite(source, sink, emptied)?;
-            return Ok(None);
-        }
+        Job::SharedStrings => return sst::rewrite(source, sink, emptied),
         _ => {}
     }
     // The small parts: edited whole.
@@ -756,6 +911,5 @@ fn rewrite_part<W: Write>(
         _ => {}
     }
     sink.write_all(doc.write().as_bytes())
-        .map_err(XmlProblem::Write)?;
-    Ok(None)
+        .map_err(XmlProblem::Write)
 }

@@ -34,7 +34,7 @@ impl ColumnRemoval {
         let removed = i64::from(self.col);
         let new_first = if first > removed { first - 1 } else { first };
         let new_last = if last >= removed { last - 1 } else { last };
-        (new_last >= new_first).then(|| (new_first as u32, new_last as u32))
+        (new_last >= new_first).then_some((new_first as u32, new_last as u32))
     }
 }
 
@@ -272,11 +272,6 @@ pub fn move_span_1based(min: u32, max: u32, removal: ColumnRemoval) -> Option<(u
         return Some((min, max));
     }
     removal.span(min - 1, max - 1).map(|(a, b)| (a + 1, b + 1))
-}
-
-/// Checks that an area lies within Excel's limits (`XFD1048576`).
-pub fn is_valid_area(text: &str) -> bool {
-    Area::parse(text.trim()).is_some()
 }
 
 /// Largest column index, for callers that check spans.

@@ -127,11 +127,11 @@ mod tests {
     #[test]
     fn serials_become_dates_in_both_systems() {
         assert_eq!(
-            serial_to_date(43972.0, false).as_deref(),
+            serial_to_date(43971.0, false).as_deref(),
             Some("2020-05-20")
         );
         assert_eq!(
-            serial_to_date(43972.75, false).as_deref(),
+            serial_to_date(43971.75, false).as_deref(),
             Some("2020-05-20")
         );
         assert_eq!(serial_to_date(1.0, false).as_deref(), Some("1900-01-01"));
@@ -139,7 +139,11 @@ mod tests {
         assert_eq!(serial_to_date(60.0, false), None);
         assert_eq!(serial_to_date(0.0, false), None);
         assert_eq!(serial_to_date(19_780_520.0, false), None);
-        assert_eq!(serial_to_date(42510.0, true).as_deref(), Some("2020-05-20"));
+        assert_eq!(serial_to_date(42509.0, true).as_deref(), Some("2020-05-20"));
+        assert_eq!(
+            serial_to_date(44197.0, false).as_deref(),
+            Some("2021-01-01")
+        );
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Finding what to clean, streamed: the data sheet and its header rows (the same rules as
 //! [`crate::Rejected::open`]: the first visible sheet with a codes row among its top rows),
-//! then one pass over the data sheet for the notes column, the shared strings the notes use
-//! and the text style of each column.
+//! a first guess of the notes column from those rows, and the rules that decide the notes
+//! column from what the rewrite of the whole sheet counted ([`Scan`]).
 //!
-//! This does not build a grid of the sheet (as `Rejected::open` does), so a 50,000-row
-//! workbook is scanned in a few megabytes; the test suite checks that both agree.
+//! Nothing here builds a grid of the sheet (as `Rejected::open` does), so a 50,000-row
+//! workbook is handled in a few megabytes; the test suite checks that both agree.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
@@ -13,6 +13,7 @@ use quick_xml::events::Event;
 
 use super::cells::{Cell, CellType, Cursor, read_cell};
 use super::sst::SharedStrings;
+use super::tokens::{Events, Tokenizer};
 use super::xml::{self, XmlResult, local};
 use crate::note;
 use crate::template::Registry;
@@ -31,27 +32,38 @@ const ANCHOR_CODES: [&str; 3] = [
 /// The header of the data sheet.
 #[derive(Debug, Clone)]
 pub struct Header {
-    /// 0-based row of the field codes.
-    pub codes_row: u32,
     /// Field code of each column, `None` where empty.
     pub codes: Vec<Option<String>>,
     /// 0-based first data row.
     pub data_start: u32,
 }
 
-/// The top rows of a sheet: (row, [(col, text)]).
-pub type TopRows = Vec<(u32, Vec<(u32, String)>)>;
+/// One non-empty cell of the top rows.
+#[derive(Debug, Clone)]
+pub struct TopCell {
+    /// 0-based column.
+    pub col: u32,
+    /// Its text (numbers as a person reads them), trimmed.
+    pub text: String,
+    /// Whether it is a string cell (not a number or a formula).
+    pub is_text: bool,
+    /// Its raw style attribute.
+    pub style: Option<String>,
+}
+
+/// The top rows of a sheet: (row, cells).
+pub type TopRows = Vec<(u32, Vec<TopCell>)>;
 
 /// Reads the rows of a sheet up to and including row `last` (0-based).
 pub fn top_rows<R: BufRead>(source: R, sst: &SharedStrings, last: u32) -> XmlResult<TopRows> {
-    let mut reader = xml::reader(source);
+    let mut reader = Tokenizer::new(source);
     let mut buf = Vec::with_capacity(8 * 1024);
     let mut cursor = Cursor::default();
     let mut cell = Cell::default();
     let mut rows: TopRows = Vec::new();
     loop {
         buf.clear();
-        let event = reader.read_event_into(&mut buf)?;
+        let event = reader.next(&mut buf)?;
         xml::refuse_doctype(&event)?;
         match event {
             Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "row" => {
@@ -87,9 +99,15 @@ pub fn top_rows<R: BufRead>(source: R, sst: &SharedStrings, last: u32) -> XmlRes
                 if text.is_empty() {
                     continue;
                 }
+                let top = TopCell {
+                    col: cell.col,
+                    text,
+                    is_text: cell.text(sst).is_some() && !cell.formula,
+                    style: cell.style.clone(),
+                };
                 match rows.last_mut() {
-                    Some((r, cells)) if *r == cell.row => cells.push((cell.col, text)),
-                    _ => rows.push((cell.row, vec![(cell.col, text)])),
+                    Some((r, cells)) if *r == cell.row => cells.push(top),
+                    _ => rows.push((cell.row, vec![top])),
                 }
             }
             Event::Empty(e) if local(e.name().as_ref()) == "c" => {
@@ -119,9 +137,9 @@ pub fn find_header(top: &TopRows, registry: &Registry) -> Option<Header> {
     for (row, cells) in top.iter().filter(|(r, _)| *r <= HEADER_SEARCH_ROWS) {
         let mut known = 0usize;
         let mut anchor = false;
-        for (_, text) in cells {
-            anchor |= ANCHOR_CODES.contains(&text.as_str());
-            known += usize::from(registry.is_known_code(text));
+        for cell in cells {
+            anchor |= ANCHOR_CODES.contains(&cell.text.as_str());
+            known += usize::from(registry.is_known_code(&cell.text));
         }
         if (anchor || known >= 3) && best.is_none_or(|(_, k)| known > k) {
             best = Some((*row, known));
@@ -132,19 +150,18 @@ pub fn find_header(top: &TopRows, registry: &Registry) -> Option<Header> {
     let mut next_has_note = false;
     for (row, cells) in top {
         if *row == codes_row {
-            for (col, text) in cells {
-                let col = *col as usize;
+            for cell in cells {
+                let col = cell.col as usize;
                 if codes.len() <= col {
                     codes.resize(col + 1, None);
                 }
-                codes[col] = Some(text.clone());
+                codes[col] = Some(cell.text.clone());
             }
         } else if *row == codes_row + 1 {
-            next_has_note = cells.iter().any(|(_, t)| note::contains_note(t));
+            next_has_note = cells.iter().any(|c| note::contains_note(&c.text));
         }
     }
     Some(Header {
-        codes_row,
         codes,
         data_start: codes_row + if next_has_note { 1 } else { 2 },
     })
@@ -153,87 +170,42 @@ pub fn find_header(top: &TopRows, registry: &Registry) -> Option<Header> {
 /// The first row after the header search: the top-rows read stops there.
 pub const TOP_LAST_ROW: u32 = HEADER_SEARCH_ROWS + 1;
 
-/// What one pass over the data sheet found.
-#[derive(Debug, Default)]
+/// What the pass over the data sheet counted.
+#[derive(Debug, Default, Clone)]
 pub struct Scan {
     /// Cells holding a note in data rows, counted per column.
     pub note_cells: BTreeMap<u32, usize>,
     /// Every cell whose shared string is a note: (string, row, column).
     pub note_strings: Vec<(u32, u32, u32)>,
-    /// Style of the first text cell of each column in the data rows.
-    pub text_style: HashMap<u32, Option<String>>,
     /// Data rows that hold anything.
     pub data_rows: usize,
-    /// Last row of the sheet, 0-based.
-    pub last_row: Option<u32>,
 }
 
-/// Scans the data sheet.
-pub fn scan<R: BufRead>(source: R, sst: &SharedStrings, data_start: u32) -> XmlResult<Scan> {
-    let mut reader = xml::reader(source);
-    let mut buf = Vec::with_capacity(64 * 1024);
-    let mut cursor = Cursor::default();
-    let mut cell = Cell::default();
-    let mut out = Scan::default();
-    let mut row_counted: Option<u32> = None;
-    loop {
-        buf.clear();
-        let event = reader.read_event_into(&mut buf)?;
-        xml::refuse_doctype(&event)?;
-        match event {
-            Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "row" => {
-                let (row, _) = cursor.enter_row(&e)?;
-                out.last_row = Some(out.last_row.map_or(row, |l| l.max(row)));
+impl Scan {
+    /// What the top rows show: enough for a first guess of the notes column.
+    pub fn of_top_rows(top: &TopRows, data_start: u32) -> Scan {
+        let mut scan = Scan::default();
+        for (_, cells) in top.iter().filter(|(r, _)| *r >= data_start) {
+            for cell in cells.iter().filter(|c| note::contains_note(&c.text)) {
+                *scan.note_cells.entry(cell.col).or_default() += 1;
             }
-            Event::Start(e) if local(e.name().as_ref()) == "c" => {
-                let e = e.into_owned();
-                read_cell(
-                    &mut reader,
-                    &mut buf,
-                    &e,
-                    false,
-                    &mut cursor,
-                    &mut cell,
-                    None,
-                )?;
-                let text = cell.text(sst);
-                let is_note = text.is_some_and(note::contains_note);
-                if is_note && let Some(i) = cell.shared_index() {
-                    out.note_strings.push((i, cell.row, cell.col));
-                }
-                if cell.row < data_start || cell.is_blank(sst) {
-                    continue;
-                }
-                if row_counted != Some(cell.row) {
-                    row_counted = Some(cell.row);
-                    out.data_rows += 1;
-                }
-                if is_note {
-                    *out.note_cells.entry(cell.col).or_default() += 1;
-                } else if text.is_some() && !cell.formula {
-                    out.text_style
-                        .entry(cell.col)
-                        .or_insert_with(|| cell.style.clone());
-                }
-            }
-            Event::Empty(e) if local(e.name().as_ref()) == "c" => {
-                let e = e.into_owned();
-                read_cell(
-                    &mut reader,
-                    &mut buf,
-                    &e,
-                    true,
-                    &mut cursor,
-                    &mut cell,
-                    None,
-                )?;
-            }
-            Event::End(e) if local(e.name().as_ref()) == "sheetData" => break,
-            Event::Eof => break,
-            _ => {}
+        }
+        scan
+    }
+}
+
+/// The style of the first text cell of each column among the top data rows.
+pub fn text_styles(top: &TopRows, data_start: u32) -> HashMap<u32, Option<String>> {
+    let mut styles = HashMap::new();
+    for (_, cells) in top.iter().filter(|(r, _)| *r >= data_start) {
+        for cell in cells
+            .iter()
+            .filter(|c| c.is_text && !note::contains_note(&c.text))
+        {
+            styles.entry(cell.col).or_insert_with(|| cell.style.clone());
         }
     }
-    Ok(out)
+    styles
 }
 
 /// The notes column, by the rules of `Rejected::open`: the column with the most notes in
@@ -268,14 +240,14 @@ pub fn shared_strings_used<R: BufRead>(
     source: R,
     wanted: &std::collections::BTreeSet<u32>,
 ) -> XmlResult<std::collections::BTreeSet<u32>> {
-    let mut reader = xml::reader(source);
+    let mut reader = Tokenizer::new(source);
     let mut buf = Vec::with_capacity(64 * 1024);
     let mut cursor = Cursor::default();
     let mut cell = Cell::default();
     let mut used = std::collections::BTreeSet::new();
     loop {
         buf.clear();
-        let event = reader.read_event_into(&mut buf)?;
+        let event = reader.next(&mut buf)?;
         xml::refuse_doctype(&event)?;
         match event {
             Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "row" => {

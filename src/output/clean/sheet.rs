@@ -9,14 +9,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, Write};
 
-use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::cells::{Cell, CellType, Cursor, FormulaMove, read_cell};
 use super::refs::{ColumnRemoval, move_span_1based};
 use super::repair::{RepairKind, Rule};
+use super::scan::Scan;
 use super::shift::{self, Shift};
 use super::sst::SharedStrings;
+use super::tokens::{Events, Tokenizer};
 use super::xml::{self, Element, XmlProblem, XmlResult, escape_text, local, push_raw};
 use crate::note;
 use crate::workbook::address::cell_name;
@@ -38,8 +39,9 @@ pub struct DataPlan<'a> {
     pub patches: BTreeMap<(u32, u32), &'a str>,
     /// Data rows to leave out (input rows).
     pub drop_rows: BTreeSet<u32>,
-    /// Style of each column's text cells.
-    pub text_style: &'a HashMap<u32, Option<String>>,
+    /// Style of each column's text cells, as far as the top rows show them (the rewrite
+    /// learns the others as it goes).
+    pub text_style: HashMap<u32, Option<String>>,
     /// The shared strings.
     pub sst: &'a SharedStrings,
 }
@@ -81,6 +83,8 @@ pub struct Outcome {
     pub other_cleared: Vec<String>,
     /// Rows left out (input rows).
     pub dropped: Vec<u32>,
+    /// What the pass counted, to decide the notes column and the strings to empty.
+    pub scan: Scan,
 }
 
 /// Rewrites a worksheet. `moves` is set when a column leaves the data sheet; `data` when
@@ -91,7 +95,7 @@ pub fn rewrite<R: BufRead, W: Write>(
     moves: Option<FormulaMove>,
     data: Option<&DataPlan>,
 ) -> XmlResult<Outcome> {
-    let mut reader = xml::reader(source);
+    let mut reader = Tokenizer::new(source);
     let mut out = Out {
         text: String::with_capacity(256 * 1024),
         sink,
@@ -101,7 +105,7 @@ pub fn rewrite<R: BufRead, W: Write>(
     let mut depth = 0usize;
     loop {
         buf.clear();
-        let event = reader.read_event_into(&mut buf)?;
+        let event = reader.next(&mut buf)?;
         xml::refuse_doctype(&event)?;
         match &event {
             Event::Eof => break,
@@ -178,6 +182,10 @@ struct Rows<'p, 'a> {
     next_patch: usize,
     /// Set once rows were left out or added: rows without `r` must get one.
     rows_moved: bool,
+    /// Style of each column's text cells, learnt as the rows go by.
+    styles: HashMap<u32, Option<String>>,
+    /// The last data row counted.
+    counted_row: Option<u32>,
 }
 
 impl<'p, 'a> Rows<'p, 'a> {
@@ -199,12 +207,14 @@ impl<'p, 'a> Rows<'p, 'a> {
             pending,
             next_patch: 0,
             rows_moved: false,
+            styles: data.map(|d| d.text_style.clone()).unwrap_or_default(),
+            counted_row: None,
         }
     }
 
-    fn run<R: BufRead, W: Write>(
+    fn run<E: Events, W: Write>(
         &mut self,
-        reader: &mut Reader<R>,
+        reader: &mut E,
         buf: &mut Vec<u8>,
         out: &mut Out<W>,
         outcome: &mut Outcome,
@@ -214,7 +224,7 @@ impl<'p, 'a> Rows<'p, 'a> {
         let mut row: Option<(u32, bool)> = None;
         loop {
             buf.clear();
-            let event = reader.read_event_into(buf)?;
+            let event = reader.next(buf)?;
             xml::refuse_doctype(&event)?;
             match &event {
                 Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "row" => {
@@ -226,7 +236,7 @@ impl<'p, 'a> Rows<'p, 'a> {
                         self.rows_moved = true;
                         self.skip_patches_of_row(r);
                         if !empty {
-                            skip_to_end(reader, buf)?;
+                            self.skip_row(reader, buf, outcome)?;
                         }
                         continue;
                     }
@@ -267,6 +277,7 @@ impl<'p, 'a> Rows<'p, 'a> {
                         &mut self.cell,
                         moves,
                     )?;
+                    self.count(outcome);
                     let (r, mut changed) = row.unwrap_or((self.cell.row, false));
                     if self.cells_before(r, self.cell.col, out, outcome) {
                         changed = true;
@@ -328,6 +339,69 @@ impl<'p, 'a> Rows<'p, 'a> {
         Ok(tag)
     }
 
+    /// Reads the cells of a row left out, counting what they hold, up to the row's end.
+    fn skip_row<E: Events>(
+        &mut self,
+        reader: &mut E,
+        buf: &mut Vec<u8>,
+        outcome: &mut Outcome,
+    ) -> XmlResult<()> {
+        loop {
+            buf.clear();
+            let event = reader.next(buf)?;
+            xml::refuse_doctype(&event)?;
+            match &event {
+                Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "c" => {
+                    let empty = matches!(event, Event::Empty(_));
+                    let e = e.clone().into_owned();
+                    read_cell(
+                        reader,
+                        buf,
+                        &e,
+                        empty,
+                        &mut self.cursor,
+                        &mut self.cell,
+                        None,
+                    )?;
+                    self.count(outcome);
+                }
+                Event::End(e) if local(e.name().as_ref()) == "row" => return Ok(()),
+                Event::Eof => {
+                    return Err(XmlProblem::Malformed("the sheet ends inside a row".into()));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Counts what the cell just read holds: notes, strings used by notes, text styles.
+    fn count(&mut self, outcome: &mut Outcome) {
+        let Some(data) = self.data else { return };
+        let cell = &self.cell;
+        if cell.empty {
+            return;
+        }
+        let text = cell.text(data.sst);
+        let is_note = text.is_some_and(note::contains_note);
+        if is_note && let Some(i) = cell.shared_index() {
+            outcome.scan.note_strings.push((i, cell.row, cell.col));
+        }
+        if cell.row < data.data_start || cell.is_blank(data.sst) {
+            return;
+        }
+        if self.counted_row != Some(cell.row) {
+            self.counted_row = Some(cell.row);
+            outcome.scan.data_rows += 1;
+        }
+        if is_note {
+            *outcome.scan.note_cells.entry(cell.col).or_default() += 1;
+        } else if text.is_some() && !cell.formula {
+            self.styles
+                .entry(cell.col)
+                .or_insert_with(|| cell.style.clone());
+        }
+    }
+
     fn patch_row(&self) -> Option<u32> {
         self.pending.get(self.next_patch).map(|((r, _), _)| *r)
     }
@@ -376,7 +450,7 @@ impl<'p, 'a> Rows<'p, 'a> {
                 continue;
             };
             let name = cell_name(data.map_row(pr), out_col);
-            let style = data.text_style.get(&pc).cloned().flatten();
+            let style = self.styles.get(&pc).cloned().flatten();
             write_text_cell(
                 &mut out.text,
                 &self.prefix,
@@ -427,9 +501,13 @@ impl<'p, 'a> Rows<'p, 'a> {
             count_note(outcome, cell.text(sst));
             return Ok(true);
         };
+        // A new `r` is written when the cell moved, or lacks one where its place would
+        // otherwise be lost.
         let force_r = row_changed || self.removal.is_some() || out_row != row;
-        let name = (cell.has_r || force_r).then(|| cell_name(out_row, out_col));
-        let moved = name.is_some() && (out_row != row || out_col != col || !cell.has_r);
+        let moved = (out_row != row || out_col != col) || (force_r && !cell.has_r);
+        // The `r` of a cell written anew, and of a cell copied to a new place.
+        let name = || (cell.has_r || force_r).then(|| cell_name(out_row, out_col));
+        let new_r = || moved.then(|| cell_name(out_row, out_col));
         if data.clear_col == Some(col) && in_data {
             // The column is always emptied, whatever a patch says.
             if self
@@ -446,13 +524,9 @@ impl<'p, 'a> Rows<'p, 'a> {
                 } else {
                     outcome.other_cleared.push(cell_name(out_row, out_col));
                 }
-                write_empty_cell(&mut out.text, cell, name.as_deref());
+                write_empty_cell(&mut out.text, cell, name().as_deref());
             } else {
-                write_as_is(
-                    &mut out.text,
-                    cell,
-                    moved.then_some(name.as_deref()).flatten(),
-                );
+                write_as_is(&mut out.text, cell, new_r().as_deref());
             }
             return Ok(false);
         }
@@ -461,18 +535,18 @@ impl<'p, 'a> Rows<'p, 'a> {
         {
             self.next_patch += 1;
             let cell_ref = cell_name(out_row, out_col);
-            let style = data
-                .text_style
+            let style = self
+                .styles
                 .get(&col)
                 .cloned()
                 .flatten()
                 .or_else(|| cell.style.clone());
-            let r = name.as_deref();
+            let r = name();
             write_text_cell(
                 &mut out.text,
                 &self.prefix,
                 local(&cell.name),
-                r,
+                r.as_deref(),
                 style.as_deref(),
                 text,
             );
@@ -497,7 +571,7 @@ impl<'p, 'a> Rows<'p, 'a> {
                 let style = if kind == RepairKind::ListValue {
                     cell.style.clone()
                 } else {
-                    data.text_style
+                    self.styles
                         .get(&col)
                         .cloned()
                         .flatten()
@@ -507,7 +581,7 @@ impl<'p, 'a> Rows<'p, 'a> {
                     &mut out.text,
                     &self.prefix,
                     local(&cell.name),
-                    name.as_deref(),
+                    name().as_deref(),
                     style.as_deref(),
                     &after,
                 );
@@ -521,11 +595,7 @@ impl<'p, 'a> Rows<'p, 'a> {
                 return Ok(false);
             }
         }
-        write_as_is(
-            &mut out.text,
-            cell,
-            moved.then_some(name.as_deref()).flatten(),
-        );
+        write_as_is(&mut out.text, cell, new_r().as_deref());
         Ok(false)
     }
 }
@@ -642,23 +712,6 @@ fn write_text_cell(
     out.push('>');
     out.push_str(&escape_text(text));
     out.push_str(&format!("</{prefix}t></{prefix}is></{prefix}{c}>"));
-}
-
-/// Skips to the end of the element whose start tag was just read.
-fn skip_to_end<R: BufRead>(reader: &mut Reader<R>, buf: &mut Vec<u8>) -> XmlResult<()> {
-    let mut depth = 1usize;
-    while depth > 0 {
-        buf.clear();
-        let event = reader.read_event_into(buf)?;
-        xml::refuse_doctype(&event)?;
-        match event {
-            Event::Start(_) => depth += 1,
-            Event::End(_) => depth -= 1,
-            Event::Eof => return Err(XmlProblem::Malformed("the sheet ends inside a row".into())),
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -76,12 +76,13 @@ fn walk(el: &mut Element, shift: Shift, on_sheet: bool) -> XmlResult<()> {
     let local = el.local().to_string();
     if on_sheet {
         own_ranges(el, &local, shift)?;
-    } else if local == "dataRef" && el.get("sheet").as_deref() == Some(shift.sheet) {
-        if let Some(r) = el.get("ref") {
-            match shift.area(&r)? {
-                Some(moved) => el.set("ref", &moved),
-                None => el.remove = true,
-            }
+    } else if local == "dataRef"
+        && el.get("sheet").as_deref() == Some(shift.sheet)
+        && let Some(r) = el.get("ref")
+    {
+        match shift.area(&r)? {
+            Some(moved) => el.set("ref", &moved),
+            None => el.remove = true,
         }
     }
     if is_formula(&local) {
@@ -113,10 +114,11 @@ fn walk(el: &mut Element, shift: Shift, on_sheet: bool) -> XmlResult<()> {
             move_filter_column(child, start, shift)?;
         }
         walk(child, shift, on_sheet)?;
-        // An Excel 2010 validation or format whose <xm:sqref> is gone goes with it.
-        if child.elements().any(|c| c.local() == "sqref" && c.remove) {
-            child.remove = true;
-        }
+    }
+    // An Excel 2010 validation or format whose <xm:sqref> is gone goes with it.
+    if el.elements().any(|c| c.local() == "sqref" && c.remove) {
+        el.remove = true;
+        return Ok(());
     }
     let gone = el.sweep();
     if gone > 0 {
@@ -413,20 +415,18 @@ pub fn table(root: &mut Element, shift: Shift) -> XmlResult<()> {
                 }
                 child.sweep();
             }
-            "tableColumns" => {
-                if shift.removal.col >= start {
-                    let index = (shift.removal.col - start) as usize;
-                    if let Some(column) = child
-                        .elements_mut()
-                        .filter(|e| e.local() == "tableColumn")
-                        .nth(index)
-                    {
-                        column.remove = true;
-                    }
-                    child.sweep();
-                    let left = child.elements().count();
-                    child.set("count", &left.to_string());
+            "tableColumns" if shift.removal.col >= start => {
+                let index = (shift.removal.col - start) as usize;
+                if let Some(column) = child
+                    .elements_mut()
+                    .filter(|e| e.local() == "tableColumn")
+                    .nth(index)
+                {
+                    column.remove = true;
                 }
+                child.sweep();
+                let left = child.elements().count();
+                child.set("count", &left.to_string());
             }
             _ => {}
         }

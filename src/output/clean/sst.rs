@@ -10,6 +10,7 @@ use std::io::{BufRead, Write};
 
 use quick_xml::events::Event;
 
+use super::tokens::{Events, Tokenizer};
 use super::xml::{self, XmlProblem, XmlResult, local, push_raw, resolve_ref};
 
 /// Every shared string, in order.
@@ -22,7 +23,7 @@ pub struct SharedStrings {
 impl SharedStrings {
     /// Reads a shared-strings part.
     pub fn read<R: BufRead>(source: R) -> XmlResult<SharedStrings> {
-        let mut reader = xml::reader(source);
+        let mut reader = Tokenizer::new(source);
         let mut buf = Vec::with_capacity(8 * 1024);
         let mut out = SharedStrings::default();
         // Depth of <rPh> (phonetic runs are not part of the value) and whether we are inside
@@ -32,7 +33,7 @@ impl SharedStrings {
         let mut in_t = false;
         loop {
             buf.clear();
-            let event = reader.read_event_into(&mut buf)?;
+            let event = reader.next(&mut buf)?;
             xml::refuse_doctype(&event)?;
             match event {
                 Event::Start(e) => match local(e.name().as_ref()) {
@@ -74,16 +75,6 @@ impl SharedStrings {
         self.ends.push(self.text.len() as u32);
     }
 
-    /// Number of strings.
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// True when there are none.
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
     /// String `i`.
     pub fn get(&self, i: usize) -> Option<&str> {
         let end = *self.ends.get(i)? as usize;
@@ -98,7 +89,7 @@ pub fn rewrite<R: BufRead, W: Write>(
     out: &mut W,
     empty: &BTreeSet<u32>,
 ) -> XmlResult<()> {
-    let mut reader = xml::reader(source);
+    let mut reader = Tokenizer::new(source);
     let mut buf = Vec::with_capacity(8 * 1024);
     let mut text = String::with_capacity(64 * 1024);
     let mut index = 0u32;
@@ -106,7 +97,7 @@ pub fn rewrite<R: BufRead, W: Write>(
     let mut skipping = false;
     loop {
         buf.clear();
-        let event = reader.read_event_into(&mut buf)?;
+        let event = reader.next(&mut buf)?;
         xml::refuse_doctype(&event)?;
         match &event {
             Event::Eof => break,
@@ -149,7 +140,7 @@ mod tests {
     #[test]
     fn strings_are_read_in_order_with_runs_joined() {
         let sst = SharedStrings::read(SST.as_bytes()).unwrap();
-        assert_eq!(sst.len(), 4);
+        assert_eq!(sst.ends.len(), 4);
         assert_eq!(sst.get(0), Some("Yes"));
         assert!(sst.get(1).unwrap().ends_with("(Client) A & B"));
         assert_eq!(sst.get(2), Some("rich text"));
@@ -165,7 +156,7 @@ mod tests {
         assert!(!text.contains("BUID"));
         assert!(text.contains("count=\"5\" uniqueCount=\"4\""));
         let sst = SharedStrings::read(text.as_bytes()).unwrap();
-        assert_eq!(sst.len(), 4);
+        assert_eq!(sst.ends.len(), 4);
         assert_eq!(sst.get(1), Some(""));
         assert_eq!(sst.get(2), Some("rich text"));
         // Everything else is byte for byte.

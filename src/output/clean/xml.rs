@@ -8,10 +8,10 @@
 //! the main namespace.
 
 use std::borrow::Cow;
-use std::io::BufRead;
 
-use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
+
+use super::tokens::{Events, Tokenizer};
 
 /// Why a part could not be parsed: plain text for the caller's message.
 #[derive(Debug)]
@@ -43,19 +43,12 @@ impl From<quick_xml::events::attributes::AttrError> for XmlProblem {
 /// A result of this module.
 pub type XmlResult<T> = Result<T, XmlProblem>;
 
-/// A reader that reports text exactly as written (no trimming).
-pub fn reader<R: BufRead>(source: R) -> Reader<R> {
-    let mut reader = Reader::from_reader(source);
-    let config = reader.config_mut();
-    config.trim_text(false);
-    config.expand_empty_elements = false;
-    config.check_end_names = true;
-    reader
-}
-
 /// The part of a name after its prefix: `x:c` → `c`.
 pub fn local(name: &str) -> &str {
-    name.rsplit_once(':').map_or(name, |(_, l)| l)
+    match name.bytes().rposition(|b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
 }
 
 /// The prefix of a name with its colon (`x:` for `x:c`), empty when none.
@@ -142,9 +135,25 @@ pub fn escape_text(text: &str) -> Cow<'_, str> {
     quick_xml::escape::partial_escape(text)
 }
 
-/// Escapes text for an attribute value in double quotes.
+/// Escapes text for an attribute value in double quotes: only what must be (apostrophes
+/// stay as they are, as Excel writes them).
 pub fn escape_attr(text: &str) -> Cow<'_, str> {
-    quick_xml::escape::escape(text)
+    if !text.contains(['&', '<', '"', '\t', '\n', '\r']) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The value of attribute `key` (exact qualified name), unescaped.
@@ -222,8 +231,8 @@ impl Element {
     }
 
     /// Reads an element whose start tag was just read, up to its end tag.
-    pub fn read<R: BufRead>(
-        reader: &mut Reader<R>,
+    pub fn read<E: Events>(
+        reader: &mut E,
         buf: &mut Vec<u8>,
         start: &BytesStart,
         empty: bool,
@@ -231,29 +240,29 @@ impl Element {
     ) -> XmlResult<Element> {
         let mut element = Element::from_start(start, empty)?;
         if !empty {
-            let start = reader.buffer_position();
+            let start = reader.position();
             element.read_children(reader, buf, start, limit)?;
         }
         Ok(element)
     }
 
-    fn read_children<R: BufRead>(
+    fn read_children<E: Events>(
         &mut self,
-        reader: &mut Reader<R>,
+        reader: &mut E,
         buf: &mut Vec<u8>,
         start: u64,
         limit: usize,
     ) -> XmlResult<()> {
         loop {
             buf.clear();
-            if reader.buffer_position().saturating_sub(start) > limit as u64 {
+            if reader.position().saturating_sub(start) > limit as u64 {
                 return Err(XmlProblem::Malformed(format!(
                     "element <{}> is larger than {} MB",
                     self.name,
                     limit / (1024 * 1024)
                 )));
             }
-            let event = reader.read_event_into(buf)?;
+            let event = reader.next(buf)?;
             refuse_doctype(&event)?;
             match event {
                 Event::Start(e) => {
@@ -446,12 +455,12 @@ pub struct Document {
 impl Document {
     /// Parses a document from text.
     pub fn parse(text: &str, limit: usize) -> XmlResult<Document> {
-        let mut reader = reader(text.as_bytes());
+        let mut reader = Tokenizer::new(text.as_bytes());
         let mut buf = Vec::new();
         let mut prolog = String::new();
         let root = loop {
             buf.clear();
-            let event = reader.read_event_into(&mut buf)?;
+            let event = reader.next(&mut buf)?;
             refuse_doctype(&event)?;
             match event {
                 Event::Start(e) => {
@@ -466,7 +475,7 @@ impl Document {
         let mut epilog = String::new();
         loop {
             buf.clear();
-            let event = reader.read_event_into(&mut buf)?;
+            let event = reader.next(&mut buf)?;
             refuse_doctype(&event)?;
             match event {
                 Event::Eof => break,
