@@ -685,6 +685,5 @@ fn write_upload(job: &Job, registry: &Registry, force: bool) -> Result<()> {
 }
 
 fn checklist_html(books: &[&Rejected], registry: &Registry, lang: Lang) -> String {
-    let _ = (books, registry, lang);
-    String::new()
+    crate::output::checklist::Checklist::build(books, registry).to_html(lang)
 }

@@ -70,6 +70,8 @@ pub const LABELS_ROW: u32 = 2;
 pub const DATA_START: u32 = 3;
 /// Last 1-based row the drop-down validations cover, as in the real template.
 pub const VALIDATION_LAST_ROW: u32 = 2503;
+/// Most data rows a spec may ask for: Excel's last row less the three header rows.
+pub const MAX_ROWS: usize = 1_048_576 - 3;
 /// Label of the extra notes column in the [`Layout::Inserted`] layout (its code cell is empty).
 pub const INSERTED_LABEL: &str = "Error Details";
 
@@ -112,7 +114,9 @@ pub struct Spec {
     pub lists: bool,
     /// What notes the rows carry.
     pub notes: NoteSet,
-    /// Excel damage in a few rows; see [`DamageKind`] and [`Manifest::damage`].
+    /// Excel damage in a few cells (each [`DamageKind`] about twice, spread over the rows);
+    /// [`Manifest::damage`] lists them with their original text. Every other cell is the
+    /// same as with `damage: false`, so a repaired file can be compared with that one.
     pub damage: bool,
     /// Seed of the pseudo-random data.
     pub seed: u64,
@@ -428,6 +432,15 @@ impl<'a> Plan<'a> {
                     .collect::<Vec<_>>()
                     .join(", "),
             })?;
+        if spec.rows > MAX_ROWS {
+            return Err(Error::Unsupported {
+                path: PathBuf::from(&spec.template),
+                detail: format!(
+                    "{} rows do not fit in an Excel sheet under the three header rows (at most {MAX_ROWS})",
+                    spec.rows
+                ),
+            });
+        }
         let offset = u32::from(spec.layout == Layout::Inserted);
         let native_col = template
             .columns
@@ -534,8 +547,11 @@ struct RowGenerator<'p, 'a> {
     orp_last: u64,
     /// Rows in the imagined original upload.
     orp_total: u64,
-    /// Rows chosen for damage, by kind.
-    damage_rows: Vec<(usize, DamageKind)>,
+    /// Damage still to place: (first row it may go to, kind).
+    pending_damage: Vec<(usize, DamageKind)>,
+    /// A stream of its own for the damage, so that every other cell is the same as without
+    /// damage.
+    damage_rng: Rng,
 }
 
 /// What a note is about, decided before the row's values so that they agree.
@@ -553,8 +569,8 @@ impl<'p, 'a> RowGenerator<'p, 'a> {
         let rows = plan.spec.rows as u64;
         // The original upload held the rejected rows and some accepted ones in between.
         let orp_total = rows + rows.div_ceil(2) + rng.below(rows / 2 + 3);
-        let damage_rows = if plan.spec.damage {
-            damage_rows(plan, &mut rng)
+        let pending_damage = if plan.spec.damage {
+            damage_schedule(plan.spec.rows)
         } else {
             Vec::new()
         };
@@ -563,7 +579,8 @@ impl<'p, 'a> RowGenerator<'p, 'a> {
             rng,
             orp_last: 0,
             orp_total,
-            damage_rows,
+            pending_damage,
+            damage_rng: Rng::new(plan.spec.seed ^ 0xDA3A_6E00),
         }
     }
 
@@ -618,6 +635,10 @@ impl<'p, 'a> RowGenerator<'p, 'a> {
         }
 
         let mut note = None;
+        let forced: Vec<usize> = draft
+            .iter()
+            .flat_map(|d| d.force.iter().map(|(i, _)| *i))
+            .collect();
         if let Some(draft) = draft {
             for (idx, value) in &draft.force {
                 cells[*idx + plan.offset as usize] = if value.is_empty() {
@@ -635,16 +656,24 @@ impl<'p, 'a> RowGenerator<'p, 'a> {
             });
         }
 
-        let mut damage = Vec::new();
-        let kinds: Vec<DamageKind> = self
-            .damage_rows
-            .iter()
-            .filter(|(r, _)| *r == i)
-            .map(|(_, k)| *k)
-            .collect();
-        for kind in kinds {
-            if let Some(d) = self.damage(kind, row, &mut cells) {
-                damage.push(d);
+        // Damage goes to the first row at or after its scheduled row that has a fitting
+        // value, never to a cell a note set, at most one per cell.
+        let mut damage: Vec<Damage> = Vec::new();
+        let mut k = 0;
+        while k < self.pending_damage.len() {
+            let (first_row, kind) = self.pending_damage[k];
+            if first_row > i {
+                k += 1;
+                continue;
+            }
+            let mut skip: Vec<usize> = forced.clone();
+            skip.extend(damage.iter().map(|d| (d.col - plan.offset) as usize));
+            match self.damage(kind, row, &mut cells, &skip) {
+                Some(d) => {
+                    damage.push(d);
+                    self.pending_damage.remove(k);
+                }
+                None => k += 1,
             }
         }
         GenRow {
@@ -751,7 +780,9 @@ impl<'p, 'a> RowGenerator<'p, 'a> {
             .iter()
             .enumerate()
             .filter(|(_, c)| c.code != "processing_details" && c.code != "client_validation_id")
-            .filter(|(_, c)| c.mandatory || c.kind == ValueKind::Date)
+            .filter(|(_, c)| {
+                c.mandatory || c.kind == ValueKind::Date || c.code == "update_record_id"
+            })
             .map(|(i, _)| i)
             .collect();
         let idx = if candidates.is_empty() {
@@ -789,7 +820,13 @@ impl<'p, 'a> RowGenerator<'p, 'a> {
                 format!(
                     "The record to update does not exist. / ({entity_fr}) Le dossier à mettre à jour n’existe pas."
                 ),
-                Vec::new(),
+                vec![(idx, self.rng.digits(8))],
+            ),
+            _ if code == "course_cd" && self.rng.chance(70) => (
+                format!(
+                    "The course code does not exist. / ({entity_fr}) Le code de cours n’existe pas."
+                ),
+                vec![(idx, self.rng.digits(8))],
             ),
             _ => (
                 format!("{en} has not been specified. / ({entity_fr}) {fr} n’a pas été indiqué."),
@@ -989,83 +1026,75 @@ impl<'p, 'a> RowGenerator<'p, 'a> {
             .unwrap_or_else(|| code.to_string())
     }
 
-    /// Damages one cell of `cells` (row `row`), when the template has a fitting column.
-    fn damage(&mut self, kind: DamageKind, row: u32, cells: &mut [Value]) -> Option<Damage> {
+    /// Damages one cell of `cells` (row `row`) holding a fitting value, leaving the template
+    /// columns in `skip` alone; `None` when the row has no fitting value.
+    fn damage(
+        &mut self,
+        kind: DamageKind,
+        row: u32,
+        cells: &mut [Value],
+        skip: &[usize],
+    ) -> Option<Damage> {
         let plan = self.plan;
         let columns = &plan.template.columns;
         let offset = plan.offset as usize;
-        let (idx, original, new) = match kind {
+        let current = |idx: usize| match &cells[idx + offset] {
+            Value::Text(t) => Some(t.clone()),
+            _ => None,
+        };
+        // Template columns that may take this damage, with their current text.
+        let candidates: Vec<(usize, String)> = columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !skip.contains(i))
+            .filter_map(|(i, c)| {
+                let text = current(i)?;
+                let fits = match kind {
+                    DamageKind::DateSerial | DamageKind::DateSerialIso => {
+                        c.kind == ValueKind::Date
+                            && NaiveDate::parse_from_str(&text, "%Y-%m-%d").is_ok()
+                    }
+                    DamageKind::IdentifierNumber => c.code == "client_validation_id",
+                    DamageKind::ListApostrophe => {
+                        plan.list(c).is_some() && text.contains('\u{2019}')
+                    }
+                    DamageKind::ListCase | DamageKind::ListSpaces => {
+                        plan.list(c)
+                            .is_some_and(|l| l.iter().any(|v| v.value == text))
+                            && text.chars().any(char::is_alphabetic)
+                    }
+                };
+                fits.then_some((i, text))
+            })
+            .collect();
+        // Dates of birth first: the date Excel most often mangles.
+        let (idx, original) = candidates
+            .iter()
+            .find(|(i, _)| columns[*i].code == "client_birth_dt")
+            .or_else(|| (!candidates.is_empty()).then(|| self.damage_rng.pick(&candidates)))?
+            .clone();
+        let new = match kind {
             DamageKind::DateSerial | DamageKind::DateSerialIso => {
-                let idx = columns
-                    .iter()
-                    .position(|c| c.code == "client_birth_dt")
-                    .or_else(|| columns.iter().position(|c| c.kind == ValueKind::Date))?;
-                let date = NaiveDate::from_ymd_opt(1960, 1, 1).expect("valid date")
-                    + Duration::days(self.rng.below(365 * 50) as i64);
-                let serial = (date - NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid date"))
-                    .num_days() as f64;
+                let date = NaiveDate::parse_from_str(&original, "%Y-%m-%d").ok()?;
+                let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid date");
                 let style = if kind == DamageKind::DateSerial {
                     STYLE_DATE_SERIAL
                 } else {
                     STYLE_DATE_SERIAL_ISO
                 };
-                (
-                    idx,
-                    date.format("%Y-%m-%d").to_string(),
-                    Value::Number(serial, style),
-                )
+                Value::Number((date - epoch).num_days() as f64, style)
             }
-            DamageKind::IdentifierNumber => {
-                let idx = plan.index_of("client_validation_id")?;
-                let digits = self.rng.digits(8);
-                let number: f64 = digits.parse().expect("digits");
-                (idx, digits, Value::Number(number, STYLE_NUMBER))
-            }
-            DamageKind::ListApostrophe => {
-                // The first list column with a value holding U+2019.
-                let (idx, value) = columns.iter().enumerate().find_map(|(i, c)| {
-                    plan.list(c)?
-                        .iter()
-                        .find(|v| v.value.contains('\u{2019}'))
-                        .map(|v| (i, v.value.clone()))
-                })?;
-                let damaged = value.replace('\u{2019}', "'");
-                (idx, value, Value::Text(damaged))
-            }
-            DamageKind::ListCase | DamageKind::ListSpaces => {
-                let mandatory_lists: Vec<(usize, &[crate::template::ListValue])> = columns
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| c.code != "client_validation_type_id")
-                    .filter_map(|(i, c)| {
-                        let values = plan.list(c)?;
-                        values
-                            .iter()
-                            .any(|v| v.value.chars().any(char::is_alphabetic))
-                            .then_some((i, values))
-                    })
-                    .collect();
-                if mandatory_lists.is_empty() {
-                    return None;
-                }
-                let (idx, values) = *self.rng.pick(&mandatory_lists);
-                let alphabetic: Vec<&crate::template::ListValue> = values
-                    .iter()
-                    .filter(|v| v.value.chars().any(char::is_alphabetic))
-                    .collect();
-                let value = self.rng.pick(&alphabetic).value.clone();
-                let damaged = if kind == DamageKind::ListCase {
-                    let lower = value.to_lowercase();
-                    if lower != value {
-                        lower
-                    } else {
-                        value.to_uppercase()
-                    }
+            DamageKind::IdentifierNumber => Value::Number(original.parse().ok()?, STYLE_NUMBER),
+            DamageKind::ListApostrophe => Value::Text(original.replace('\u{2019}', "'")),
+            DamageKind::ListCase => {
+                let lower = original.to_lowercase();
+                Value::Text(if lower != original {
+                    lower
                 } else {
-                    format!("  {value} ")
-                };
-                (idx, value, Value::Text(damaged))
+                    original.to_uppercase()
+                })
             }
+            DamageKind::ListSpaces => Value::Text(format!("  {original} ")),
         };
         let stored = match &new {
             Value::Text(s) => s.clone(),
@@ -1084,13 +1113,8 @@ impl<'p, 'a> RowGenerator<'p, 'a> {
     }
 }
 
-/// Which rows get which damage: each kind twice (when there are rows enough), spread over
-/// the rows, never two kinds on the same column of a row.
-fn damage_rows(plan: &Plan<'_>, rng: &mut Rng) -> Vec<(usize, DamageKind)> {
-    let rows = plan.spec.rows;
-    if rows == 0 {
-        return Vec::new();
-    }
+/// When each damage may start: every kind twice, spread over the rows.
+fn damage_schedule(rows: usize) -> Vec<(usize, DamageKind)> {
     let kinds = [
         DamageKind::DateSerial,
         DamageKind::DateSerialIso,
@@ -1099,32 +1123,12 @@ fn damage_rows(plan: &Plan<'_>, rng: &mut Rng) -> Vec<(usize, DamageKind)> {
         DamageKind::ListCase,
         DamageKind::ListSpaces,
     ];
-    let mut out = Vec::new();
-    for (k, kind) in kinds.iter().enumerate() {
-        for round in 0..2 {
-            // Spread: kind k goes to rows k, k+6, … with some jitter, within the file.
-            let base = (k + round * kinds.len() + rng.below(2) as usize) % rows;
-            let clash = out
-                .iter()
-                .any(|(r, other): &(usize, DamageKind)| *r == base && same_column(*other, *kind));
-            if !clash && !out.contains(&(base, *kind)) {
-                out.push((base, *kind));
-            }
-        }
-    }
+    let slots = 2 * kinds.len();
+    let mut out: Vec<(usize, DamageKind)> = (0..slots)
+        .map(|n| (n * rows / slots, kinds[n % kinds.len()]))
+        .collect();
     out.sort_by_key(|(r, _)| *r);
     out
-}
-
-fn same_column(a: DamageKind, b: DamageKind) -> bool {
-    use DamageKind::*;
-    let group = |k| match k {
-        DateSerial | DateSerialIso => 0,
-        IdentifierNumber => 1,
-        ListApostrophe => 2,
-        ListCase | ListSpaces => 3,
-    };
-    group(a) == group(b)
 }
 
 /// The `[BUID:…,RID:…,ORP:…,DTS:…]` header of a note.
@@ -1337,10 +1341,33 @@ const NS_REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/rela
 const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n";
 const WORKSHEET_OPEN: &str = "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" xmlns:mc=\"http://schemas.openxmlformats.org/markup-compatibility/2006\" mc:Ignorable=\"x14ac\" xmlns:x14ac=\"http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac\">";
 
+/// FNV-1a: the shared strings table hashes every cell text, and SipHash showed in profiles.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// Shared strings, in first-use order.
 #[derive(Default)]
 struct SharedStrings {
-    index: HashMap<String, u32>,
+    index: HashMap<String, u32, std::hash::BuildHasherDefault<Fnv>>,
     order: Vec<String>,
     count: u64,
 }
@@ -1363,44 +1390,91 @@ struct CellWriter<'s> {
     buf: String,
     strings: Strings,
     sst: &'s mut SharedStrings,
+    /// Column letters, computed once.
+    letters: Vec<String>,
+    /// The 1-based number of the row being written, as text.
+    row: String,
 }
 
 impl CellWriter<'_> {
-    fn text(&mut self, row: u32, col: u32, style: Option<u32>, text: &str) {
-        let r = cell_ref(row, col);
-        let s = style.map(|s| format!(" s=\"{s}\"")).unwrap_or_default();
+    fn new(strings: Strings, sst: &mut SharedStrings, ncols: u32) -> CellWriter<'_> {
+        CellWriter {
+            buf: String::with_capacity(64 * 1024),
+            strings,
+            sst,
+            letters: (0..ncols).map(col_name).collect(),
+            row: String::new(),
+        }
+    }
+
+    /// Starts row `row` (0-based) with the given attributes after `r`.
+    fn start_row(&mut self, row: u32, attributes: &str) {
+        self.row.clear();
+        let _ = write!(self.row, "{}", row + 1);
+        self.buf.push_str("<row r=\"");
+        self.buf.push_str(&self.row);
+        self.buf.push_str("\" ");
+        self.buf.push_str(attributes);
+        self.buf.push('>');
+    }
+
+    fn open_cell(&mut self, col: u32, style: Option<u32>) {
+        self.buf.push_str("<c r=\"");
+        self.buf.push_str(&self.letters[col as usize]);
+        self.buf.push_str(&self.row);
+        self.buf.push('"');
+        if let Some(s) = style {
+            self.buf.push_str(" s=\"");
+            push_u32(&mut self.buf, s);
+            self.buf.push('"');
+        }
+    }
+
+    fn text(&mut self, col: u32, style: Option<u32>, text: &str) {
+        self.open_cell(col, style);
         match self.strings {
             Strings::Shared => {
                 let id = self.sst.id(text);
-                let _ = write!(self.buf, "<c r=\"{r}\"{s} t=\"s\"><v>{id}</v></c>");
+                self.buf.push_str(" t=\"s\"><v>");
+                push_u32(&mut self.buf, id);
+                self.buf.push_str("</v></c>");
             }
             Strings::Inline => {
-                let _ = write!(self.buf, "<c r=\"{r}\"{s} t=\"inlineStr\"><is>");
+                self.buf.push_str(" t=\"inlineStr\"><is>");
                 push_t(&mut self.buf, text);
                 self.buf.push_str("</is></c>");
             }
         }
     }
 
-    fn number(&mut self, row: u32, col: u32, style: Option<u32>, value: f64) {
-        let r = cell_ref(row, col);
-        let s = style.map(|s| format!(" s=\"{s}\"")).unwrap_or_default();
-        let _ = write!(
-            self.buf,
-            "<c r=\"{r}\"{s}><v>{}</v></c>",
-            crate::workbook::format_number(value)
-        );
+    fn number(&mut self, col: u32, style: Option<u32>, value: f64) {
+        self.open_cell(col, style);
+        self.buf.push_str("><v>");
+        self.buf.push_str(&crate::workbook::format_number(value));
+        self.buf.push_str("</v></c>");
     }
 
-    fn empty(&mut self, row: u32, col: u32, style: u32) {
-        let _ = write!(self.buf, "<c r=\"{}\" s=\"{style}\"/>", cell_ref(row, col));
+    fn empty(&mut self, col: u32, style: u32) {
+        self.open_cell(col, Some(style));
+        self.buf.push_str("/>");
     }
 }
 
-fn cell_ref(row: u32, col: u32) -> String {
-    let mut s = col_name(col);
-    let _ = write!(s, "{}", row + 1);
-    s
+/// Appends a number without the formatting machinery (it showed in profiles).
+fn push_u32(buf: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for d in &digits[i..] {
+        buf.push(char::from(*d));
+    }
 }
 
 /// `<t>` with `xml:space="preserve"` when the text needs it.
@@ -1463,7 +1537,7 @@ fn escape_attr(text: &str) -> String {
 fn entry_options() -> zip::write::SimpleFileOptions {
     zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(6))
+        .compression_level(Some(1))
         .last_modified_time(zip::DateTime::default())
         .system(zip::System::Dos)
 }
@@ -1544,11 +1618,7 @@ fn write_data_sheet<W: Write>(
         })
         .collect();
 
-    let mut w = CellWriter {
-        buf: String::with_capacity(64 * 1024),
-        strings: spec.strings,
-        sst,
-    };
+    let mut w = CellWriter::new(spec.strings, sst, ncols);
     w.buf.push_str(XML_DECL);
     w.buf.push_str(WORKSHEET_OPEN);
     let _ = write!(
@@ -1576,33 +1646,33 @@ fn write_data_sheet<W: Write>(
 
     // Row 1: the title, merged across every column.
     let spans = format!("1:{ncols}");
-    let _ = write!(
-        w.buf,
-        "<row r=\"1\" spans=\"{spans}\" s=\"{STYLE_TITLE_ROW}\" customFormat=\"1\" ht=\"99.95\" customHeight=\"1\" x14ac:dyDescent=\"0.7\">"
+    w.start_row(
+        0,
+        &format!("spans=\"{spans}\" s=\"{STYLE_TITLE_ROW}\" customFormat=\"1\" ht=\"99.95\" customHeight=\"1\" x14ac:dyDescent=\"0.7\""),
     );
-    w.text(0, 0, Some(STYLE_TITLE), &plan.title());
+    w.text(0, Some(STYLE_TITLE), &plan.title());
     for c in 1..ncols {
-        w.empty(0, c, STYLE_TITLE);
+        w.empty(c, STYLE_TITLE);
     }
     w.buf.push_str("</row>");
 
     // Row 2: the codes, hidden.
-    let _ = write!(
-        w.buf,
-        "<row r=\"2\" spans=\"{spans}\" hidden=\"1\" x14ac:dyDescent=\"0.45\">"
+    w.start_row(
+        CODES_ROW,
+        &format!("spans=\"{spans}\" hidden=\"1\" x14ac:dyDescent=\"0.45\""),
     );
     for (i, column) in columns.iter().enumerate() {
-        w.text(CODES_ROW, i as u32 + offset, None, &column.code);
+        w.text(i as u32 + offset, None, &column.code);
     }
     w.buf.push_str("</row>");
 
     // Row 3: the labels.
-    let _ = write!(
-        w.buf,
-        "<row r=\"3\" spans=\"{spans}\" ht=\"15.4\" customHeight=\"1\" x14ac:dyDescent=\"0.45\">"
+    w.start_row(
+        LABELS_ROW,
+        &format!("spans=\"{spans}\" ht=\"15.4\" customHeight=\"1\" x14ac:dyDescent=\"0.45\""),
     );
     if offset == 1 {
-        w.text(LABELS_ROW, 0, Some(STYLE_LABEL_OPTIONAL), INSERTED_LABEL);
+        w.text(0, Some(STYLE_LABEL_OPTIONAL), INSERTED_LABEL);
     }
     for (i, column) in columns.iter().enumerate() {
         let style = if column.mandatory {
@@ -1610,7 +1680,7 @@ fn write_data_sheet<W: Write>(
         } else {
             STYLE_LABEL_OPTIONAL
         };
-        w.text(LABELS_ROW, i as u32 + offset, Some(style), &column.label_en);
+        w.text(i as u32 + offset, Some(style), &column.label_en);
     }
     w.buf.push_str("</row>");
     out.write_all(w.buf.as_bytes())?;
@@ -1619,20 +1689,16 @@ fn write_data_sheet<W: Write>(
     // Data rows, streamed.
     let mut generator = RowGenerator::new(plan);
     let mut manifest = plan.manifest();
+    let row_attributes = format!("spans=\"{spans}\" x14ac:dyDescent=\"0.45\"");
     for i in 0..spec.rows {
         let gen_row = generator.row(i);
-        let row = DATA_START + i as u32;
-        let _ = write!(
-            w.buf,
-            "<row r=\"{}\" spans=\"{spans}\" x14ac:dyDescent=\"0.45\">",
-            row + 1
-        );
+        w.start_row(DATA_START + i as u32, &row_attributes);
         for (c, value) in gen_row.cells.iter().enumerate() {
             let c32 = c as u32;
             match value {
-                Value::Empty => w.empty(row, c32, data_style[c]),
-                Value::Text(t) => w.text(row, c32, Some(data_style[c]), t),
-                Value::Number(n, style) => w.number(row, c32, Some(*style), *n),
+                Value::Empty => w.empty(c32, data_style[c]),
+                Value::Text(t) => w.text(c32, Some(data_style[c]), t),
+                Value::Number(n, style) => w.number(c32, Some(*style), *n),
             }
         }
         w.buf.push_str("</row>");
@@ -1704,11 +1770,8 @@ fn write_lov_sheet<W: Write>(
     let longest = lists.iter().flatten().map(|l| l.len()).max().unwrap_or(0) as u32;
     let last_col = col_name(ncols.max(4) - 1);
     let spans = format!("1:{}", ncols.max(4));
-    let mut w = CellWriter {
-        buf: String::with_capacity(64 * 1024),
-        strings: plan.spec.strings,
-        sst,
-    };
+    let mut w = CellWriter::new(plan.spec.strings, sst, ncols.max(4));
+    let row_attributes = format!("spans=\"{spans}\" x14ac:dyDescent=\"0.45\"");
     w.buf.push_str(XML_DECL);
     w.buf.push_str(WORKSHEET_OPEN);
     let _ = write!(
@@ -1725,47 +1788,33 @@ fn write_lov_sheet<W: Write>(
     w.buf.push_str("<sheetData>");
     if ids {
         for r in 0..2u32 {
-            let _ = write!(
-                w.buf,
-                "<row r=\"{}\" spans=\"{spans}\" x14ac:dyDescent=\"0.45\"></row>",
-                r + 1
-            );
+            w.start_row(r, &row_attributes);
+            w.buf.push_str("</row>");
         }
     } else {
-        let _ = write!(
-            w.buf,
-            "<row r=\"1\" spans=\"{spans}\" x14ac:dyDescent=\"0.45\">"
-        );
-        w.text(0, 0, Some(STYLE_LOV_INFO), "info");
-        w.number(0, 1, Some(STYLE_LOV_INFO), f64::from(ncols));
-        w.text(0, 3, Some(STYLE_LOV_INFO), "en-CA");
+        w.start_row(0, &row_attributes);
+        w.text(0, Some(STYLE_LOV_INFO), "info");
+        w.number(1, Some(STYLE_LOV_INFO), f64::from(ncols));
+        w.text(3, Some(STYLE_LOV_INFO), "en-CA");
         w.buf.push_str("</row>");
-        let _ = write!(
-            w.buf,
-            "<row r=\"2\" spans=\"{spans}\" x14ac:dyDescent=\"0.45\">"
-        );
+        w.start_row(1, &row_attributes);
         for (i, column) in columns.iter().enumerate() {
             let flag = if column.mandatory {
                 "Mandatory=true;"
             } else {
                 "Mandatory=false;"
             };
-            w.text(1, i as u32, None, flag);
+            w.text(i as u32, None, flag);
         }
         w.buf.push_str("</row>");
     }
     for k in 0..longest {
-        let row = 2 + k;
-        let _ = write!(
-            w.buf,
-            "<row r=\"{}\" spans=\"{spans}\" x14ac:dyDescent=\"0.45\">",
-            row + 1
-        );
+        w.start_row(2 + k, &row_attributes);
         for (i, list) in lists.iter().enumerate() {
             if let Some(value) = list.and_then(|l| l.get(k as usize)) {
                 let text = if ids { &value.id } else { &value.value };
                 if !text.is_empty() {
-                    w.text(row, i as u32, None, text);
+                    w.text(i as u32, None, text);
                 }
             }
         }

@@ -4,6 +4,7 @@
 
 mod annotate;
 mod batch;
+mod checklist;
 mod clean;
 mod errors;
 mod inspect;
@@ -42,6 +43,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Write an annotated copy to correct in Excel: cells to fix highlighted and explained.
     Annotate(annotate::AnnotateArgs),
+    /// Write a printable checklist (HTML) of the corrections to make, client by client.
+    Checklist(checklist::ChecklistArgs),
     /// Handle every rejected workbook in a folder: upload-ready files, annotated workbooks,
     /// checklists and a summary.
     Batch(batch::BatchArgs),
@@ -94,6 +97,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Errors(args)) => errors::run(args),
         Some(Command::Inspect(args)) => inspect::run(args),
         Some(Command::Annotate(args)) => annotate::run(args),
+        Some(Command::Checklist(args)) => checklist::run(args),
         Some(Command::Batch(args)) => batch::run(args),
         Some(Command::Clean(args)) => clean::run(args),
         None => batch::run_default(&cli.paths, &cli.run),

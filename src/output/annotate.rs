@@ -37,7 +37,8 @@ pub const PROP_VERSION: &str = "icare-fix version";
 pub const ERRORS_SHEET: &str = "Errors";
 /// Name of the sheet with counts.
 pub const SUMMARY_SHEET: &str = "Summary";
-/// Name of the hidden sheet holding the drop-down lists.
+/// Name of the hidden sheet holding the drop-down lists (after Errors, Summary and
+/// Checklist).
 pub const LISTS_SHEET: &str = "Lists";
 
 /// Rows the drop-down lists cover below the header, as in the real templates (rows 4-2503).
@@ -225,6 +226,8 @@ pub fn build(
     let out = Path::new("annotated workbook");
     let err = |e: XlsxError| xlsx_error(out, e);
     let mut workbook = Workbook::new();
+    // Excel's own level: nearly the size of the default at two thirds of the time.
+    workbook.set_zip_compression_level(3);
     let properties = DocProperties::new()
         .set_title(format!("icare-fix: corrections for {}", book.file_name()))
         .set_comment("Written by icare-fix. Correct the highlighted cells, then run: icare-fix clean <this file>")
@@ -252,6 +255,11 @@ pub fn build(
         ws.set_name(SUMMARY_SHEET).map_err(err)?;
         write_summary(ws, book, registry).map_err(err)?;
     }
+    {
+        let checklist = crate::output::checklist::Checklist::build(&[book], registry);
+        let ws = workbook.add_worksheet();
+        crate::output::checklist::write_sheet(ws, &checklist, lang).map_err(err)?;
+    }
     if !lists.is_empty() {
         let ws = workbook.add_worksheet();
         ws.set_name(LISTS_SHEET).map_err(err)?;
@@ -267,9 +275,14 @@ pub fn build(
 
 /// Our sheets' names are fixed; the data sheet keeps its name unless it clashes.
 fn sheet_name(name: &str) -> String {
-    if [ERRORS_SHEET, SUMMARY_SHEET, LISTS_SHEET]
-        .iter()
-        .any(|n| n.eq_ignore_ascii_case(name))
+    if [
+        ERRORS_SHEET,
+        SUMMARY_SHEET,
+        LISTS_SHEET,
+        crate::output::checklist::CHECKLIST_SHEET,
+    ]
+    .iter()
+    .any(|n| n.eq_ignore_ascii_case(name))
     {
         format!("{name} (data)")
     } else {
@@ -422,10 +435,20 @@ fn write_grid(
         }
         if let Some(col) = notes_col {
             let text = match notes_by_row.get(&row.row) {
-                Some(notes) => notes_summary(book, notes, lang),
+                Some(notes) => notes_summary(notes, lang),
                 None => book.value(row.row, col),
             };
             ws.write_string_with_format(row.row, col as u16, &text, &summary)?;
+            // Rows are as tall as their summary (about 55 characters a line in the 60-wide
+            // column), up to six lines.
+            let lines = text
+                .lines()
+                .map(|l| l.chars().count().div_ceil(55).max(1))
+                .sum::<usize>()
+                .clamp(1, 6);
+            if lines > 1 {
+                ws.set_row_height(row.row, 15.0 * lines as f64)?;
+            }
         }
     }
     // Flagged cells that are empty still need their fill, and every flagged cell its note.
@@ -460,13 +483,27 @@ fn write_grid(
     }
 
     // Widths, frozen headers, filter.
+    // Widths: the longest value, or the label over up to three lines, within limits.
+    let mut longest: HashMap<u32, usize> = HashMap::new();
+    for row in book.data_rows() {
+        for (col, value) in &row.cells {
+            let len = crate::workbook::display(value).chars().count();
+            let entry = longest.entry(*col).or_default();
+            *entry = (*entry).max(len);
+        }
+    }
     for col in 0..=last_col {
         let width = if Some(col) == notes_col {
             60.0
         } else {
-            (book.label(col).chars().count() as f64 * 0.9).clamp(12.0, 40.0)
+            let label = book.label(col).chars().count().div_ceil(3);
+            let value = longest.get(&col).copied().unwrap_or(0);
+            (label.max(value) as f64 + 2.0).clamp(10.0, 45.0)
         };
         ws.set_column_width(col as u16, width)?;
+    }
+    if let Some(labels_row) = book.labels_row {
+        ws.set_row_height(labels_row, 45)?;
     }
     ws.set_freeze_panes(book.data_start, 0)?;
     if let Some(labels_row) = book.labels_row {
@@ -481,7 +518,7 @@ fn write_grid(
 }
 
 /// The notes cell of an annotated row: the record's key, then one line per note.
-fn notes_summary(book: &Rejected, notes: &[&LocatedNote], lang: Lang) -> String {
+fn notes_summary(notes: &[&LocatedNote], lang: Lang) -> String {
     let mut s = notes
         .iter()
         .find_map(|n| RowKey::of(&n.note))
@@ -491,11 +528,7 @@ fn notes_summary(book: &Rejected, notes: &[&LocatedNote], lang: Lang) -> String 
         let fields: Vec<String> = if located.cells.is_empty() {
             vec![lang.pick("whole row", "toute la ligne", " / ")]
         } else {
-            located
-                .cells
-                .iter()
-                .map(|c| format!("{} ({})", book.label(c.col), cell_name(located.row, c.col)))
-                .collect()
+            located.cell_names()
         };
         let message = if located.note.orp.is_none() && located.note.buid.is_none() {
             // The header did not parse: the raw note is on the Errors sheet, not repeated here.

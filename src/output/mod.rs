@@ -7,6 +7,7 @@
 
 pub mod annotate;
 pub mod annotated;
+pub mod checklist;
 pub mod clean;
 pub mod errors;
 

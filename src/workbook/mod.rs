@@ -167,21 +167,22 @@ impl Rejected {
     pub fn open(path: &Path, registry: &Registry) -> Result<Rejected> {
         let mut book = read::open(path)?;
         let sheets = book.sheets();
-        let mut hidden_with_codes = false;
+        // Visible sheets are read whole in one pass (the data sheet is usually the first);
+        // hidden ones only matter for the advice when no visible sheet has the codes.
         let mut found = None;
-        for info in sheets.iter().filter(|s| s.worksheet) {
-            // A quick look at the top rows first: list sheets and other sheets are skipped
-            // without reading them whole.
-            let top = book.read_grid(path, &info.name, Some(HEADER_SEARCH_ROWS))?;
-            if let Some(codes_row) = find_codes_row(&top, registry) {
-                if info.visible {
-                    found = Some((info.name.clone(), codes_row));
-                    break;
-                }
-                hidden_with_codes = true;
+        for info in sheets.iter().filter(|s| s.worksheet && s.visible) {
+            let grid = book.read_grid(path, &info.name, None)?;
+            if let Some(codes_row) = find_codes_row(&grid, registry) {
+                found = Some((info.name.clone(), codes_row, grid));
+                break;
             }
         }
-        let Some((sheet, codes_row)) = found else {
+        let Some((sheet, codes_row, grid)) = found else {
+            let mut hidden_with_codes = false;
+            for info in sheets.iter().filter(|s| s.worksheet && !s.visible) {
+                let top = book.read_grid(path, &info.name, Some(HEADER_SEARCH_ROWS))?;
+                hidden_with_codes |= find_codes_row(&top, registry).is_some();
+            }
             let hint = if sheets.is_empty() {
                 "The workbook has no sheets.".to_string()
             } else if hidden_with_codes {
@@ -194,7 +195,6 @@ impl Rejected {
                 hint,
             });
         };
-        let grid = book.read_grid(path, &sheet, None)?;
         Ok(Rejected::analyse(
             path.to_path_buf(),
             book.format(),

@@ -170,6 +170,21 @@ fn values_are_unchanged_and_codes_row_hidden() {
         assert_eq!(sheet_names[0], book.sheet, "{name}");
         assert!(sheet_names.iter().any(|s| s == "Errors"));
         assert!(sheet_names.iter().any(|s| s == "Summary"));
+        assert!(sheet_names.iter().any(|s| s == "Checklist"));
+        // The Checklist sheet prints landscape, one page wide, its header rows repeated.
+        let workbook_xml = read_part(&output, "xl/workbook.xml");
+        assert!(
+            workbook_xml.contains(r#"<definedName name="_xlnm.Print_Titles" localSheetId="3">Checklist!$1:$2</definedName>"#),
+            "{name}"
+        );
+        let checklist = read_part(&output, "xl/worksheets/sheet4.xml");
+        assert!(checklist.contains(r#"orientation="landscape""#), "{name}");
+        // Fit to pages, one page wide (the default width) and as many pages tall as needed.
+        assert!(
+            checklist.contains(r#"<pageSetUpPr fitToPage="1"/>"#),
+            "{name}"
+        );
+        assert!(checklist.contains(r#"fitToHeight="0""#), "{name}");
         let range = annotated.worksheet_range(&book.sheet).unwrap();
         let notes_col = book.notes_column.unwrap().col;
         for row in &book.grid.rows {

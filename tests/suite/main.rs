@@ -1,6 +1,8 @@
 //! The integration test suite: one binary, one module per command or concern.
 
 mod annotate;
+mod checklist;
 mod cli;
 mod common;
 mod mapping;
+mod samples;

@@ -785,3 +785,42 @@ fn write_replaces_an_existing_file_atomically() {
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(names.len(), 1, "no temporary file is left");
 }
+
+#[test]
+fn damage_changes_only_the_damaged_cells() {
+    let registry = Registry::builtin();
+    for template in ["information_orientation", "client_profile", "employment"] {
+        let damaged = Spec {
+            damage: true,
+            seed: 5,
+            ..Spec::new(template, 30)
+        };
+        let clean = Spec {
+            damage: false,
+            ..damaged.clone()
+        };
+        let (_d1, p1, m1) = generate(&damaged, &registry);
+        let (_d2, p2, m2) = generate(&clean, &registry);
+        assert!(!m1.damage.is_empty() && m2.damage.is_empty());
+        assert_eq!(m1.note_cells, m2.note_cells, "{template}: same notes");
+        let a = Rejected::open(&p1, &registry).unwrap();
+        let b = Rejected::open(&p2, &registry).unwrap();
+        for row in synth::DATA_START..synth::DATA_START + 30 {
+            for col in 0..m1.columns {
+                let (va, vb) = (a.value(row, col), b.value(row, col));
+                match m1.damage.iter().find(|d| (d.row, d.col) == (row, col)) {
+                    Some(d) => assert_eq!(vb, d.original, "{template} {d:?}"),
+                    None => assert_eq!(va, vb, "{template} row {} col {col}", row + 1),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_spec_past_excels_last_row_is_refused() {
+    let registry = Registry::builtin();
+    let spec = Spec::new("client_profile", synth::MAX_ROWS + 1);
+    let err = synth::to_bytes(&spec, &registry).unwrap_err().to_string();
+    assert!(err.contains("do not fit"), "{err}");
+}

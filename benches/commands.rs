@@ -1,0 +1,113 @@
+//! Benchmark of `errors` and `annotate` on a 2,500-row Information and Orientation workbook
+//! (95 columns, hidden list sheets, x14 validations), made by the sample generator.
+//!
+//! Run: `cargo bench --bench commands`. Prints, for each, the best and the median of several
+//! runs, in the library (no process start) and as the command a user runs (the release
+//! binary, output to a file). Goals: `errors` under 100 ms, `annotate` under 1 s.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use icare_fix::output::annotate::{AnnotateOptions, annotate};
+use icare_fix::output::errors::to_json;
+use icare_fix::synth::{self, Spec};
+use icare_fix::{Registry, Rejected};
+
+const RUNS: usize = 9;
+
+fn time(mut f: impl FnMut()) -> (Duration, Duration) {
+    let mut times: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    (times[0], times[RUNS / 2])
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:>8.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let registry = Registry::builtin();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("io-2500.xlsx");
+    let spec = Spec::new("information_orientation", 2500);
+    synth::write(&spec, &registry, &input).expect("generate the workbook");
+    let size = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
+    let book = Rejected::open(&input, &registry).expect("read the workbook");
+    println!(
+        "Workbook: {} data rows x {} columns, {} notes, {} KB (Information and Orientation, generated)",
+        book.row_count(),
+        book.codes.len(),
+        book.notes.len(),
+        size / 1024
+    );
+    println!("{:<44} {:>11} {:>11}", "", "best", "median");
+
+    let (best, median) = time(|| {
+        let book = Rejected::open(&input, &registry).unwrap();
+        std::hint::black_box(to_json(&book));
+    });
+    println!(
+        "{:<44} {} {}",
+        "errors --format json (library)",
+        ms(best),
+        ms(median)
+    );
+
+    let exe = env!("CARGO_BIN_EXE_icare-fix");
+    let out = dir.path().join("errors.json");
+    let (best, median) = time(|| {
+        run(
+            exe,
+            &["errors", "--format", "json", "--force", "-o"],
+            &out,
+            &input,
+        )
+    });
+    println!(
+        "{:<44} {} {}",
+        "icare-fix errors --format json (process)",
+        ms(best),
+        ms(median)
+    );
+
+    let out = dir.path().join("annotated.xlsx");
+    let opts = AnnotateOptions {
+        force: true,
+        ..AnnotateOptions::default()
+    };
+    let (best, median) = time(|| {
+        let book = Rejected::open(&input, &registry).unwrap();
+        annotate(&book, &registry, &out, &opts).unwrap();
+    });
+    println!(
+        "{:<44} {} {}",
+        "annotate (library, read + write)",
+        ms(best),
+        ms(median)
+    );
+    let (best, median) = time(|| run(exe, &["annotate", "--force", "-o"], &out, &input));
+    println!(
+        "{:<44} {} {}",
+        "icare-fix annotate (process)",
+        ms(best),
+        ms(median)
+    );
+}
+
+fn run(exe: &str, args: &[&str], out: &Path, input: &Path) {
+    let status = Command::new(exe)
+        .args(args)
+        .arg(out)
+        .arg(input)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run icare-fix");
+    assert!(status.success());
+}

@@ -1,0 +1,141 @@
+//! The checklist as a worksheet, for the annotated workbook: one row per item, set up to
+//! print (landscape, one page wide, title and header rows on every page).
+
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
+
+use super::Checklist;
+use super::pick;
+use crate::lang::Lang;
+
+/// The name [`write_sheet`] gives the worksheet.
+pub const CHECKLIST_SHEET: &str = "Checklist";
+
+/// Row of the column headings (0-based); the title is in row 0.
+const HEADER_ROW: u32 = 1;
+
+/// Columns: English heading, French heading, width in characters.
+const COLUMNS: [(&str, &str, f64); 14] = [
+    ("#", "#", 4.0),
+    ("Client", "Client", 26.0),
+    ("Not validated", "Non validé", 9.0),
+    ("File", "Fichier", 18.0),
+    ("Template", "Modèle", 16.0),
+    ("Row", "Ligne", 6.0),
+    ("ORP", "ORP", 7.0),
+    ("RID", "RID", 10.0),
+    ("Field (cell)", "Champ (cellule)", 26.0),
+    ("Current value", "Valeur actuelle", 20.0),
+    ("What is wrong", "Problème", 38.0),
+    ("What to do", "Que faire", 45.0),
+    (
+        "Corrected in the case-management system",
+        "Corrigé dans le système de gestion des dossiers",
+        13.0,
+    ),
+    ("Corrected in the file", "Corrigé dans le fichier", 11.0),
+];
+
+/// An empty box to tick on paper.
+const BOX: &str = "\u{2610}";
+
+/// Writes `checklist` on `ws` in `lang` and sets the sheet up to print: named
+/// [`CHECKLIST_SHEET`], title in row 1, headings in row 2 (both repeated on every printed
+/// page), one row per item in the order of work, landscape, fit to one page wide, gridlines
+/// printed, page numbers in the footer, panes frozen under the headings and a filter on them.
+/// Rows of clients IRCC could not validate are shaded.
+pub fn write_sheet(ws: &mut Worksheet, checklist: &Checklist, lang: Lang) -> Result<(), XlsxError> {
+    ws.set_name(CHECKLIST_SHEET)?;
+    let title = Format::new().set_bold().set_font_size(14);
+    let heading = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_background_color(Color::RGB(0xECEFF3))
+        .set_border(FormatBorder::Thin);
+    let plain = Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_border(FormatBorder::Thin)
+        .set_num_format("@");
+    let identity = plain.clone().set_background_color(Color::RGB(0xFFF2E8));
+    let boxed = plain
+        .clone()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_font_size(16);
+    let boxed_identity = boxed.clone().set_background_color(Color::RGB(0xFFF2E8));
+
+    let names: Vec<&str> = checklist.files.iter().map(|f| f.name.as_str()).collect();
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{}: {}",
+            pick(
+                lang,
+                "Correction checklist",
+                "Liste de vérification des corrections"
+            ),
+            names.join(", ")
+        ),
+        &title,
+    )?;
+    for (col, (en, fr, width)) in COLUMNS.iter().enumerate() {
+        let col = col as u16;
+        ws.write_string_with_format(HEADER_ROW, col, pick(lang, en, fr), &heading)?;
+        ws.set_column_width(col, *width)?;
+    }
+
+    let rows = checklist.rows(lang);
+    let yes = pick(lang, "Yes", "Oui");
+    for (i, row) in rows.iter().enumerate() {
+        let r = HEADER_ROW + 1 + i as u32;
+        let (fmt, box_fmt) = if row.not_validated {
+            (&identity, &boxed_identity)
+        } else {
+            (&plain, &boxed)
+        };
+        let cells = [
+            row.client_no.to_string(),
+            row.client.clone(),
+            if row.not_validated {
+                yes.clone()
+            } else {
+                String::new()
+            },
+            row.file.clone(),
+            row.template.clone(),
+            row.row.to_string(),
+            row.orp.clone(),
+            row.rid.clone(),
+            row.fields.clone(),
+            row.values.clone(),
+            row.problem.clone(),
+            row.advice.clone(),
+        ];
+        for (col, text) in cells.iter().enumerate() {
+            ws.write_string_with_format(r, col as u16, text, fmt)?;
+        }
+        ws.write_string_with_format(r, 12, BOX, box_fmt)?;
+        ws.write_string_with_format(r, 13, BOX, box_fmt)?;
+    }
+
+    let last_row = HEADER_ROW + rows.len() as u32;
+    let last_col = COLUMNS.len() as u16 - 1;
+    ws.autofilter(HEADER_ROW, 0, last_row, last_col)?;
+    ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, HEADER_ROW)?;
+    ws.set_print_gridlines(true);
+    ws.set_margins(0.4, 0.4, 0.5, 0.5, 0.3, 0.3);
+    ws.set_footer(format!(
+        "&L{}&R&P / &N",
+        pick(
+            lang,
+            "icare-fix checklist",
+            "icare-fix liste de vérification"
+        )
+    ));
+    Ok(())
+}
