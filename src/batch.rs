@@ -551,11 +551,9 @@ fn write_summary(
     if opts.dry_run {
         return Ok(paths);
     }
-    // A run that changed nothing leaves an existing summary alone.
-    let changed = report
-        .files
-        .iter()
-        .any(|f| matches!(f.status, Status::Done | Status::Failed(_)));
+    // A run that wrote no output leaves an existing summary alone, so a re-run changes
+    // nothing (files that fail again are reported on screen).
+    let changed = report.files.iter().any(|f| f.status == Status::Done);
     if !changed && !opts.force && paths.iter().all(|p| p.exists()) {
         return Ok(paths);
     }
@@ -674,14 +672,14 @@ fn summary_workbook(
     wb.save_to_buffer()
 }
 
-// --- The writers of the other commands, used here as they are used one file at a time. ---
+// The writers of the single-file commands, used here as they are one file at a time.
 
 fn write_upload(job: &Job, registry: &Registry, force: bool) -> Result<()> {
-    let _ = (job, registry, force);
-    Err(Error::Unsupported {
-        path: job.input.clone(),
-        detail: "the upload-ready writer is not merged yet".into(),
-    })
+    let opts = crate::output::clean::CleanOptions {
+        force,
+        ..Default::default()
+    };
+    crate::output::clean::clean(&job.input, &job.upload, registry, &opts).map(|_| ())
 }
 
 fn checklist_html(books: &[&Rejected], registry: &Registry, lang: Lang) -> String {

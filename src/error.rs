@@ -85,6 +85,17 @@ pub enum Error {
     )]
     UnsafeXml { path: PathBuf, part: String },
 
+    /// A cell or range reference past Excel's last row (1,048,576) or column (XFD).
+    #[error(
+        "'{}' has a reference past Excel's last row or column ({reference} in {part}): the file is damaged. Download the rejected file from iCARE again.",
+        .path.display()
+    )]
+    OutOfRange {
+        path: PathBuf,
+        part: String,
+        reference: String,
+    },
+
     /// No visible sheet holds an iCARE codes row.
     #[error(
         "'{}' does not look like an iCARE template: no visible sheet has the hidden row of iCARE field codes (such as client_validation_type_id). {hint}",

@@ -5,6 +5,7 @@
 mod annotate;
 mod batch;
 mod checklist;
+mod clean;
 mod errors;
 mod inspect;
 
@@ -47,6 +48,8 @@ enum Command {
     /// Handle every rejected workbook in a folder: upload-ready files, annotated workbooks,
     /// checklists and a summary.
     Batch(batch::BatchArgs),
+    /// Write the upload-ready copy: the notes gone, everything else as iCARE sent it.
+    Clean(clean::CleanArgs),
 }
 
 /// Options every command shares.
@@ -96,6 +99,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Annotate(args)) => annotate::run(args),
         Some(Command::Checklist(args)) => checklist::run(args),
         Some(Command::Batch(args)) => batch::run(args),
+        Some(Command::Clean(args)) => clean::run(args),
         None => batch::run_default(&cli.paths, &cli.run),
     }
 }

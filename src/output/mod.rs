@@ -8,6 +8,7 @@
 pub mod annotate;
 pub mod annotated;
 pub mod checklist;
+pub mod clean;
 pub mod errors;
 
 use std::fs::File;

@@ -2,6 +2,7 @@
 
 mod annotate;
 mod bad_input;
+mod batch;
 mod checklist;
 mod cli;
 mod common;

@@ -1,0 +1,133 @@
+//! `icare-fix clean FILE`: the upload-ready copy of a rejected workbook, with the error notes
+//! gone and everything else as iCARE sent it. What was done is told on stderr in plain words.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use icare_fix::Layout;
+use icare_fix::output::clean::{self, CleanOptions, CleanReport, NotesMode};
+use icare_fix::output::sibling_path;
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// The rejected workbook downloaded from iCARE (.xlsx).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Where to write the upload-ready copy [default: FILE.upload.xlsx beside FILE].
+    #[arg(short, long, value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Replace the output if it exists, and clean a workbook that has no notes.
+    #[arg(long)]
+    force: bool,
+    /// What to do with the notes column: auto decides from the hidden codes row (empty the
+    /// template's own Processing Details column, remove an extra column in front of it).
+    #[arg(long, value_enum, default_value_t = NotesArg::Auto, value_name = "MODE")]
+    notes_column: NotesArg,
+    /// Leave Excel damage (dates turned into numbers, numbers without their text format,
+    /// list values spelled differently) as it is.
+    #[arg(long)]
+    no_repair: bool,
+    /// Also print what was done as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    common: super::Common,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum NotesArg {
+    /// Decide from the codes row.
+    Auto,
+    /// Empty the notes, keep the column.
+    Clear,
+    /// Remove the column.
+    Remove,
+}
+
+pub fn run(args: CleanArgs) -> Result<ExitCode> {
+    let registry = args.common.registry()?;
+    let extension = args
+        .file
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .filter(|e| e == "xlsm")
+        .unwrap_or_else(|| "xlsx".into());
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| sibling_path(&args.file, &format!("upload.{extension}")));
+    let opts = CleanOptions {
+        notes: match args.notes_column {
+            NotesArg::Auto => NotesMode::Auto,
+            NotesArg::Clear => NotesMode::Clear,
+            NotesArg::Remove => NotesMode::Remove,
+        },
+        repair: !args.no_repair,
+        force: args.force,
+        allow_not_rejected: args.force,
+        ..CleanOptions::default()
+    };
+    let report = clean::clean(&args.file, &output, &registry, &opts)?;
+    eprint!("{}", describe(&report));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What was done, in plain words.
+fn describe(report: &CleanReport) -> String {
+    let mut text = String::new();
+    let column = report.notes_column_name().unwrap_or_default();
+    let notes = plural(report.notes_removed, "note", "notes");
+    match (report.notes_column, report.layout, report.detected) {
+        (None, _, _) => text.push_str("No notes column found: nothing removed.\n"),
+        (Some(_), Layout::Native, Some(Layout::Native)) => text.push_str(&format!(
+            "Removed {notes} from column {column} (kept the column: it is the template's own Processing Details column).\n"
+        )),
+        (Some(_), Layout::Native, _) => text.push_str(&format!(
+            "Removed {notes} from column {column} (kept the column, as --notes-column clear asks).\n"
+        )),
+        (Some(_), Layout::Inserted, Some(Layout::Inserted)) => text.push_str(&format!(
+            "Removed column {column} with {notes} (it is not part of the template); the columns after it moved one to the left.\n"
+        )),
+        (Some(_), Layout::Inserted, _) => text.push_str(&format!(
+            "Removed column {column} with {notes}, as --notes-column remove asks; the columns after it moved one to the left. Warning: the codes row names this column, so iCARE may reject every record of this file.\n"
+        )),
+    }
+    if !report.other_cleared.is_empty() {
+        text.push_str(&format!(
+            "Also emptied {} of column {column} that held other text: {}.\n",
+            plural(report.other_cleared.len(), "cell", "cells"),
+            report.other_cleared.join(", ")
+        ));
+    }
+    if report.repairs.is_empty() {
+        text.push_str("No Excel damage to repair.\n");
+    } else {
+        text.push_str(&format!(
+            "Repaired {} damaged by Excel:\n",
+            plural(report.repairs.len(), "cell", "cells")
+        ));
+        for r in &report.repairs {
+            text.push_str(&format!(
+                "  {}: {} -> {} ({})\n",
+                r.cell,
+                r.before,
+                r.after,
+                r.kind.describe()
+            ));
+        }
+    }
+    text.push_str(&format!(
+        "Wrote {} (checked: every other cell reads back as in the original).\n",
+        report.output.display()
+    ));
+    text
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -1,0 +1,376 @@
+//! Reading the cells of a worksheet part as a stream: each `<c>` with its position, type,
+//! style, value and raw inner markup, so that a cell can be copied byte for byte or
+//! rewritten. Positions follow the spec: `r` when present, else one past the previous cell
+//! (or row).
+
+use quick_xml::events::{BytesStart, Event};
+
+use super::refs::{ColumnRemoval, Moved, move_area, move_formula};
+use super::sst::SharedStrings;
+use super::tokens::Events;
+use super::xml::{self, XmlProblem, XmlResult, local, push_raw, resolve_ref};
+use crate::workbook::address::{MAX_ROW, parse_cell};
+
+/// The value type of a cell (`t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellType {
+    /// A number (`t` absent or `n`).
+    Number,
+    /// An index into the shared strings (`s`).
+    Shared,
+    /// An inline string (`inlineStr`).
+    Inline,
+    /// A formula's text result (`str`).
+    FormulaText,
+    /// Anything else: booleans, errors, ISO dates.
+    Other,
+}
+
+/// How formulas of the sheet being read move (when a column leaves the data sheet).
+#[derive(Debug, Clone, Copy)]
+pub struct FormulaMove<'a> {
+    /// Name of the sheet losing the column.
+    pub sheet: &'a str,
+    /// Whether the formulas being read live on that sheet.
+    pub on_sheet: bool,
+    /// The removal.
+    pub removal: ColumnRemoval,
+}
+
+/// One cell as read.
+#[derive(Debug, Default)]
+pub struct Cell {
+    /// Qualified element name (`c`, `x:c`).
+    pub name: String,
+    /// The start tag as written, without `<` and `>`.
+    pub start: String,
+    /// Written as `<c .../>`.
+    pub empty: bool,
+    /// Whether it has an `r` attribute.
+    pub has_r: bool,
+    /// 0-based row.
+    pub row: u32,
+    /// 0-based column.
+    pub col: u32,
+    /// Raw style attribute.
+    pub style: Option<String>,
+    /// Value type.
+    pub kind: Option<CellType>,
+    /// The markup between start and end tag, as written (formulas moved if asked).
+    pub inner: String,
+    /// Text of `<v>`.
+    pub value: String,
+    /// Text of an inline string.
+    pub inline: String,
+    /// Holds a formula.
+    pub formula: bool,
+    /// Starts a shared formula (`<f t="shared" ref=...>`).
+    pub shared_master: bool,
+}
+
+impl Cell {
+    /// The value type.
+    pub fn cell_type(&self) -> CellType {
+        self.kind.unwrap_or(CellType::Number)
+    }
+
+    /// True when the cell holds no value.
+    pub fn is_blank(&self, sst: &SharedStrings) -> bool {
+        match self.cell_type() {
+            CellType::Inline => self.inline.trim().is_empty(),
+            CellType::Shared => self.text(sst).is_none_or(|t| t.trim().is_empty()),
+            _ => self.value.trim().is_empty(),
+        }
+    }
+
+    /// The cell's text, for string cells.
+    pub fn text<'a>(&'a self, sst: &'a SharedStrings) -> Option<&'a str> {
+        match self.cell_type() {
+            CellType::Shared => self.shared_index().and_then(|i| sst.get(i as usize)),
+            CellType::Inline => Some(&self.inline),
+            CellType::FormulaText => Some(&self.value),
+            _ => None,
+        }
+    }
+
+    /// The shared-string index of a shared-string cell.
+    pub fn shared_index(&self) -> Option<u32> {
+        (self.cell_type() == CellType::Shared)
+            .then(|| self.value.trim().parse().ok())
+            .flatten()
+    }
+}
+
+/// Where the reader stands in the sheet.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Cursor {
+    /// Row of the row element being read (0-based), `None` before the first.
+    pub row: Option<u32>,
+    /// Column the next cell without `r` gets.
+    pub next_col: u32,
+}
+
+impl Cursor {
+    /// Enters a row element; returns its 0-based row.
+    pub fn enter_row(&mut self, e: &BytesStart) -> XmlResult<(u32, bool)> {
+        let (row, has_r) = match xml::attr(e, "r")? {
+            Some(r) => (parse_row_number(&r)?, true),
+            None => (self.row.map_or(0, |r| r + 1), false),
+        };
+        if row > MAX_ROW {
+            return Err(XmlProblem::OutOfRange(format!("row {}", row as u64 + 1)));
+        }
+        self.row = Some(row);
+        self.next_col = 0;
+        Ok((row, has_r))
+    }
+}
+
+/// Parses a 1-based row number into a 0-based row.
+pub fn parse_row_number(text: &str) -> XmlResult<u32> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if (1..=u64::from(MAX_ROW) + 1).contains(&n) => Ok(n as u32 - 1),
+        Ok(_) => Err(XmlProblem::OutOfRange(format!("row {text}"))),
+        Err(_) if text.trim().bytes().all(|b| b.is_ascii_digit()) => {
+            Err(XmlProblem::OutOfRange(format!("row {text}")))
+        }
+        Err(_) => Err(XmlProblem::Malformed(format!("row number '{text}'"))),
+    }
+}
+
+/// Parses a cell name, telling a reference past the limits from a malformed one.
+pub fn parse_cell_name(text: &str) -> XmlResult<(u32, u32)> {
+    if let Some(found) = parse_plain_cell(text.as_bytes()) {
+        return Ok(found);
+    }
+    parse_cell(text).ok_or_else(|| {
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'$') {
+            XmlProblem::OutOfRange(text.to_string())
+        } else {
+            XmlProblem::Malformed(format!("cell reference '{text}'"))
+        }
+    })
+}
+
+/// The common case of a cell name, fast: `AB12` without `$` or spaces, within Excel's limits.
+fn parse_plain_cell(text: &[u8]) -> Option<(u32, u32)> {
+    let mut i = 0;
+    let mut col: u32 = 0;
+    while i < text.len() && text[i].is_ascii_uppercase() {
+        if i == 3 {
+            return None;
+        }
+        col = col * 26 + u32::from(text[i] - b'A' + 1);
+        i += 1;
+    }
+    if i == 0 || i == text.len() || col - 1 > super::refs::LAST_COL {
+        return None;
+    }
+    let mut row: u32 = 0;
+    for &b in &text[i..] {
+        if !b.is_ascii_digit() || row > MAX_ROW {
+            return None;
+        }
+        row = row * 10 + u32::from(b - b'0');
+    }
+    (1..=MAX_ROW + 1).contains(&row).then(|| (row - 1, col - 1))
+}
+
+/// Reads a cell whose start tag was just read into `cell` (cleared first).
+pub fn read_cell<E: Events>(
+    reader: &mut E,
+    buf: &mut Vec<u8>,
+    start: &BytesStart,
+    empty: bool,
+    cursor: &mut Cursor,
+    cell: &mut Cell,
+    formulas: Option<FormulaMove>,
+) -> XmlResult<()> {
+    cell.name.clear();
+    cell.name.push_str(start.name().as_ref());
+    cell.start.clear();
+    cell.start.push_str(start);
+    cell.empty = empty;
+    cell.style = None;
+    cell.kind = None;
+    cell.has_r = false;
+    cell.inner.clear();
+    cell.value.clear();
+    cell.inline.clear();
+    cell.formula = false;
+    cell.shared_master = false;
+    let mut position = None;
+    for a in start.attributes().with_checks(false) {
+        let a = a?;
+        match a.key.as_ref() {
+            "r" => position = Some(parse_cell_name(&a.value)?),
+            "s" => cell.style = Some(a.value.into_owned()),
+            "t" => {
+                cell.kind = Some(match &*a.value {
+                    "n" => CellType::Number,
+                    "s" => CellType::Shared,
+                    "inlineStr" => CellType::Inline,
+                    "str" => CellType::FormulaText,
+                    _ => CellType::Other,
+                })
+            }
+            _ => {}
+        }
+    }
+    let (row, col) = match position {
+        Some(p) => {
+            cell.has_r = true;
+            p
+        }
+        None => (cursor.row.unwrap_or(0), cursor.next_col),
+    };
+    if col > super::refs::LAST_COL {
+        return Err(XmlProblem::OutOfRange(format!("column {}", col as u64 + 1)));
+    }
+    cell.row = row;
+    cell.col = col;
+    cursor.next_col = col + 1;
+    if empty {
+        return Ok(());
+    }
+    let mut in_v = false;
+    let mut in_is = false;
+    let mut phonetic = 0u32;
+    let mut in_t = false;
+    loop {
+        buf.clear();
+        let event = reader.next(buf)?;
+        xml::refuse_doctype(&event)?;
+        match &event {
+            Event::Start(e) => match local(e.name().as_ref()) {
+                "v" => in_v = true,
+                "is" => in_is = true,
+                "rPh" => phonetic += 1,
+                "t" if in_is && phonetic == 0 => in_t = true,
+                "f" => {
+                    cell.formula = true;
+                    if let Some(moves) = formulas {
+                        let e = e.clone().into_owned();
+                        read_formula(reader, buf, &e, cell, moves)?;
+                        continue;
+                    }
+                    cell.shared_master |= is_shared_master(e)?;
+                }
+                _ => {}
+            },
+            Event::Empty(e) if local(e.name().as_ref()) == "f" => {
+                cell.formula = true;
+                cell.shared_master |= is_shared_master(e)?;
+                if let Some(moves) = formulas {
+                    let e = e.clone().into_owned();
+                    let tag = moved_formula_tag(&e, moves)?;
+                    cell.inner.push('<');
+                    cell.inner.push_str(&tag);
+                    cell.inner.push_str("/>");
+                    continue;
+                }
+            }
+            Event::End(e) => match local(e.name().as_ref()) {
+                "c" => return Ok(()),
+                "v" => in_v = false,
+                "is" => in_is = false,
+                "rPh" => phonetic = phonetic.saturating_sub(1),
+                "t" => in_t = false,
+                _ => {}
+            },
+            Event::Text(t) => {
+                if in_v {
+                    cell.value.push_str(t);
+                } else if in_t {
+                    cell.inline.push_str(t);
+                }
+            }
+            Event::CData(t) => {
+                if in_v {
+                    cell.value.push_str(t);
+                } else if in_t {
+                    cell.inline.push_str(t);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if in_v {
+                    resolve_ref(r, &mut cell.value)?;
+                } else if in_t {
+                    resolve_ref(r, &mut cell.inline)?;
+                } else {
+                    resolve_ref(r, &mut String::new())?;
+                }
+            }
+            Event::Eof => return Err(XmlProblem::Malformed("the sheet ends inside a cell".into())),
+            _ => {}
+        }
+        push_raw(&mut cell.inner, &event);
+    }
+}
+
+fn is_shared_master(e: &BytesStart) -> XmlResult<bool> {
+    Ok(xml::attr(e, "t")?.as_deref() == Some("shared") && xml::attr(e, "ref")?.is_some())
+}
+
+/// The start tag of a formula element with its `ref` moved.
+fn moved_formula_tag(e: &BytesStart, moves: FormulaMove) -> XmlResult<String> {
+    let mut tag = String::from(e.name().as_ref());
+    for a in e.attributes() {
+        let a = a?;
+        let key = a.key.as_ref();
+        let mut value = a.value.into_owned();
+        if moves.on_sheet && key == "ref" {
+            match move_area(&value, moves.removal) {
+                Moved::To(moved) => value = moved,
+                Moved::Gone => continue,
+                Moved::NotAReference => {}
+            }
+        }
+        tag.push(' ');
+        tag.push_str(key);
+        tag.push_str("=\"");
+        tag.push_str(&value);
+        tag.push('"');
+    }
+    Ok(tag)
+}
+
+/// Reads a `<f>` element to its end and appends it, references moved, to the cell's inner
+/// markup.
+fn read_formula<E: Events>(
+    reader: &mut E,
+    buf: &mut Vec<u8>,
+    start: &BytesStart,
+    cell: &mut Cell,
+    moves: FormulaMove,
+) -> XmlResult<()> {
+    cell.shared_master |= is_shared_master(start)?;
+    let mut text = String::new();
+    loop {
+        buf.clear();
+        let event = reader.next(buf)?;
+        xml::refuse_doctype(&event)?;
+        match event {
+            Event::Text(t) => text.push_str(&t),
+            Event::CData(t) => text.push_str(&t),
+            Event::GeneralRef(r) => resolve_ref(&r, &mut text)?,
+            Event::End(_) => break,
+            Event::Eof => {
+                return Err(XmlProblem::Malformed(
+                    "the sheet ends inside a formula".into(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let moved = move_formula(&text, moves.sheet, moves.on_sheet, moves.removal);
+    let tag = moved_formula_tag(start, moves)?;
+    cell.inner.push('<');
+    cell.inner.push_str(&tag);
+    cell.inner.push('>');
+    cell.inner.push_str(&xml::escape_text(&moved));
+    cell.inner.push_str("</");
+    cell.inner.push_str(start.name().as_ref());
+    cell.inner.push('>');
+    Ok(())
+}

@@ -1,0 +1,915 @@
+//! `clean`: the upload-ready workbook. The rejected file with its error notes gone and
+//! everything else exactly as iCARE sent it, so it can be uploaded again after the
+//! corrections without iCARE rejecting a changed template.
+//!
+//! The package is rewritten, not rebuilt: every zip entry other than the data sheet and the
+//! shared strings is copied byte for byte without recompression, in its original order; the
+//! data sheet is streamed cell by cell ([`sheet`]); the shared strings used only by notes are
+//! emptied in place ([`sst`]). Two layouts:
+//!
+//! - **native** (the notes stand in the template's own Processing Details column): the notes
+//!   of the data rows are emptied; the column, its header, style and width stay. Removing it
+//!   would shift every field against the codes row and iCARE would reject every record.
+//! - **inserted** (an extra column in front of the template): the column is removed and
+//!   every reference moves left by one ([`shift`], [`refs`]).
+//!
+//! Repairs of Excel damage ([`repair`]) are made and listed; the written file is read back
+//! with calamine and compared cell by cell with the input ([`check`]) before it is given its
+//! name. The same machinery writes the upload file of the annotated workbook's way back:
+//! [`CleanOptions::patches`] puts text into cells and [`CleanOptions::drop_rows`] leaves rows
+//! out.
+//!
+//! ```no_run
+//! use icare_fix::Registry;
+//! use icare_fix::output::clean::{CleanOptions, clean};
+//! let registry = Registry::builtin();
+//! let input = std::path::Path::new("REJECTED.xlsx");
+//! let output = icare_fix::output::sibling_path(input, "upload.xlsx");
+//! let report = clean(input, &output, &registry, &CleanOptions::default()).unwrap();
+//! println!("{} notes removed", report.notes_removed);
+//! ```
+
+mod cells;
+mod check;
+mod package;
+mod refs;
+mod repair;
+mod scan;
+mod sheet;
+mod shift;
+mod sst;
+mod tokens;
+mod xml;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipWriter};
+
+pub use repair::RepairKind;
+
+use crate::error::{Error, Result};
+use crate::output::OutputFile;
+use crate::template::Registry;
+use crate::workbook::address::{MAX_COL, cell_name};
+use crate::workbook::{Layout, NotesColumn};
+use cells::FormulaMove;
+use package::{Package, rel};
+use refs::ColumnRemoval;
+use shift::Shift;
+use sst::SharedStrings;
+use xml::{Document, XmlProblem};
+
+/// Compression level of the rewritten parts (Excel itself uses about this).
+const COMPRESSION_LEVEL: i64 = 3;
+
+/// What to do with the notes column.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotesMode {
+    /// Decide from the codes row: empty a native column, remove an inserted one.
+    #[default]
+    Auto,
+    /// Empty the notes and keep the column.
+    Clear,
+    /// Remove the column and move everything right of it.
+    Remove,
+}
+
+/// New text for one cell, in the original workbook's coordinates (0-based).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellPatch {
+    /// Row, 0-based.
+    pub row: u32,
+    /// Column, 0-based.
+    pub col: u32,
+    /// The text; empty empties the cell.
+    pub text: String,
+}
+
+/// How to clean.
+#[derive(Debug, Clone)]
+pub struct CleanOptions {
+    /// Empty or remove the notes column.
+    pub notes: NotesMode,
+    /// Repair Excel damage (on by default).
+    pub repair: bool,
+    /// Replace an existing output.
+    pub force: bool,
+    /// Go on when the workbook holds no notes (an original upload file).
+    pub allow_not_rejected: bool,
+    /// Text to put in cells (data rows only).
+    pub patches: Vec<CellPatch>,
+    /// Data rows to leave out, 0-based; the rows below move up.
+    pub drop_rows: Vec<u32>,
+}
+
+impl Default for CleanOptions {
+    fn default() -> Self {
+        CleanOptions {
+            notes: NotesMode::Auto,
+            repair: true,
+            force: false,
+            allow_not_rejected: false,
+            patches: Vec::new(),
+            drop_rows: Vec::new(),
+        }
+    }
+}
+
+/// One repair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repair {
+    /// The cell in the output (`D5`).
+    pub cell: String,
+    /// The column's field code.
+    pub code: Option<String>,
+    /// The value as it was stored.
+    pub before: String,
+    /// The text written.
+    pub after: String,
+    /// Which repair.
+    pub kind: RepairKind,
+}
+
+/// One patched cell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Patched {
+    /// Row in the original, 0-based.
+    pub row: u32,
+    /// Column in the original, 0-based.
+    pub col: u32,
+    /// The cell in the output.
+    pub cell: String,
+    /// The text written.
+    pub text: String,
+}
+
+/// What `clean` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct CleanReport {
+    /// The file written.
+    pub output: PathBuf,
+    /// The data sheet.
+    pub sheet: String,
+    /// The template, when recognised.
+    pub template: Option<String>,
+    /// What was done to the notes column: emptied (`native`) or removed (`inserted`).
+    pub layout: Layout,
+    /// The layout the codes row shows, when a notes column was found.
+    pub detected: Option<Layout>,
+    /// The notes column (0-based, in the input), when there is one.
+    pub notes_column: Option<u32>,
+    /// Notes removed (a cell can hold several).
+    pub notes_removed: usize,
+    /// Cells that held notes.
+    pub note_cells: usize,
+    /// Cells of the notes column holding other text, emptied as well.
+    pub other_cleared: Vec<String>,
+    /// Shared strings emptied because only notes used them.
+    pub strings_emptied: usize,
+    /// Repairs, in sheet order.
+    pub repairs: Vec<Repair>,
+    /// Patched cells.
+    pub patched: Vec<Patched>,
+    /// Patches not applied: in the notes column or in a row left out.
+    pub ignored_patches: Vec<CellPatch>,
+    /// Rows left out (0-based, original rows).
+    pub dropped_rows: Vec<u32>,
+    /// Parts of the package rewritten (all others are byte-for-byte copies).
+    pub rewritten_parts: Vec<String>,
+}
+
+impl CleanReport {
+    /// The notes column's letter in the input.
+    pub fn notes_column_name(&self) -> Option<String> {
+        self.notes_column.map(crate::workbook::col_name)
+    }
+}
+
+/// Writes the upload-ready copy of `input` to `output`.
+pub fn clean(
+    input: &Path,
+    output: &Path,
+    registry: &Registry,
+    opts: &CleanOptions,
+) -> Result<CleanReport> {
+    crate::output::check_target(output, &[input], opts.force)?;
+    let mut pkg = Package::open(input)?;
+    let sst = match pkg.shared_strings.clone() {
+        Some(part) => {
+            let source = pkg.stream(&part)?;
+            SharedStrings::read(source).map_err(|e| pkg.xml_error(&part, e))?
+        }
+        None => SharedStrings::default(),
+    };
+
+    // The data sheet and its header.
+    let (sheet_index, header, top) = find_data_sheet(&mut pkg, &sst, registry)?;
+    let data_sheet = pkg.sheets[sheet_index].clone();
+    let data_part = data_sheet.part.clone().expect("a worksheet with a part");
+    let template = registry
+        .detect(header.codes.iter().flatten().map(String::as_str))
+        .map(|t| t.id.clone());
+    let rules: Vec<repair::Rule> = if opts.repair {
+        header
+            .codes
+            .iter()
+            .map(|code| match code {
+                Some(code) => repair::Rule::for_code(registry, template.as_deref(), code),
+                None => repair::Rule::None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let drop_rows: BTreeSet<u32> = opts.drop_rows.iter().copied().collect();
+    if let Some(row) = drop_rows.iter().find(|r| **r < header.data_start) {
+        return Err(Error::Unsupported {
+            path: input.to_path_buf(),
+            detail: format!(
+                "row {} is a header row of the template and cannot be left out",
+                row + 1
+            ),
+        });
+    }
+    if let Some(p) = opts
+        .patches
+        .iter()
+        .find(|p| p.row < header.data_start || p.col > MAX_COL)
+    {
+        return Err(Error::Unsupported {
+            path: input.to_path_buf(),
+            detail: format!(
+                "cell {} is not in a data row; only data rows can be changed",
+                cell_name(p.row, p.col.min(MAX_COL))
+            ),
+        });
+    }
+
+    // One pass over the data sheet, with the notes column the top rows suggest; the pass
+    // counts every note, and in the rare file whose top rows mislead, a second pass uses
+    // the column the counts show.
+    let mut assumed =
+        scan::notes_column(&scan::Scan::of_top_rows(&top, header.data_start), &header);
+    let (action, plan, outcome, sheet_file, ignored_patches, digest) = loop {
+        let action = notes_action(opts.notes, assumed);
+        let notes_col = action.map(|n| n.col);
+        let mut patches: BTreeMap<(u32, u32), &str> = BTreeMap::new();
+        let mut ignored = Vec::new();
+        for p in &opts.patches {
+            if Some(p.col) == notes_col || drop_rows.contains(&p.row) {
+                ignored.push(p.clone());
+            } else {
+                patches.insert((p.row, p.col), p.text.as_str());
+            }
+        }
+        let plan = sheet::DataPlan {
+            clear_col: action.filter(|n| n.layout == Layout::Native).map(|n| n.col),
+            data_start: header.data_start,
+            rules: rules.clone(),
+            date1904: pkg.date1904,
+            patches,
+            drop_rows: drop_rows.clone(),
+            text_style: scan::text_styles(&top, header.data_start),
+            sst: &sst,
+        };
+        let shift = removal_of(action).map(|removal| Shift {
+            sheet: &data_sheet.name,
+            removal,
+        });
+        // The input is read for the check while the data sheet is rewritten.
+        let check_plan = check::Plan {
+            sheet: &data_sheet.name,
+            removal: removal_of(action),
+            clear_col: plan.clear_col,
+            data_start: header.data_start,
+            drop_rows: &drop_rows,
+            patches: &plan.patches,
+            rules: &plan.rules,
+        };
+        let (written, digest) = std::thread::scope(|scope| {
+            let digest = scope.spawn(|| check::read_input(input, &check_plan));
+            let written = write_data_sheet(&mut pkg, &data_part, shift, &plan);
+            (written, digest.join())
+        });
+        let (file, outcome) = written?;
+        let digest = digest
+            .map_err(|_| Error::SelfCheck {
+                detail: "the check stopped unexpectedly".into(),
+            })?
+            .map_err(|detail| Error::SelfCheck { detail })?;
+        let detected = scan::notes_column(&outcome.scan, &header);
+        if detected == assumed {
+            break (action, plan, outcome, file, ignored, digest);
+        }
+        assumed = detected;
+    };
+    let detected = assumed;
+    if outcome.scan.note_cells.is_empty() && !opts.allow_not_rejected {
+        return Err(Error::NotRejected {
+            path: input.to_path_buf(),
+        });
+    }
+    let removal = removal_of(action);
+    let notes_col = action.map(|n| n.col);
+
+    // Shared strings only notes use: emptied, unless another sheet uses them too.
+    let mut emptied: BTreeSet<u32> = BTreeSet::new();
+    if let Some(col) = notes_col {
+        let gone = |row: u32, c: u32| {
+            drop_rows.contains(&row)
+                || (c == col && (removal.is_some() || row >= header.data_start))
+        };
+        let mut kept = BTreeSet::new();
+        for &(i, row, c) in &outcome.scan.note_strings {
+            if gone(row, c) {
+                emptied.insert(i);
+            } else {
+                kept.insert(i);
+            }
+        }
+        emptied.retain(|i| !kept.contains(i));
+    }
+    if !emptied.is_empty() {
+        let others: Vec<String> = pkg
+            .sheets
+            .iter()
+            .filter(|s| s.worksheet && s.part.as_deref() != Some(data_part.as_str()))
+            .filter_map(|s| s.part.clone())
+            .collect();
+        for part in others {
+            let source = pkg.stream(&part)?;
+            let used =
+                scan::shared_strings_used(source, &emptied).map_err(|e| pkg.xml_error(&part, e))?;
+            emptied.retain(|i| !used.contains(i));
+        }
+    }
+
+    // Write the package, then check it.
+    let shift = removal.map(|removal| Shift {
+        sheet: &data_sheet.name,
+        removal,
+    });
+    let jobs = plan_jobs(&mut pkg, &data_part, shift, &emptied, !drop_rows.is_empty())?;
+    let mut out = OutputFile::create(output, &[input], opts.force)?;
+    let parts = Rewrites {
+        jobs: &jobs,
+        shift,
+        plan: &plan,
+        emptied: &emptied,
+        sheet_id: data_sheet.sheet_id,
+    };
+    write_package(&mut pkg, &mut out, parts, sheet_file)?;
+    let repairs: HashMap<(u32, u32), String> = outcome
+        .repairs
+        .iter()
+        .map(|r| (r.at, r.after.clone()))
+        .collect();
+    let others: Vec<String> = pkg
+        .sheets
+        .iter()
+        .filter(|s| {
+            s.part
+                .as_ref()
+                .is_some_and(|p| *p != data_part && jobs.contains_key(p))
+        })
+        .map(|s| s.name.clone())
+        .collect();
+    let check_plan = check::Plan {
+        sheet: &data_sheet.name,
+        removal,
+        clear_col: plan.clear_col,
+        data_start: header.data_start,
+        drop_rows: &drop_rows,
+        patches: &plan.patches,
+        rules: &plan.rules,
+    };
+    check::verify(
+        input,
+        out.temp_path(),
+        &check_plan,
+        &digest,
+        &repairs,
+        &others,
+    )
+    .map_err(|detail| Error::SelfCheck { detail })?;
+    let output = out.commit()?;
+
+    let code_of = |col: u32| header.codes.get(col as usize).cloned().flatten();
+    let mut rewritten_parts: Vec<String> = jobs.keys().cloned().collect();
+    rewritten_parts.sort_by_key(|p| pkg.entry_index(p));
+    Ok(CleanReport {
+        output,
+        sheet: data_sheet.name.clone(),
+        template,
+        layout: action.map_or(Layout::Native, |a| a.layout),
+        detected: detected.map(|d| d.layout),
+        notes_column: notes_col,
+        notes_removed: outcome.notes,
+        note_cells: outcome.note_cells,
+        other_cleared: outcome.other_cleared.clone(),
+        strings_emptied: emptied.len(),
+        repairs: outcome
+            .repairs
+            .iter()
+            .map(|r| Repair {
+                cell: r.cell.clone(),
+                code: code_of(r.at.1),
+                before: r.before.clone(),
+                after: r.after.clone(),
+                kind: r.kind,
+            })
+            .collect(),
+        patched: outcome
+            .patched
+            .iter()
+            .map(|((row, col), cell)| Patched {
+                row: *row,
+                col: *col,
+                cell: cell.clone(),
+                text: plan.patches[&(*row, *col)].to_string(),
+            })
+            .collect(),
+        ignored_patches,
+        dropped_rows: outcome.dropped.clone(),
+        rewritten_parts,
+    })
+}
+
+/// What is done to the notes column, given the mode and the column found.
+fn notes_action(mode: NotesMode, found: Option<NotesColumn>) -> Option<NotesColumn> {
+    let found = found?;
+    Some(match mode {
+        NotesMode::Auto => found,
+        NotesMode::Clear => NotesColumn {
+            layout: Layout::Native,
+            ..found
+        },
+        NotesMode::Remove => NotesColumn {
+            layout: Layout::Inserted,
+            ..found
+        },
+    })
+}
+
+fn removal_of(action: Option<NotesColumn>) -> Option<ColumnRemoval> {
+    action
+        .filter(|n| n.layout == Layout::Inserted)
+        .map(|n| ColumnRemoval { col: n.col })
+}
+
+/// Rewrites the data sheet into a one-entry zip in a temporary file, compressing on a
+/// second thread while the first one reads and rewrites; the entry is later copied into the
+/// output as it is.
+fn write_data_sheet(
+    pkg: &mut Package,
+    part: &str,
+    shift: Option<Shift>,
+    plan: &sheet::DataPlan,
+) -> Result<(std::fs::File, sheet::Outcome)> {
+    let index = pkg
+        .entry_index(part)
+        .expect("the data sheet is in the package");
+    let modified = pkg
+        .zip
+        .by_index_raw(index)
+        .ok()
+        .and_then(|e| e.last_modified())
+        .unwrap_or_default();
+    let temp_err = |e: std::io::Error| Error::io(&std::env::temp_dir(), e);
+    let file = tempfile::tempfile().map_err(temp_err)?;
+    let moves = shift.map(|s| FormulaMove {
+        sheet: s.sheet,
+        on_sheet: true,
+        removal: s.removal,
+    });
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+    let name = part.to_string();
+    let compress = move || -> std::io::Result<std::fs::File> {
+        let mut zip = ZipWriter::new(BufWriter::with_capacity(256 * 1024, file));
+        zip.start_file(name.as_str(), part_options(modified))
+            .map_err(std::io::Error::other)?;
+        for chunk in receiver {
+            zip.write_all(&chunk)?;
+        }
+        let writer = zip.finish().map_err(std::io::Error::other)?;
+        writer.into_inner().map_err(|e| e.into_error())
+    };
+    let path = pkg.path.clone();
+    let source = pkg.stream(part)?;
+    let (written, rewritten) = std::thread::scope(|scope| {
+        let compressor = scope.spawn(compress);
+        let mut sink = ChunkSender {
+            chunk: Vec::with_capacity(CHUNK),
+            sender,
+        };
+        let rewritten = sheet::rewrite(source, &mut sink, moves, Some(plan))
+            .and_then(|o| sink.finish().map(|_| o));
+        drop(sink);
+        (compressor.join(), rewritten)
+    });
+    let outcome = match rewritten {
+        Ok(outcome) => outcome,
+        Err(XmlProblem::Write(e)) => return Err(temp_err(e)),
+        Err(e) => return Err(pkg.xml_error(part, e)),
+    };
+    let _ = path;
+    let file = written
+        .map_err(|_| temp_err(std::io::Error::other("the compressing thread stopped")))?
+        .map_err(temp_err)?;
+    Ok((file, outcome))
+}
+
+/// Size of the pieces handed to the compressing thread.
+const CHUNK: usize = 256 * 1024;
+
+/// A writer that hands its bytes to another thread in pieces.
+struct ChunkSender {
+    chunk: Vec<u8>,
+    sender: std::sync::mpsc::SyncSender<Vec<u8>>,
+}
+
+impl ChunkSender {
+    fn send(&mut self) -> std::io::Result<()> {
+        let full = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
+        self.sender
+            .send(full)
+            .map_err(|_| std::io::Error::other("the compressing thread stopped"))
+    }
+
+    fn finish(&mut self) -> Result<(), XmlProblem> {
+        if !self.chunk.is_empty() {
+            self.send().map_err(XmlProblem::Write)?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for ChunkSender {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.chunk.extend_from_slice(buf);
+        if self.chunk.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn part_options(modified: zip::DateTime) -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(COMPRESSION_LEVEL))
+        .last_modified_time(modified)
+}
+
+/// The first visible worksheet with a codes row in its top rows, as `Rejected::open` finds it.
+fn find_data_sheet(
+    pkg: &mut Package,
+    sst: &SharedStrings,
+    registry: &Registry,
+) -> Result<(usize, scan::Header, scan::TopRows)> {
+    let mut hidden_with_codes = false;
+    for i in 0..pkg.sheets.len() {
+        let sheet = &pkg.sheets[i];
+        let (Some(part), true) = (sheet.part.clone(), sheet.worksheet) else {
+            continue;
+        };
+        let visible = sheet.visible;
+        let top = {
+            let source = pkg.stream(&part)?;
+            scan::top_rows(source, sst, scan::TOP_LAST_ROW).map_err(|e| pkg.xml_error(&part, e))?
+        };
+        if let Some(header) = scan::find_header(&top, registry) {
+            if visible {
+                return Ok((i, header, top));
+            }
+            hidden_with_codes = true;
+        }
+    }
+    let hint = if pkg.sheets.is_empty() {
+        "The workbook has no sheets.".to_string()
+    } else if hidden_with_codes {
+        "The template sheet is hidden: unhide it in Excel (right-click a sheet tab > Unhide), save and try again.".to_string()
+    } else {
+        "Make sure this is the rejected file downloaded from iCARE, with its three header rows (title, hidden codes, labels) intact.".to_string()
+    };
+    Err(Error::NoCodesRow {
+        path: pkg.path.clone(),
+        hint,
+    })
+}
+
+/// How a part is rewritten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    /// The data sheet.
+    DataSheet,
+    /// The shared strings.
+    SharedStrings,
+    /// Another worksheet with formulas pointing at the data sheet.
+    OtherSheet,
+    /// The workbook part (defined names).
+    Workbook,
+    /// Legacy comments of the data sheet.
+    Comments,
+    /// Threaded comments of the data sheet.
+    ThreadedComments,
+    /// The VML drawing of the data sheet's comments.
+    Vml,
+    /// A drawing of the data sheet.
+    Drawing,
+    /// A table of the data sheet.
+    Table,
+    /// A chart pointing at the data sheet.
+    Chart,
+    /// A pivot cache reading the data sheet.
+    PivotCache,
+    /// The calculation chain.
+    CalcChain,
+}
+
+/// Decides which parts are rewritten; every other part is copied as it is.
+fn plan_jobs(
+    pkg: &mut Package,
+    data_part: &str,
+    shift: Option<Shift>,
+    emptied: &BTreeSet<u32>,
+    rows_move: bool,
+) -> Result<HashMap<String, Job>> {
+    let mut jobs = HashMap::new();
+    jobs.insert(data_part.to_string(), Job::DataSheet);
+    if let (Some(part), false) = (pkg.shared_strings.clone(), emptied.is_empty()) {
+        jobs.insert(part, Job::SharedStrings);
+    }
+    if shift.is_some() || rows_move {
+        let chain = pkg
+            .workbook_rels
+            .iter()
+            .find(|r| r.kind == rel::CALC_CHAIN)
+            .and_then(|r| r.part.clone());
+        if let Some(part) = chain {
+            jobs.insert(part, Job::CalcChain);
+        }
+    }
+    let Some(shift) = shift else {
+        return Ok(jobs);
+    };
+    for r in pkg.relationships_of(data_part)? {
+        let job = match r.kind.as_str() {
+            rel::COMMENTS => Job::Comments,
+            rel::THREADED_COMMENT => Job::ThreadedComments,
+            rel::VML_DRAWING => Job::Vml,
+            rel::DRAWING => Job::Drawing,
+            rel::TABLE => Job::Table,
+            _ => continue,
+        };
+        if let Some(part) = r.part {
+            jobs.insert(part, job);
+        }
+    }
+    // Parts that may point at the data sheet by name.
+    let content_types = content_types(pkg)?;
+    let needles = sheet_name_needles(shift.sheet);
+    let workbook_part = pkg.workbook_part.clone();
+    for name in pkg.names.clone() {
+        if jobs.contains_key(&name) {
+            continue;
+        }
+        let kind = content_types
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str);
+        let job = if name == workbook_part {
+            Job::Workbook
+        } else {
+            match kind {
+                Some(k) if k.ends_with("spreadsheetml.worksheet+xml") => Job::OtherSheet,
+                Some(k) if k.ends_with("drawingml.chart+xml") => Job::Chart,
+                Some(k) if k.ends_with("spreadsheetml.pivotCacheDefinition+xml") => Job::PivotCache,
+                _ => continue,
+            }
+        };
+        let path = pkg.path.clone();
+        let mentions = contains_any(pkg.stream(&name)?, &needles)
+            .map_err(|e| package::read_error(&path, &name, e))?;
+        if mentions {
+            jobs.insert(name, job);
+        }
+    }
+    Ok(jobs)
+}
+
+/// Part name (lower case) → content type, from `[Content_Types].xml`.
+fn content_types(pkg: &mut Package) -> Result<HashMap<String, String>> {
+    let mut map = HashMap::new();
+    let Some(entry) = pkg.entry_name("[Content_Types].xml") else {
+        return Ok(map);
+    };
+    let doc = pkg.document(&entry)?;
+    let mut defaults = HashMap::new();
+    for e in doc.root.elements() {
+        match e.local() {
+            "Override" => {
+                if let (Some(part), Some(kind)) = (e.get("PartName"), e.get("ContentType")) {
+                    map.insert(part.trim_start_matches('/').to_ascii_lowercase(), kind);
+                }
+            }
+            "Default" => {
+                if let (Some(ext), Some(kind)) = (e.get("Extension"), e.get("ContentType")) {
+                    defaults.insert(ext.to_ascii_lowercase(), kind);
+                }
+            }
+            _ => {}
+        }
+    }
+    for name in &pkg.names {
+        let lower = name.to_ascii_lowercase();
+        if map.contains_key(&lower) {
+            continue;
+        }
+        if let Some(kind) = lower
+            .rsplit_once('.')
+            .and_then(|(_, ext)| defaults.get(ext))
+        {
+            map.insert(lower, kind.clone());
+        }
+    }
+    Ok(map)
+}
+
+/// The ways a sheet's name can be written in a part.
+fn sheet_name_needles(name: &str) -> Vec<Vec<u8>> {
+    let doubled = name.replace('\'', "''");
+    let mut needles: Vec<Vec<u8>> = Vec::new();
+    for text in [
+        name.to_string(),
+        doubled.clone(),
+        xml::escape_attr(name).into_owned(),
+        xml::escape_attr(&doubled).into_owned(),
+    ] {
+        if !needles.iter().any(|n| n == text.as_bytes()) {
+            needles.push(text.into_bytes());
+        }
+    }
+    needles
+}
+
+/// Whether a stream contains any of `needles`, read in chunks.
+fn contains_any(mut source: impl BufRead, needles: &[Vec<u8>]) -> std::io::Result<bool> {
+    let keep = needles.iter().map(Vec::len).max().unwrap_or(0);
+    let mut window: Vec<u8> = Vec::with_capacity(64 * 1024 + keep);
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = source.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        window.extend_from_slice(&chunk[..n]);
+        if needles.iter().any(|needle| {
+            !needle.is_empty() && window.windows(needle.len()).any(|w| w == needle.as_slice())
+        }) {
+            return Ok(true);
+        }
+        let cut = window.len().saturating_sub(keep);
+        window.drain(..cut);
+    }
+}
+
+/// The parts to rewrite and what they need.
+struct Rewrites<'a> {
+    jobs: &'a HashMap<String, Job>,
+    shift: Option<Shift<'a>>,
+    plan: &'a sheet::DataPlan<'a>,
+    emptied: &'a BTreeSet<u32>,
+    sheet_id: Option<u32>,
+}
+
+/// Writes the package: rewritten parts where `jobs` says, raw copies everywhere else, in
+/// the original order.
+/// `sheet_file` holds the data sheet, already rewritten, as the only entry of a zip file.
+fn write_package(
+    pkg: &mut Package,
+    out: &mut OutputFile,
+    parts: Rewrites,
+    sheet_file: std::fs::File,
+) -> Result<()> {
+    let target = out.target().to_path_buf();
+    let write_err = |e: std::io::Error| Error::io(&target, e);
+    let zip_err = |e: zip::result::ZipError| match e {
+        zip::result::ZipError::Io(e) => Error::io(&target, e),
+        other => Error::io(&target, std::io::Error::other(other.to_string())),
+    };
+    let mut sheet_zip = zip::ZipArchive::new(BufReader::new(sheet_file)).map_err(zip_err)?;
+    let file = out.file().try_clone().map_err(write_err)?;
+    let mut zip = ZipWriter::new(BufWriter::with_capacity(256 * 1024, file));
+    for i in 0..pkg.names.len() {
+        let name = pkg.names[i].clone();
+        match parts.jobs.get(&name).copied() {
+            None => {
+                let damaged = pkg.damaged(&name, "the part cannot be read");
+                let entry = pkg.zip.by_index_raw(i).map_err(|_| damaged)?;
+                zip.raw_copy_file(entry).map_err(zip_err)?;
+            }
+            Some(Job::DataSheet) => {
+                let entry = sheet_zip.by_index_raw(0).map_err(zip_err)?;
+                zip.raw_copy_file(entry).map_err(zip_err)?;
+            }
+            Some(job) => {
+                let modified = pkg
+                    .zip
+                    .by_index_raw(i)
+                    .ok()
+                    .and_then(|e| e.last_modified())
+                    .unwrap_or_default();
+                zip.start_file(name.as_str(), part_options(modified))
+                    .map_err(zip_err)?;
+                match rewrite_part(pkg, &name, job, &mut zip, &parts) {
+                    Ok(()) => {}
+                    Err(XmlProblem::Write(e)) => return Err(write_err(e)),
+                    Err(e) => return Err(pkg.xml_error(&name, e)),
+                }
+            }
+        }
+    }
+    let mut writer = zip.finish().map_err(zip_err)?;
+    writer.flush().map_err(write_err)?;
+    Ok(())
+}
+
+/// Rewrites one part (other than the data sheet) into `sink`.
+fn rewrite_part<W: Write>(
+    pkg: &mut Package,
+    name: &str,
+    job: Job,
+    sink: &mut W,
+    parts: &Rewrites,
+) -> std::result::Result<(), XmlProblem> {
+    let (shift, plan, emptied, sheet_id) = (parts.shift, parts.plan, parts.emptied, parts.sheet_id);
+    let path = pkg.path.clone();
+    let source = pkg
+        .stream(name)
+        .map_err(|e| XmlProblem::Malformed(e.to_string()))?;
+    let moves = |on_sheet| {
+        shift.map(|s| FormulaMove {
+            sheet: s.sheet,
+            on_sheet,
+            removal: s.removal,
+        })
+    };
+    match job {
+        Job::OtherSheet => {
+            sheet::rewrite(source, sink, moves(false), None)?;
+            return Ok(());
+        }
+        Job::SharedStrings => return sst::rewrite(source, sink, emptied),
+        _ => {}
+    }
+    // The small parts: edited whole.
+    let mut text = String::new();
+    let mut source = source;
+    source
+        .read_to_string(&mut text)
+        .map_err(|e| XmlProblem::Malformed(package::read_error(&path, name, e).to_string()))?;
+    let mut doc = Document::parse(&text, package::MAX_SMALL_PART)?;
+    let root = &mut doc.root;
+    match (job, shift) {
+        (Job::CalcChain, _) => {
+            let removal = shift.map(|s| s.removal);
+            let map = |row: u32, col: u32| {
+                if plan.drop_rows.contains(&row) {
+                    return None;
+                }
+                let col = match removal {
+                    Some(r) => r.col(col)?,
+                    None => col,
+                };
+                Some((plan.map_row(row), col))
+            };
+            shift::calc_chain(root, sheet_id.unwrap_or(0), &map)?;
+        }
+        (Job::Workbook, Some(s)) => {
+            shift::workbook(root, s)?;
+        }
+        (Job::Comments, Some(s)) => shift::comments(root, s)?,
+        (Job::ThreadedComments, Some(s)) => shift::threaded_comments(root, s)?,
+        (Job::Vml, Some(s)) => shift::vml(root, s)?,
+        (Job::Drawing, Some(s)) => shift::drawing(root, s)?,
+        (Job::Table, Some(s)) => shift::table(root, s)?,
+        (Job::Chart, Some(s)) => {
+            shift::chart(root, s)?;
+        }
+        (Job::PivotCache, Some(s)) => {
+            shift::pivot_cache(root, s)?;
+        }
+        _ => {}
+    }
+    sink.write_all(doc.write().as_bytes())
+        .map_err(XmlProblem::Write)
+}

@@ -1,0 +1,187 @@
+//! Repairs of the damage Excel does to iCARE data, decided per column from its field code:
+//! a date serial in a date column becomes the text `YYYY-MM-DD`, a digits-only identifier
+//! stored as a number becomes text without `.0` or an exponent, and a list value that
+//! differs from an allowed value only by its apostrophe (`'` for `’`), its case or the
+//! spaces around it becomes the allowed value. Nothing else is touched.
+
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+
+use crate::template::{ListValue, Registry, ValueKind};
+
+/// What a repair did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepairKind {
+    /// An Excel date serial became the text `YYYY-MM-DD`.
+    DateSerial,
+    /// A digits-only identifier stored as a number became text.
+    NumberAsText,
+    /// A list value was written exactly as the list has it.
+    ListValue,
+}
+
+impl RepairKind {
+    /// A few words for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RepairKind::DateSerial => "date stored as a number",
+            RepairKind::NumberAsText => "identifier stored as a number",
+            RepairKind::ListValue => "list value spelled differently",
+        }
+    }
+}
+
+/// The repair rule of a column.
+#[derive(Debug, Clone, Copy)]
+pub enum Rule<'a> {
+    /// Nothing is repaired.
+    None,
+    /// Date serials become `YYYY-MM-DD`.
+    Date,
+    /// Whole numbers become digits.
+    Identifier,
+    /// Near-misses become the allowed value.
+    List(&'a [ListValue]),
+}
+
+impl<'a> Rule<'a> {
+    /// The rule for a column with field code `code` of template `template`.
+    pub fn for_code(registry: &'a Registry, template: Option<&str>, code: &str) -> Rule<'a> {
+        if let Some(values) = registry.allowed_values(code) {
+            return Rule::List(values);
+        }
+        match registry.kind(template, code) {
+            ValueKind::Date => Rule::Date,
+            ValueKind::Identifier => Rule::Identifier,
+            _ => Rule::None,
+        }
+    }
+
+    /// The repaired text of a number cell whose stored value is `raw`, if this rule
+    /// repairs it.
+    pub fn number(self, raw: &str, date1904: bool) -> Option<(RepairKind, String)> {
+        let value: f64 = raw.trim().parse().ok()?;
+        if !value.is_finite() {
+            return None;
+        }
+        match self {
+            Rule::Date => serial_to_date(value, date1904).map(|d| (RepairKind::DateSerial, d)),
+            Rule::Identifier => {
+                (value >= 0.0 && value.fract() == 0.0 && value < 9_007_199_254_740_992.0)
+                    .then(|| (RepairKind::NumberAsText, format!("{}", value as u64)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The allowed value a text cell should hold, if it differs from one only by apostrophe,
+    /// case or surrounding spaces.
+    pub fn text(self, text: &str) -> Option<(RepairKind, String)> {
+        let Rule::List(values) = self else {
+            return None;
+        };
+        if text.trim().is_empty() || values.iter().any(|v| v.value == text) {
+            return None;
+        }
+        let wanted = fold(text);
+        let mut matches = values.iter().filter(|v| fold(&v.value) == wanted);
+        let first = matches.next()?;
+        // Two allowed values that fold alike would make the choice a guess.
+        if matches.any(|v| v.value != first.value) {
+            return None;
+        }
+        Some((RepairKind::ListValue, first.value.clone()))
+    }
+}
+
+fn fold(text: &str) -> String {
+    text.trim()
+        .replace(['\u{2019}', '\u{2018}'], "'")
+        .to_lowercase()
+}
+
+/// The date of an Excel serial, as `YYYY-MM-DD` (the time of day is dropped); `None` outside
+/// Excel's date range and for the 1900 system's non-existent 29 February 1900.
+pub fn serial_to_date(serial: f64, date1904: bool) -> Option<String> {
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let days = serial.floor() as i64;
+    let date = if date1904 {
+        NaiveDate::from_ymd_opt(1904, 1, 1)? + Duration::days(days)
+    } else if days == 60 {
+        return None;
+    } else if days < 60 {
+        NaiveDate::from_ymd_opt(1899, 12, 31)? + Duration::days(days)
+    } else {
+        NaiveDate::from_ymd_opt(1899, 12, 30)? + Duration::days(days)
+    };
+    Some(date.format("%Y-%m-%d").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_become_dates_in_both_systems() {
+        assert_eq!(
+            serial_to_date(43971.0, false).as_deref(),
+            Some("2020-05-20")
+        );
+        assert_eq!(
+            serial_to_date(43971.75, false).as_deref(),
+            Some("2020-05-20")
+        );
+        assert_eq!(serial_to_date(1.0, false).as_deref(), Some("1900-01-01"));
+        assert_eq!(serial_to_date(61.0, false).as_deref(), Some("1900-03-01"));
+        assert_eq!(serial_to_date(60.0, false), None);
+        assert_eq!(serial_to_date(0.0, false), None);
+        assert_eq!(serial_to_date(19_780_520.0, false), None);
+        assert_eq!(serial_to_date(42509.0, true).as_deref(), Some("2020-05-20"));
+        assert_eq!(
+            serial_to_date(44197.0, false).as_deref(),
+            Some("2021-01-01")
+        );
+    }
+
+    #[test]
+    fn identifiers_lose_the_number_format() {
+        let r = Rule::Identifier;
+        assert_eq!(r.number("12345678", false).unwrap().1, "12345678");
+        assert_eq!(r.number("1.2345678901E10", false).unwrap().1, "12345678901");
+        assert_eq!(r.number("12345678.0", false).unwrap().1, "12345678");
+        assert_eq!(r.number("1234.5", false), None);
+        assert_eq!(r.number("-3", false), None);
+        assert_eq!(Rule::None.number("43972", false), None);
+    }
+
+    #[test]
+    fn list_values_match_apostrophe_case_and_spaces_only() {
+        let values = vec![
+            ListValue {
+                id: "2".into(),
+                value: "Temporary Resident or Minister’s Permit Number".into(),
+            },
+            ListValue {
+                id: "1".into(),
+                value: "FOSS/GCMS Client ID".into(),
+            },
+        ];
+        let r = Rule::List(&values);
+        assert_eq!(
+            r.text(" temporary resident or minister's permit number ")
+                .unwrap()
+                .1,
+            "Temporary Resident or Minister’s Permit Number"
+        );
+        assert_eq!(
+            r.text("FOSS/GCMS client id").unwrap().1,
+            "FOSS/GCMS Client ID"
+        );
+        assert_eq!(r.text("FOSS/GCMS Client ID"), None);
+        assert_eq!(r.text("FOSS GCMS Client ID"), None);
+        assert_eq!(r.text(""), None);
+    }
+}

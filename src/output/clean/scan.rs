@@ -1,0 +1,290 @@
+//! Finding what to clean, streamed: the data sheet and its header rows (the same rules as
+//! [`crate::Rejected::open`]: the first visible sheet with a codes row among its top rows),
+//! a first guess of the notes column from those rows, and the rules that decide the notes
+//! column from what the rewrite of the whole sheet counted ([`Scan`]).
+//!
+//! Nothing here builds a grid of the sheet (as `Rejected::open` does), so a 50,000-row
+//! workbook is handled in a few megabytes; the test suite checks that both agree.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufRead;
+
+use quick_xml::events::Event;
+
+use super::cells::{Cell, CellType, Cursor, read_cell};
+use super::sst::SharedStrings;
+use super::tokens::{Events, Tokenizer};
+use super::xml::{self, XmlResult, local};
+use crate::note;
+use crate::template::Registry;
+use crate::workbook::{Layout, NotesColumn, format_number};
+
+/// How many rows from the top are searched for the codes row (as `Rejected::open` does).
+const HEADER_SEARCH_ROWS: u32 = 30;
+
+/// Codes that mark a codes row on their own (as `Rejected::open` has them).
+const ANCHOR_CODES: [&str; 3] = [
+    "client_validation_type_id",
+    "course_cd",
+    "processing_details",
+];
+
+/// The header of the data sheet.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Field code of each column, `None` where empty.
+    pub codes: Vec<Option<String>>,
+    /// 0-based first data row.
+    pub data_start: u32,
+}
+
+/// One non-empty cell of the top rows.
+#[derive(Debug, Clone)]
+pub struct TopCell {
+    /// 0-based column.
+    pub col: u32,
+    /// Its text (numbers as a person reads them), trimmed.
+    pub text: String,
+    /// Whether it is a string cell (not a number or a formula).
+    pub is_text: bool,
+    /// Its raw style attribute.
+    pub style: Option<String>,
+}
+
+/// The top rows of a sheet: (row, cells).
+pub type TopRows = Vec<(u32, Vec<TopCell>)>;
+
+/// Reads the rows of a sheet up to and including row `last` (0-based).
+pub fn top_rows<R: BufRead>(source: R, sst: &SharedStrings, last: u32) -> XmlResult<TopRows> {
+    let mut reader = Tokenizer::new(source);
+    let mut buf = Vec::with_capacity(8 * 1024);
+    let mut cursor = Cursor::default();
+    let mut cell = Cell::default();
+    let mut rows: TopRows = Vec::new();
+    loop {
+        buf.clear();
+        let event = reader.next(&mut buf)?;
+        xml::refuse_doctype(&event)?;
+        match event {
+            Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "row" => {
+                let (row, _) = cursor.enter_row(&e)?;
+                if row > last {
+                    break;
+                }
+            }
+            Event::Start(e) if local(e.name().as_ref()) == "c" => {
+                let e = e.into_owned();
+                read_cell(
+                    &mut reader,
+                    &mut buf,
+                    &e,
+                    false,
+                    &mut cursor,
+                    &mut cell,
+                    None,
+                )?;
+                if cell.row > last {
+                    break;
+                }
+                let text = match cell.text(sst) {
+                    Some(t) => t.trim().to_string(),
+                    None if cell.cell_type() == CellType::Number => cell
+                        .value
+                        .trim()
+                        .parse::<f64>()
+                        .map(format_number)
+                        .unwrap_or_else(|_| cell.value.trim().to_string()),
+                    None => cell.value.trim().to_string(),
+                };
+                if text.is_empty() {
+                    continue;
+                }
+                let top = TopCell {
+                    col: cell.col,
+                    text,
+                    is_text: cell.text(sst).is_some() && !cell.formula,
+                    style: cell.style.clone(),
+                };
+                match rows.last_mut() {
+                    Some((r, cells)) if *r == cell.row => cells.push(top),
+                    _ => rows.push((cell.row, vec![top])),
+                }
+            }
+            Event::Empty(e) if local(e.name().as_ref()) == "c" => {
+                let e = e.into_owned();
+                read_cell(
+                    &mut reader,
+                    &mut buf,
+                    &e,
+                    true,
+                    &mut cursor,
+                    &mut cell,
+                    None,
+                )?;
+            }
+            Event::End(e) if local(e.name().as_ref()) == "sheetData" => break,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    rows.sort_by_key(|(r, _)| *r);
+    Ok(rows)
+}
+
+/// The header found in a sheet's top rows, by the rules of `Rejected::open`.
+pub fn find_header(top: &TopRows, registry: &Registry) -> Option<Header> {
+    let mut best: Option<(u32, usize)> = None;
+    for (row, cells) in top.iter().filter(|(r, _)| *r <= HEADER_SEARCH_ROWS) {
+        let mut known = 0usize;
+        let mut anchor = false;
+        for cell in cells {
+            anchor |= ANCHOR_CODES.contains(&cell.text.as_str());
+            known += usize::from(registry.is_known_code(&cell.text));
+        }
+        if (anchor || known >= 3) && best.is_none_or(|(_, k)| known > k) {
+            best = Some((*row, known));
+        }
+    }
+    let (codes_row, _) = best?;
+    let mut codes: Vec<Option<String>> = Vec::new();
+    let mut next_has_note = false;
+    for (row, cells) in top {
+        if *row == codes_row {
+            for cell in cells {
+                let col = cell.col as usize;
+                if codes.len() <= col {
+                    codes.resize(col + 1, None);
+                }
+                codes[col] = Some(cell.text.clone());
+            }
+        } else if *row == codes_row + 1 {
+            next_has_note = cells.iter().any(|c| note::contains_note(&c.text));
+        }
+    }
+    Some(Header {
+        codes,
+        data_start: codes_row + if next_has_note { 1 } else { 2 },
+    })
+}
+
+/// The first row after the header search: the top-rows read stops there.
+pub const TOP_LAST_ROW: u32 = HEADER_SEARCH_ROWS + 1;
+
+/// What the pass over the data sheet counted.
+#[derive(Debug, Default, Clone)]
+pub struct Scan {
+    /// Cells holding a note in data rows, counted per column.
+    pub note_cells: BTreeMap<u32, usize>,
+    /// Every cell whose shared string is a note: (string, row, column).
+    pub note_strings: Vec<(u32, u32, u32)>,
+    /// Data rows that hold anything.
+    pub data_rows: usize,
+}
+
+impl Scan {
+    /// What the top rows show: enough for a first guess of the notes column.
+    pub fn of_top_rows(top: &TopRows, data_start: u32) -> Scan {
+        let mut scan = Scan::default();
+        for (_, cells) in top.iter().filter(|(r, _)| *r >= data_start) {
+            for cell in cells.iter().filter(|c| note::contains_note(&c.text)) {
+                *scan.note_cells.entry(cell.col).or_default() += 1;
+            }
+        }
+        scan
+    }
+}
+
+/// The style of the first text cell of each column among the top data rows.
+pub fn text_styles(top: &TopRows, data_start: u32) -> HashMap<u32, Option<String>> {
+    let mut styles = HashMap::new();
+    for (_, cells) in top.iter().filter(|(r, _)| *r >= data_start) {
+        for cell in cells
+            .iter()
+            .filter(|c| c.is_text && !note::contains_note(&c.text))
+        {
+            styles.entry(cell.col).or_insert_with(|| cell.style.clone());
+        }
+    }
+    styles
+}
+
+/// The notes column, by the rules of `Rejected::open`: the column with the most notes in
+/// the data rows; without notes, the Processing Details column.
+pub fn notes_column(scan: &Scan, header: &Header) -> Option<NotesColumn> {
+    let layout_of = |col: u32| match header.codes.get(col as usize) {
+        Some(Some(_)) => Layout::Native,
+        _ => Layout::Inserted,
+    };
+    if let Some((col, _)) = scan
+        .note_cells
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+    {
+        return Some(NotesColumn {
+            col: *col,
+            layout: layout_of(*col),
+        });
+    }
+    header
+        .codes
+        .iter()
+        .position(|c| c.as_deref() == Some("processing_details"))
+        .map(|col| NotesColumn {
+            col: col as u32,
+            layout: Layout::Native,
+        })
+}
+
+/// Which of `wanted` shared strings a worksheet uses.
+pub fn shared_strings_used<R: BufRead>(
+    source: R,
+    wanted: &std::collections::BTreeSet<u32>,
+) -> XmlResult<std::collections::BTreeSet<u32>> {
+    let mut reader = Tokenizer::new(source);
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut cursor = Cursor::default();
+    let mut cell = Cell::default();
+    let mut used = std::collections::BTreeSet::new();
+    loop {
+        buf.clear();
+        let event = reader.next(&mut buf)?;
+        xml::refuse_doctype(&event)?;
+        match event {
+            Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "row" => {
+                cursor.enter_row(&e)?;
+            }
+            Event::Start(e) if local(e.name().as_ref()) == "c" => {
+                let e = e.into_owned();
+                read_cell(
+                    &mut reader,
+                    &mut buf,
+                    &e,
+                    false,
+                    &mut cursor,
+                    &mut cell,
+                    None,
+                )?;
+                if let Some(i) = cell.shared_index()
+                    && wanted.contains(&i)
+                {
+                    used.insert(i);
+                }
+            }
+            Event::Empty(e) if local(e.name().as_ref()) == "c" => {
+                let e = e.into_owned();
+                read_cell(
+                    &mut reader,
+                    &mut buf,
+                    &e,
+                    true,
+                    &mut cursor,
+                    &mut cell,
+                    None,
+                )?;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(used)
+}
