@@ -10,6 +10,7 @@
 //! for the upload-ready file lives in [`crate::output`].
 
 pub mod address;
+mod ole;
 pub mod read;
 
 use std::collections::HashMap;

@@ -180,13 +180,25 @@ pub fn sniff(path: &Path) -> Result<Format> {
     }
     if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         // An OLE2 container: an encrypted xlsx (EncryptedPackage stream) or an old .xls.
+        // Its sector chains are checked first: calamine follows a looping one without end.
         file.rewind().map_err(|e| Error::io(path, e))?;
-        return match Xlsx::new(BufReader::new(file)) {
-            Err(XlsxError::Password) => Err(Error::Encrypted {
-                path: path.to_path_buf(),
-            }),
-            _ => Ok(Format::Xls),
-        };
+        let mut bytes = Vec::new();
+        (&mut file)
+            .take(MAX_FILE_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(path, e))?;
+        crate::workbook::ole::check(&bytes).map_err(|detail| Error::Damaged {
+            path: path.to_path_buf(),
+            detail,
+        })?;
+        return guarded(path, || {
+            Ok(match Xlsx::new(std::io::Cursor::new(bytes)) {
+                Err(XlsxError::Password) => Err(Error::Encrypted {
+                    path: path.to_path_buf(),
+                }),
+                _ => Ok(Format::Xls),
+            })
+        })?;
     }
     if !head.starts_with(b"PK\x03\x04") {
         if head.starts_with(b"PK\x05\x06") {
