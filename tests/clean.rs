@@ -656,14 +656,38 @@ fn repairs_are_exactly_the_damaged_cells() {
 #[test]
 fn the_cli_lists_each_repair_and_where_it_wrote() {
     let (dir, input) = copy_sample("information_orientation_damaged.xlsx");
+    let registry = Registry::builtin();
+    let notes = Rejected::open(&input, &registry).unwrap().notes.len();
+    let spec = synth::bundled()
+        .into_iter()
+        .find(|(n, _)| *n == "information_orientation_damaged.xlsx")
+        .unwrap()
+        .1;
+    let damage = synth::damaged_cells(&spec, &registry).unwrap();
+    let date = damage
+        .iter()
+        .find(|d| d.kind == synth::DamageKind::DateSerial)
+        .expect("the sample has a date serial");
     let assert = icare_fix().arg("clean").arg(&input).assert().success();
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(
-        stderr.starts_with("Removed 12 notes from column A (kept the column: it is the template's own Processing Details column).\n"),
+        stderr.starts_with(&format!("Removed {notes} notes from column A (kept the column: it is the template's own Processing Details column).\n")),
         "{stderr}"
     );
     assert!(
-        stderr.contains("  E4: 26705 -> 1973-02-10 (date stored as a number)\n"),
+        stderr.contains(&format!(
+            "\n  {}: {} -> {} (date stored as a number)\n",
+            cell_name(date.row, date.col),
+            date.stored,
+            date.original
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "Repaired {} cells damaged by Excel:\n",
+            damage.len()
+        )),
         "{stderr}"
     );
     assert!(stderr.contains("Wrote "), "{stderr}");

@@ -214,12 +214,23 @@ pub fn clean(
     let template = registry
         .detect(header.codes.iter().flatten().map(String::as_str))
         .map(|t| t.id.clone());
+    let lists: Vec<Option<repair::ListIndex>> = header
+        .codes
+        .iter()
+        .map(|code| {
+            let values = code.as_deref().and_then(|c| registry.allowed_values(c));
+            values.filter(|_| opts.repair).map(repair::ListIndex::new)
+        })
+        .collect();
     let rules: Vec<repair::Rule> = if opts.repair {
         header
             .codes
             .iter()
-            .map(|code| match code {
-                Some(code) => repair::Rule::for_code(registry, template.as_deref(), code),
+            .zip(&lists)
+            .map(|(code, list)| match code {
+                Some(code) => {
+                    repair::Rule::for_column(registry, template.as_deref(), code, list.as_ref())
+                }
                 None => repair::Rule::None,
             })
             .collect()
@@ -499,7 +510,6 @@ fn write_data_sheet(
         let writer = zip.finish().map_err(std::io::Error::other)?;
         writer.into_inner().map_err(|e| e.into_error())
     };
-    let path = pkg.path.clone();
     let source = pkg.stream(part)?;
     let (written, rewritten) = std::thread::scope(|scope| {
         let compressor = scope.spawn(compress);
@@ -517,7 +527,6 @@ fn write_data_sheet(
         Err(XmlProblem::Write(e)) => return Err(temp_err(e)),
         Err(e) => return Err(pkg.xml_error(part, e)),
     };
-    let _ = path;
     let file = written
         .map_err(|_| temp_err(std::io::Error::other("the compressing thread stopped")))?
         .map_err(temp_err)?;
