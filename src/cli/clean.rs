@@ -115,8 +115,8 @@ fn describe(report: &CleanReport) -> String {
             text.push_str(&format!(
                 "  {}: {} -> {} ({})\n",
                 r.cell,
-                r.before,
-                r.after,
+                shown(&r.before),
+                shown(&r.after),
                 r.kind.describe()
             ));
         }
@@ -126,6 +126,15 @@ fn describe(report: &CleanReport) -> String {
         report.output.display()
     ));
     text
+}
+
+/// A value as printed: in quotes when its spaces would not show.
+fn shown(value: &str) -> String {
+    if value.is_empty() || value.trim() != value {
+        format!("\"{value}\"")
+    } else {
+        value.to_string()
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
