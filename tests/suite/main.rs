@@ -6,4 +6,5 @@ mod checklist;
 mod cli;
 mod common;
 mod mapping;
+mod roundtrip;
 mod samples;
