@@ -309,9 +309,15 @@ fn plan(
                 format!("{stem} ({n})")
             };
             let base_name = folder.join(format!("{name}.xlsx"));
+            // A macro-enabled workbook stays one: its upload-ready copy keeps .xlsm.
+            let upload_suffix = if is_xlsm(&input) {
+                "upload.xlsm"
+            } else {
+                UPLOAD_SUFFIX
+            };
             jobs.push(Job {
                 input: input.clone(),
-                upload: sibling_path(&base_name, UPLOAD_SUFFIX),
+                upload: sibling_path(&base_name, upload_suffix),
                 annotated: sibling_path(&base_name, ANNOTATED_SUFFIX),
                 checklist: sibling_path(&base_name, CHECKLIST_SUFFIX),
             });
@@ -369,6 +375,11 @@ fn find_files(root: &Path, recursive: bool, skipped: &mut Vec<Outcome>) -> Vec<P
     files
 }
 
+fn is_xlsm(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsm"))
+}
+
 fn is_workbook_name(path: &Path) -> bool {
     path.extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -385,6 +396,7 @@ fn skip_reason(path: &Path) -> Option<String> {
         return Some("an unfinished icare-fix output".into());
     }
     if name.ends_with(&format!(".{UPLOAD_SUFFIX}"))
+        || name.ends_with(".upload.xlsm")
         || name.ends_with(&format!(".{ANNOTATED_SUFFIX}"))
         || name == SUMMARY_XLSX
     {

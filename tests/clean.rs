@@ -333,6 +333,59 @@ fn native_layout_empties_the_notes_and_keeps_everything_else() {
 }
 
 #[test]
+fn elements_with_a_namespace_prefix_are_handled() {
+    // Some writers put the main namespace on a prefix: <x:row>, <x:c>, <x:v>.
+    let prefix: &dyn Fn(&str) -> String = &|xml| {
+        let body = xml.replacen(
+            "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"",
+            "xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"",
+            1,
+        );
+        let mut out = String::with_capacity(body.len() + body.len() / 4);
+        let mut chars = body.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            out.push(c);
+            if c != '<' {
+                continue;
+            }
+            let rest = &body[i + 1..];
+            let name_start = usize::from(rest.starts_with('/'));
+            let name: String = rest[name_start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == ':')
+                .collect();
+            if !name.is_empty() && !name.contains(':') && !rest.starts_with('?') {
+                if name_start == 1 {
+                    out.push('/');
+                    chars.next();
+                }
+                out.push_str("x:");
+            }
+        }
+        out
+    };
+    let (_dir, input) = with_parts("client_profile.xlsx", &[(SHEET, prefix)]);
+    assert!(part_text(&input, SHEET).contains("<x:c r=\"A4\""));
+    let registry = Registry::builtin();
+    let book = Rejected::open(&input, &registry).unwrap();
+    assert!(!book.notes.is_empty());
+    let output = upload_path(&input);
+    let report = clean(&input, &output, &registry, &CleanOptions::default()).unwrap();
+    assert_eq!(report.notes_removed, book.notes.len());
+    let (ri, ro) = (range(&input, &book.sheet), range(&output, &book.sheet));
+    for ((r, c), v) in cells(&ri) {
+        let want = if c == 0 && r >= book.data_start {
+            Data::Empty
+        } else {
+            v
+        };
+        assert_eq!(value(&ro, r, c), want, "{}", cell_name(r, c));
+    }
+    let notes: Vec<String> = book.notes.iter().map(|n| n.note.raw.clone()).collect();
+    assert_no_note_text(&output, &notes);
+}
+
+#[test]
 fn inline_strings_go_with_their_cells() {
     let (_dir, input) = copy_sample("information_orientation_inline_strings.xlsx");
     let registry = Registry::builtin();
@@ -500,6 +553,102 @@ fn inserted_layout_removes_the_column_and_moves_every_reference() {
     assert_no_note_text(&output, &notes);
 }
 
+/// A part's name and how its text changes.
+type Edit<'a> = (&'a str, &'a dyn Fn(&str) -> String);
+
+/// A copy of a sample with several parts' text changed.
+fn with_parts(name: &str, edits: &[Edit]) -> (tempfile::TempDir, PathBuf) {
+    let (dir, path) = copy_sample(name);
+    let old = entries(&path);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for e in old {
+        zip.start_file(e.name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        let text = std::str::from_utf8(&e.content).unwrap_or_default();
+        match edits.iter().find(|(part, _)| *part == e.name) {
+            Some((_, edit)) => zip.write_all(edit(text).as_bytes()).unwrap(),
+            None => zip.write_all(&e.content).unwrap(),
+        }
+    }
+    zip.finish().unwrap();
+    (dir, path)
+}
+
+#[test]
+fn inserted_layout_moves_formulas_names_and_the_other_sheets_references() {
+    let names: &dyn Fn(&str) -> String = &|xml| {
+        xml.replacen(
+            "</sheets>",
+            "</sheets><definedNames><definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">'iCARE Template'!$A:$B,'iCARE Template'!$1:$3</definedName><definedName name=\"_xlnm.Print_Area\" localSheetId=\"0\">'iCARE Template'!$A$1:$R$13</definedName><definedName name=\"Ids\">'iCARE Template'!$D$4:$D$13</definedName></definedNames>",
+            1,
+        )
+    };
+    let data: &dyn Fn(&str) -> String = &|xml| {
+        xml.replacen(
+            "</sheetData>",
+            "<row r=\"20\"><c r=\"A20\" t=\"inlineStr\"><is><t>gone</t></is></c><c r=\"D20\" t=\"str\"><f>D4&amp;\"-\"&amp;$E$5</f><v>x</v></c></row></sheetData>",
+            1,
+        )
+    };
+    let lov: &dyn Fn(&str) -> String = &|xml| {
+        xml.replacen(
+            "</sheetData>",
+            "<row r=\"900\"><c r=\"A900\" t=\"str\"><f>'iCARE Template'!D4&amp;LOVIds!D4</f><v>y</v></c></row></sheetData>",
+            1,
+        )
+    };
+    let (_dir, input) = with_parts(
+        "client_profile_inserted_column.xlsx",
+        &[
+            ("xl/workbook.xml", names),
+            (SHEET, data),
+            ("xl/worksheets/sheet2.xml", lov),
+        ],
+    );
+    let registry = Registry::builtin();
+    let output = upload_path(&input);
+    let report = clean(&input, &output, &registry, &CleanOptions::default()).unwrap();
+    assert_eq!(report.layout, Layout::Inserted);
+    assert_eq!(
+        report.rewritten_parts,
+        vec![
+            "xl/workbook.xml".to_string(),
+            SHEET.to_string(),
+            "xl/worksheets/sheet2.xml".to_string(),
+            "xl/sharedStrings.xml".to_string()
+        ]
+    );
+    let workbook = part_text(&output, "xl/workbook.xml");
+    assert!(
+        workbook.contains(
+            "localSheetId=\"0\">'iCARE Template'!$A:$A,'iCARE Template'!$1:$3</definedName>"
+        ),
+        "{workbook}"
+    );
+    assert!(
+        workbook.contains(">'iCARE Template'!$A$1:$Q$13</definedName>"),
+        "{workbook}"
+    );
+    assert!(
+        workbook.contains("<definedName name=\"Ids\">'iCARE Template'!$C$4:$C$13</definedName>"),
+        "{workbook}"
+    );
+    let mut book: Xlsx<_> = calamine::open_workbook(&output).unwrap();
+    let formulas = book.worksheet_formula("iCARE Template").unwrap();
+    assert_eq!(
+        formulas.get_value((19, 2)).map(String::as_str),
+        Some("C4&\"-\"&$D$5")
+    );
+    let lov_formulas = book.worksheet_formula("LOV").unwrap();
+    assert_eq!(
+        lov_formulas.get_value((899, 0)).map(String::as_str),
+        Some("'iCARE Template'!C4&LOVIds!D4")
+    );
+    // The LOV sheet's own cells and ranges did not move.
+    let (li, lo) = (range(&input, "LOV"), range(&output, "LOV"));
+    assert_eq!(cells(&li), cells(&lo));
+}
+
 #[test]
 fn inserted_layout_with_inline_strings_and_x14_validations() {
     let spec = Spec {
@@ -656,14 +805,38 @@ fn repairs_are_exactly_the_damaged_cells() {
 #[test]
 fn the_cli_lists_each_repair_and_where_it_wrote() {
     let (dir, input) = copy_sample("information_orientation_damaged.xlsx");
+    let registry = Registry::builtin();
+    let notes = Rejected::open(&input, &registry).unwrap().notes.len();
+    let spec = synth::bundled()
+        .into_iter()
+        .find(|(n, _)| *n == "information_orientation_damaged.xlsx")
+        .unwrap()
+        .1;
+    let damage = synth::damaged_cells(&spec, &registry).unwrap();
+    let date = damage
+        .iter()
+        .find(|d| d.kind == synth::DamageKind::DateSerial)
+        .expect("the sample has a date serial");
     let assert = icare_fix().arg("clean").arg(&input).assert().success();
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(
-        stderr.starts_with("Removed 12 notes from column A (kept the column: it is the template's own Processing Details column).\n"),
+        stderr.starts_with(&format!("Removed {notes} notes from column A (kept the column: it is the template's own Processing Details column).\n")),
         "{stderr}"
     );
     assert!(
-        stderr.contains("  E4: 26705 -> 1973-02-10 (date stored as a number)\n"),
+        stderr.contains(&format!(
+            "\n  {}: {} -> {} (date stored as a number)\n",
+            cell_name(date.row, date.col),
+            date.stored,
+            date.original
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "Repaired {} cells damaged by Excel:\n",
+            damage.len()
+        )),
         "{stderr}"
     );
     assert!(stderr.contains("Wrote "), "{stderr}");
@@ -854,21 +1027,7 @@ fn with_part(
     part: &str,
     edit: impl Fn(&str) -> String,
 ) -> (tempfile::TempDir, PathBuf) {
-    let (dir, path) = copy_sample(name);
-    let old = entries(&path);
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    for e in old {
-        zip.start_file(e.name.as_str(), zip::write::SimpleFileOptions::default())
-            .unwrap();
-        if e.name == part {
-            zip.write_all(edit(std::str::from_utf8(&e.content).unwrap()).as_bytes())
-                .unwrap();
-        } else {
-            zip.write_all(&e.content).unwrap();
-        }
-    }
-    zip.finish().unwrap();
-    (dir, path)
+    with_parts(name, &[(part, &edit)])
 }
 
 #[test]

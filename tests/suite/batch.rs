@@ -98,15 +98,16 @@ fn a_folder_in_gives_every_output_and_a_summary_and_a_rerun_changes_nothing() {
         "{stdout}"
     );
 
-    assert_eq!(
-        tree(&out),
-        expected_outputs(&[
-            "client_profile",
-            "employment",
-            "employment (2)",
-            "février/client_profile",
-        ])
-    );
+    // NAME.xlsm comes first in name order and keeps the name (its upload-ready copy stays
+    // .xlsm); its NAME.xlsx twin becomes "NAME (2)".
+    let mut expected =
+        expected_outputs(&["client_profile", "employment (2)", "février/client_profile"]);
+    expected.extend([
+        "employment.upload.xlsm".to_string(),
+        "employment.annotated.xlsx".to_string(),
+        "employment.checklist.html".to_string(),
+    ]);
+    assert_eq!(tree(&out), expected);
     // Inputs untouched, nothing written beside them.
     assert_eq!(snapshot(&input), before_inputs);
 
@@ -131,13 +132,15 @@ fn a_folder_in_gives_every_output_and_a_summary_and_a_rerun_changes_nothing() {
     assert_eq!(status_of("/client_profile.xlsx"), "done");
     assert_eq!(status_of("février/client_profile.xlsx"), "done");
     assert_eq!(status_of("employment.xlsm"), "done");
+    assert_eq!(status_of("employment.xlsx"), "done");
     assert_eq!(status_of("broken.xlsx"), "failed");
     assert_eq!(status_of("original upload.xlsx"), "skipped");
     assert!(!summary["identity_clients"].as_array().unwrap().is_empty());
 
     // The upload-ready outputs have no notes left.
     let registry = icare_fix::Registry::builtin();
-    let upload = icare_fix::Rejected::open(&out.join("employment.upload.xlsx"), &registry).unwrap();
+    let upload =
+        icare_fix::Rejected::open(&out.join("employment (2).upload.xlsx"), &registry).unwrap();
     assert!(upload.notes.is_empty());
 
     // A second run changes nothing.

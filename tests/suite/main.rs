@@ -7,4 +7,5 @@ mod checklist;
 mod cli;
 mod common;
 mod mapping;
+mod roundtrip;
 mod samples;

@@ -214,12 +214,23 @@ pub fn clean(
     let template = registry
         .detect(header.codes.iter().flatten().map(String::as_str))
         .map(|t| t.id.clone());
+    let lists: Vec<Option<repair::ListIndex>> = header
+        .codes
+        .iter()
+        .map(|code| {
+            let values = code.as_deref().and_then(|c| registry.allowed_values(c));
+            values.filter(|_| opts.repair).map(repair::ListIndex::new)
+        })
+        .collect();
     let rules: Vec<repair::Rule> = if opts.repair {
         header
             .codes
             .iter()
-            .map(|code| match code {
-                Some(code) => repair::Rule::for_code(registry, template.as_deref(), code),
+            .zip(&lists)
+            .map(|(code, list)| match code {
+                Some(code) => {
+                    repair::Rule::for_column(registry, template.as_deref(), code, list.as_ref())
+                }
                 None => repair::Rule::None,
             })
             .collect()
@@ -317,37 +328,14 @@ pub fn clean(
     let removal = removal_of(action);
     let notes_col = action.map(|n| n.col);
 
-    // Shared strings only notes use: emptied, unless another sheet uses them too.
-    let mut emptied: BTreeSet<u32> = BTreeSet::new();
-    if let Some(col) = notes_col {
-        let gone = |row: u32, c: u32| {
-            drop_rows.contains(&row)
-                || (c == col && (removal.is_some() || row >= header.data_start))
-        };
-        let mut kept = BTreeSet::new();
-        for &(i, row, c) in &outcome.scan.note_strings {
-            if gone(row, c) {
-                emptied.insert(i);
-            } else {
-                kept.insert(i);
-            }
-        }
-        emptied.retain(|i| !kept.contains(i));
-    }
-    if !emptied.is_empty() {
-        let others: Vec<String> = pkg
-            .sheets
-            .iter()
-            .filter(|s| s.worksheet && s.part.as_deref() != Some(data_part.as_str()))
-            .filter_map(|s| s.part.clone())
-            .collect();
-        for part in others {
-            let source = pkg.stream(&part)?;
-            let used =
-                scan::shared_strings_used(source, &emptied).map_err(|e| pkg.xml_error(&part, e))?;
-            emptied.retain(|i| !used.contains(i));
-        }
-    }
+    let emptied = note_only_strings(
+        &mut pkg,
+        &data_part,
+        &outcome.scan,
+        notes_col.map(|col| (col, removal.is_some())),
+        header.data_start,
+        &drop_rows,
+    )?;
 
     // Write the package, then check it.
     let shift = removal.map(|removal| Shift {
@@ -440,6 +428,51 @@ pub fn clean(
     })
 }
 
+/// The shared strings only notes use, which are emptied: every cell using them is a note
+/// that goes (in the notes column of a data row, or anywhere in it when the column is
+/// removed, or in a row left out) and no other sheet uses them. `notes` is the notes column
+/// and whether it is removed.
+fn note_only_strings(
+    pkg: &mut Package,
+    data_part: &str,
+    scan: &scan::Scan,
+    notes: Option<(u32, bool)>,
+    data_start: u32,
+    drop_rows: &BTreeSet<u32>,
+) -> Result<BTreeSet<u32>> {
+    let mut emptied: BTreeSet<u32> = BTreeSet::new();
+    let Some((col, removed)) = notes else {
+        return Ok(emptied);
+    };
+    let gone =
+        |row: u32, c: u32| drop_rows.contains(&row) || (c == col && (removed || row >= data_start));
+    let mut kept = BTreeSet::new();
+    for &(i, row, c) in &scan.note_strings {
+        if gone(row, c) {
+            emptied.insert(i);
+        } else {
+            kept.insert(i);
+        }
+    }
+    emptied.retain(|i| !kept.contains(i));
+    let others: Vec<String> = pkg
+        .sheets
+        .iter()
+        .filter(|s| s.worksheet && s.part.as_deref() != Some(data_part))
+        .filter_map(|s| s.part.clone())
+        .collect();
+    for part in others {
+        if emptied.is_empty() {
+            break;
+        }
+        let source = pkg.stream(&part)?;
+        let used =
+            scan::shared_strings_used(source, &emptied).map_err(|e| pkg.xml_error(&part, e))?;
+        emptied.retain(|i| !used.contains(i));
+    }
+    Ok(emptied)
+}
+
 /// What is done to the notes column, given the mode and the column found.
 fn notes_action(mode: NotesMode, found: Option<NotesColumn>) -> Option<NotesColumn> {
     let found = found?;
@@ -499,7 +532,6 @@ fn write_data_sheet(
         let writer = zip.finish().map_err(std::io::Error::other)?;
         writer.into_inner().map_err(|e| e.into_error())
     };
-    let path = pkg.path.clone();
     let source = pkg.stream(part)?;
     let (written, rewritten) = std::thread::scope(|scope| {
         let compressor = scope.spawn(compress);
@@ -517,7 +549,6 @@ fn write_data_sheet(
         Err(XmlProblem::Write(e)) => return Err(temp_err(e)),
         Err(e) => return Err(pkg.xml_error(part, e)),
     };
-    let _ = path;
     let file = written
         .map_err(|_| temp_err(std::io::Error::other("the compressing thread stopped")))?
         .map_err(temp_err)?;
@@ -772,9 +803,10 @@ fn contains_any(mut source: impl BufRead, needles: &[Vec<u8>]) -> std::io::Resul
             return Ok(false);
         }
         window.extend_from_slice(&chunk[..n]);
-        if needles.iter().any(|needle| {
-            !needle.is_empty() && window.windows(needle.len()).any(|w| w == needle.as_slice())
-        }) {
+        if needles
+            .iter()
+            .any(|needle| !needle.is_empty() && memchr::memmem::find(&window, needle).is_some())
+        {
             return Ok(true);
         }
         let cut = window.len().saturating_sub(keep);

@@ -517,4 +517,14 @@ mod tests {
         assert_eq!(other("'It''s'!C3"), "'It''s'!C3");
         assert_eq!(move_formula("'It''s'!C3", "It's", false, A), "'It''s'!B3");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn formula_moving_never_panics(text in "[A-Za-z0-9$:!'\\[\\]\"#(),. &+-]{0,40}", col in 0u32..5) {
+            let removal = ColumnRemoval { col };
+            let _ = move_formula(&text, "Data", true, removal);
+            let _ = move_formula(&text, "Data", false, removal);
+            let _ = move_sqref(&text, removal);
+        }
+    }
 }

@@ -7,6 +7,8 @@
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
+use std::collections::{HashMap, HashSet};
+
 use crate::template::{ListValue, Registry, ValueKind};
 
 /// What a repair did.
@@ -32,6 +34,35 @@ impl RepairKind {
     }
 }
 
+/// The allowed values of a list column, indexed for the repair: exact values, and each
+/// value by its folded form (`None` when two values fold alike, so the choice would be a
+/// guess).
+#[derive(Debug, Clone, Default)]
+pub struct ListIndex {
+    exact: HashSet<String>,
+    folded: HashMap<String, Option<String>>,
+}
+
+impl ListIndex {
+    /// Indexes a list.
+    pub fn new(values: &[ListValue]) -> ListIndex {
+        let mut index = ListIndex::default();
+        for v in values {
+            index.exact.insert(v.value.clone());
+            index
+                .folded
+                .entry(fold(&v.value))
+                .and_modify(|e| {
+                    if e.as_deref() != Some(v.value.as_str()) {
+                        *e = None;
+                    }
+                })
+                .or_insert_with(|| Some(v.value.clone()));
+        }
+        index
+    }
+}
+
 /// The repair rule of a column.
 #[derive(Debug, Clone, Copy)]
 pub enum Rule<'a> {
@@ -42,14 +73,20 @@ pub enum Rule<'a> {
     /// Whole numbers become digits.
     Identifier,
     /// Near-misses become the allowed value.
-    List(&'a [ListValue]),
+    List(&'a ListIndex),
 }
 
 impl<'a> Rule<'a> {
-    /// The rule for a column with field code `code` of template `template`.
-    pub fn for_code(registry: &'a Registry, template: Option<&str>, code: &str) -> Rule<'a> {
-        if let Some(values) = registry.allowed_values(code) {
-            return Rule::List(values);
+    /// The rule for a column with field code `code` of template `template`; `list` is the
+    /// column's allowed values, when it has a list.
+    pub fn for_column(
+        registry: &Registry,
+        template: Option<&str>,
+        code: &str,
+        list: Option<&'a ListIndex>,
+    ) -> Rule<'a> {
+        if let Some(list) = list {
+            return Rule::List(list);
         }
         match registry.kind(template, code) {
             ValueKind::Date => Rule::Date,
@@ -78,20 +115,14 @@ impl<'a> Rule<'a> {
     /// The allowed value a text cell should hold, if it differs from one only by apostrophe,
     /// case or surrounding spaces.
     pub fn text(self, text: &str) -> Option<(RepairKind, String)> {
-        let Rule::List(values) = self else {
+        let Rule::List(list) = self else {
             return None;
         };
-        if text.trim().is_empty() || values.iter().any(|v| v.value == text) {
+        if list.exact.contains(text) || text.trim().is_empty() {
             return None;
         }
-        let wanted = fold(text);
-        let mut matches = values.iter().filter(|v| fold(&v.value) == wanted);
-        let first = matches.next()?;
-        // Two allowed values that fold alike would make the choice a guess.
-        if matches.any(|v| v.value != first.value) {
-            return None;
-        }
-        Some((RepairKind::ListValue, first.value.clone()))
+        let value = list.folded.get(&fold(text))?.clone()?;
+        Some((RepairKind::ListValue, value))
     }
 }
 
@@ -169,7 +200,8 @@ mod tests {
                 value: "FOSS/GCMS Client ID".into(),
             },
         ];
-        let r = Rule::List(&values);
+        let index = ListIndex::new(&values);
+        let r = Rule::List(&index);
         assert_eq!(
             r.text(" temporary resident or minister's permit number ")
                 .unwrap()

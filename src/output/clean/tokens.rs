@@ -366,4 +366,18 @@ mod tests {
         let mut buf = Vec::new();
         assert!(matches!(t.next(&mut buf).unwrap(), Event::DocType(_)));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn tokenizing_never_panics(text in "[<>/a-z:=\"' &;!?\\[\\]-]{0,60}") {
+            let mut t = Tokenizer::new(std::io::BufReader::with_capacity(3, text.as_bytes()));
+            let mut buf = Vec::new();
+            for _ in 0..100 {
+                match t.next(&mut buf) {
+                    Ok(Event::Eof) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
 }
