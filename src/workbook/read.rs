@@ -218,12 +218,15 @@ pub fn sniff(path: &Path) -> Result<Format> {
         detail: format!("the zip archive cannot be read: {e}"),
     })?;
     check_zip_sizes(path, &mut zip)?;
+    let mut is_ods = false;
     if let Ok(mut mimetype) = zip.by_name("mimetype") {
         let mut text = String::new();
         let _ = (&mut mimetype).take(200).read_to_string(&mut text);
-        if text.contains("opendocument.spreadsheet") {
-            return Ok(Format::Ods);
-        }
+        is_ods = text.contains("opendocument.spreadsheet");
+    }
+    if is_ods {
+        check_ods_well_formed(path, &mut zip)?;
+        return Ok(Format::Ods);
     }
     if zip.index_for_name("[Content_Types].xml").is_none() {
         return Err(Error::NotAWorkbook {
@@ -233,6 +236,44 @@ pub fn sniff(path: &Path) -> Result<Format> {
     }
     check_xml_prologs(path, &mut zip)?;
     Ok(Format::Xlsx)
+}
+
+/// Refuses an OpenDocument spreadsheet whose XML parts are not well formed (an element left
+/// open at the end of a part, a wrong closing tag): calamine's ODS reader waits for closing
+/// tags without watching for the end of the part, and loops forever on such a file (found by
+/// the workbook_read fuzz target).
+fn check_ods_well_formed<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<R>) -> Result<()> {
+    use quick_xml::events::Event;
+    let damaged = |part: &str, why: String| Error::Damaged {
+        path: path.to_path_buf(),
+        detail: format!("its part '{part}' {why}"),
+    };
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).map_err(|e| Error::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("part {i} cannot be read: {e}"),
+        })?;
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        if !name.to_ascii_lowercase().ends_with(".xml") {
+            continue;
+        }
+        let mut reader = quick_xml::Reader::from_reader(BufReader::new(entry.take(MAX_PART_BYTES)));
+        reader.config_mut().check_end_names = true;
+        let mut buf = Vec::new();
+        let mut depth = 0usize;
+        loop {
+            match reader.read_event_into(&mut buf) {
+                Ok(Event::Start(_)) => depth += 1,
+                Ok(Event::End(_)) => depth = depth.saturating_sub(1),
+                Ok(Event::Eof) if depth == 0 => break,
+                Ok(Event::Eof) => return Err(damaged(&name, "ends inside an element".into())),
+                Err(e) => return Err(damaged(&name, format!("is not well-formed XML ({e})"))),
+                Ok(_) => {}
+            }
+            buf.clear();
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a package whose XML parts declare a DOCTYPE (entity declarations, external
