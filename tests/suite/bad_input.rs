@@ -1103,14 +1103,10 @@ fn opendocument_spreadsheet_cut_short() {
     // Regression (workbook_read fuzz target, timeout-a524e12f): calamine's ODS reader looped
     // forever on a content part that ends inside a row.
     let cut = &ODS_CONTENT[..ODS_CONTENT.find("<text:p>").unwrap()];
-    run_case_except(
+    run_case(
         "cut.ods",
         &ods_with(cut),
         Expect::Refused("its part 'content.xml' ends inside an element"),
-        &[(
-            "clean",
-            Expect::Refused("is an OpenDocument spreadsheet (.ods)"),
-        )],
     );
 }
 
