@@ -112,7 +112,7 @@ pub enum Error {
 
     /// The folder an output goes to cannot be written in (read-only, no permission, missing).
     #[error(
-        "cannot write in the folder '{}': {reason}. Choose another folder (with -o), or check that you may save files there.",
+        "cannot write in the folder '{}': {reason}. Choose another folder for the output, or check that you may save files there.",
         .path.display()
     )]
     OutputFolder { path: PathBuf, reason: String },
