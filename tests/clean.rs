@@ -1132,6 +1132,21 @@ fn a_doctype_is_refused() {
 }
 
 #[test]
+fn a_note_outside_the_notes_column_is_refused() {
+    let (_dir, path) = with_part("client_profile.xlsx", SHEET, |xml| {
+        xml.replacen(
+            "</sheetData>",
+            "<row r=\"40\"><c r=\"E40\" t=\"inlineStr\"><is><t>[BUID:305939,RID:,ORP:4/5,DTS:2018-08-07 10:05:04][1] (Client) Unable to validate against database. / (Client) Impossible de valider dans la base de données.</t></is></c></row></sheetData>",
+            1,
+        )
+    });
+    refused(
+        &path,
+        "cell E40 holds an iCARE error note outside the notes column (A). Delete it in Excel (or move it to the notes column), save and try again.",
+    );
+}
+
+#[test]
 fn references_past_excels_limits_are_refused() {
     let (_dir, path) = with_part("client_profile.xlsx", SHEET, |xml| {
         xml.replacen("<c r=\"B4\"", "<c r=\"XFE4\"", 1)

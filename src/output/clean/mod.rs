@@ -327,6 +327,25 @@ pub fn clean(
     }
     let removal = removal_of(action);
     let notes_col = action.map(|n| n.col);
+    // Note text elsewhere would be uploaded as data: the user must look at it.
+    if let Some((col, row)) = outcome
+        .scan
+        .first_note
+        .iter()
+        .find(|(col, _)| Some(**col) != notes_col)
+    {
+        return Err(Error::Unsupported {
+            path: input.to_path_buf(),
+            detail: format!(
+                "cell {} holds an iCARE error note outside the notes column{}. Delete it in Excel (or move it to the notes column), save and try again.",
+                cell_name(*row, *col),
+                notes_col.map_or(String::new(), |c| format!(
+                    " ({})",
+                    crate::workbook::col_name(c)
+                ))
+            ),
+        });
+    }
 
     let emptied = note_only_strings(
         &mut pkg,

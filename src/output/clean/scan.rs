@@ -175,6 +175,8 @@ pub const TOP_LAST_ROW: u32 = HEADER_SEARCH_ROWS + 1;
 pub struct Scan {
     /// Cells holding a note in data rows, counted per column.
     pub note_cells: BTreeMap<u32, usize>,
+    /// The first row holding a note, per column (data rows).
+    pub first_note: BTreeMap<u32, u32>,
     /// Every cell whose shared string is a note: (string, row, column).
     pub note_strings: Vec<(u32, u32, u32)>,
     /// Data rows that hold anything.

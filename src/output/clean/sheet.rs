@@ -395,6 +395,7 @@ impl<'p, 'a> Rows<'p, 'a> {
         }
         if is_note {
             *outcome.scan.note_cells.entry(cell.col).or_default() += 1;
+            outcome.scan.first_note.entry(cell.col).or_insert(cell.row);
         } else if text.is_some() && !cell.formula {
             self.styles
                 .entry(cell.col)
