@@ -34,6 +34,8 @@ struct Expect<'a> {
     pub data_start: u32,
     /// Input rows left out.
     pub drop_rows: &'a BTreeSet<u32>,
+    /// Rows whose merged area starts in the removed column.
+    pub lifted: &'a BTreeSet<u32>,
     /// New text of changed cells, by input position (empty text: the cell is empty).
     pub changed: &'a HashMap<(u32, u32), String>,
 }
@@ -45,7 +47,7 @@ impl Expect<'_> {
             return None;
         }
         let col = match self.removal {
-            Some(removal) => removal.col(col)?,
+            Some(removal) => removal.cell(row, col, self.lifted)?,
             None => col,
         };
         let row = row - self.drop_rows.range(..row).count() as u32;
@@ -77,6 +79,8 @@ pub struct Plan<'a> {
     pub data_start: u32,
     /// Input rows left out.
     pub drop_rows: &'a BTreeSet<u32>,
+    /// Rows whose merged area starts in the removed column.
+    pub lifted: &'a BTreeSet<u32>,
     /// New text of patched cells, by input position.
     pub patches: &'a BTreeMap<(u32, u32), &'a str>,
     /// Repair rule of each input column.
@@ -90,6 +94,7 @@ impl Plan<'_> {
             clear_col: self.clear_col,
             data_start: self.data_start,
             drop_rows: self.drop_rows,
+            lifted: self.lifted,
             changed,
         }
     }

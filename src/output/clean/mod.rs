@@ -283,6 +283,15 @@ pub fn clean(
                 patches.insert((p.row, p.col), p.text.as_str());
             }
         }
+        // A merged area starting in a removed column keeps its value (the title).
+        let lifted = match removal_of(action) {
+            Some(removal) => {
+                let source = pkg.stream(&data_part)?;
+                let merges = scan::merges(source).map_err(|e| pkg.xml_error(&data_part, e))?;
+                refs::lifted_rows(merges.iter().map(String::as_str), removal)
+            }
+            None => BTreeSet::new(),
+        };
         let plan = sheet::DataPlan {
             clear_col: action.filter(|n| n.layout == Layout::Native).map(|n| n.col),
             data_start: header.data_start,
@@ -290,6 +299,7 @@ pub fn clean(
             date1904: pkg.date1904,
             patches,
             drop_rows: drop_rows.clone(),
+            lifted,
             text_style: scan::text_styles(&top, header.data_start),
             sst: &sst,
         };
@@ -304,6 +314,7 @@ pub fn clean(
             clear_col: plan.clear_col,
             data_start: header.data_start,
             drop_rows: &drop_rows,
+            lifted: &plan.lifted,
             patches: &plan.patches,
             rules: &plan.rules,
         };
@@ -397,6 +408,7 @@ pub fn clean(
         clear_col: plan.clear_col,
         data_start: header.data_start,
         drop_rows: &drop_rows,
+        lifted: &plan.lifted,
         patches: &plan.patches,
         rules: &plan.rules,
     };

@@ -290,3 +290,24 @@ pub fn shared_strings_used<R: BufRead>(
     }
     Ok(used)
 }
+
+/// The ranges of a worksheet's merged areas (`A1:R1`).
+pub fn merges<R: BufRead>(source: R) -> XmlResult<Vec<String>> {
+    let mut reader = Tokenizer::new(source);
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut out = Vec::new();
+    loop {
+        buf.clear();
+        let event = reader.next(&mut buf)?;
+        xml::refuse_doctype(&event)?;
+        match event {
+            Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "mergeCell" => {
+                if let Some(r) = xml::attr(&e, "ref")? {
+                    out.push(r);
+                }
+            }
+            Event::Eof => return Ok(out),
+            _ => {}
+        }
+    }
+}
