@@ -309,9 +309,15 @@ fn plan(
                 format!("{stem} ({n})")
             };
             let base_name = folder.join(format!("{name}.xlsx"));
+            // A macro-enabled workbook stays one: its upload-ready copy keeps .xlsm.
+            let upload_suffix = if is_xlsm(&input) {
+                "upload.xlsm"
+            } else {
+                UPLOAD_SUFFIX
+            };
             jobs.push(Job {
                 input: input.clone(),
-                upload: sibling_path(&base_name, UPLOAD_SUFFIX),
+                upload: sibling_path(&base_name, upload_suffix),
                 annotated: sibling_path(&base_name, ANNOTATED_SUFFIX),
                 checklist: sibling_path(&base_name, CHECKLIST_SUFFIX),
             });
@@ -369,6 +375,11 @@ fn find_files(root: &Path, recursive: bool, skipped: &mut Vec<Outcome>) -> Vec<P
     files
 }
 
+fn is_xlsm(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsm"))
+}
+
 fn is_workbook_name(path: &Path) -> bool {
     path.extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -385,6 +396,7 @@ fn skip_reason(path: &Path) -> Option<String> {
         return Some("an unfinished icare-fix output".into());
     }
     if name.ends_with(&format!(".{UPLOAD_SUFFIX}"))
+        || name.ends_with(".upload.xlsm")
         || name.ends_with(&format!(".{ANNOTATED_SUFFIX}"))
         || name == SUMMARY_XLSX
     {
@@ -551,11 +563,9 @@ fn write_summary(
     if opts.dry_run {
         return Ok(paths);
     }
-    // A run that changed nothing leaves an existing summary alone.
-    let changed = report
-        .files
-        .iter()
-        .any(|f| matches!(f.status, Status::Done | Status::Failed(_)));
+    // A run that wrote no output leaves an existing summary alone, so a re-run changes
+    // nothing (files that fail again are reported on screen).
+    let changed = report.files.iter().any(|f| f.status == Status::Done);
     if !changed && !opts.force && paths.iter().all(|p| p.exists()) {
         return Ok(paths);
     }
@@ -674,14 +684,14 @@ fn summary_workbook(
     wb.save_to_buffer()
 }
 
-// --- The writers of the other commands, used here as they are used one file at a time. ---
+// The writers of the single-file commands, used here as they are one file at a time.
 
 fn write_upload(job: &Job, registry: &Registry, force: bool) -> Result<()> {
-    let _ = (job, registry, force);
-    Err(Error::Unsupported {
-        path: job.input.clone(),
-        detail: "the upload-ready writer is not merged yet".into(),
-    })
+    let opts = crate::output::clean::CleanOptions {
+        force,
+        ..Default::default()
+    };
+    crate::output::clean::clean(&job.input, &job.upload, registry, &opts).map(|_| ())
 }
 
 fn checklist_html(books: &[&Rejected], registry: &Registry, lang: Lang) -> String {

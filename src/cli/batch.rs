@@ -138,7 +138,10 @@ fn describe(f: &Outcome) -> (&'static str, String) {
     };
     match &f.status {
         Status::Done => ("done", outputs()),
-        Status::UpToDate => ("up to date", String::new()),
+        Status::UpToDate => (
+            "up to date",
+            ": its outputs are newer than it (--force writes them again)".to_string(),
+        ),
         Status::Planned => ("would do", outputs()),
         Status::Skipped(reason) => ("skipped", format!(": {reason}")),
         Status::Failed(reason) => ("failed", format!(": {reason}")),

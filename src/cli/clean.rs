@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use icare_fix::Layout;
-use icare_fix::output::clean::{self, CleanOptions, CleanReport, NotesMode};
+use icare_fix::output::annotated::{self, AnnotatedInfo};
+use icare_fix::output::clean::{self, CellPatch, CleanOptions, CleanReport, NotesMode};
 use icare_fix::output::sibling_path;
+use icare_fix::{Layout, Registry, Rejected};
 
 #[derive(Debug, Args)]
 pub struct CleanArgs {
@@ -32,6 +33,10 @@ pub struct CleanArgs {
     /// Also print what was done as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// For an annotated workbook: its original rejected file [default: the file named in the
+    /// annotated workbook, in the same folder].
+    #[arg(long, value_name = "PATH")]
+    original: Option<PathBuf>,
     #[command(flatten)]
     common: super::Common,
 }
@@ -48,6 +53,9 @@ enum NotesArg {
 
 pub fn run(args: CleanArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
+    if let Some(info) = AnnotatedInfo::read(&args.file) {
+        return run_way_back(&args, &info, &registry);
+    }
     let extension = args
         .file
         .extension()
@@ -71,6 +79,87 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
     };
     let report = clean::clean(&args.file, &output, &registry, &opts)?;
     eprint!("{}", describe(&report));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `clean` given an annotated workbook: the upload-ready file from the ORIGINAL package, with
+/// the cells the user changed patched in and the rows the user deleted left out.
+fn run_way_back(args: &CleanArgs, info: &AnnotatedInfo, registry: &Registry) -> Result<ExitCode> {
+    let original = annotated::find_original(&args.file, info, args.original.as_deref())?;
+    let book = Rejected::open(&original, registry)?;
+    let plan = annotated::plan(&args.file, &book, registry)?;
+    let extension = original
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .filter(|e| e == "xlsm")
+        .unwrap_or_else(|| "xlsx".into());
+    // NAME.annotated.xlsx -> NAME.corrected.upload.xlsx
+    let output = args.output.clone().unwrap_or_else(|| {
+        let stem = args
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stem = stem.strip_suffix(".annotated").unwrap_or(&stem);
+        args.file
+            .with_file_name(format!("{stem}.corrected.upload.{extension}"))
+    });
+    let opts = CleanOptions {
+        notes: match args.notes_column {
+            NotesArg::Auto => NotesMode::Auto,
+            NotesArg::Clear => NotesMode::Clear,
+            NotesArg::Remove => NotesMode::Remove,
+        },
+        repair: !args.no_repair,
+        force: args.force,
+        allow_not_rejected: args.force,
+        patches: plan
+            .changes
+            .iter()
+            .map(|c| CellPatch {
+                row: c.row,
+                col: c.col,
+                text: c.after.clone(),
+            })
+            .collect(),
+        drop_rows: plan.dropped_rows.clone(),
+    };
+    let report = clean::clean(&original, &output, registry, &opts)?;
+    let mut text = format!(
+        "Made from the original rejected file {} (unchanged since it was annotated).\n",
+        original.display()
+    );
+    if plan.changes.is_empty() {
+        text.push_str("No cell was changed in the annotated workbook.\n");
+    } else {
+        text.push_str(&format!(
+            "Changed {} as in the annotated workbook:\n",
+            plural(plan.changes.len(), "cell", "cells")
+        ));
+        for c in &plan.changes {
+            text.push_str(&format!(
+                "  {} ({}): {} -> {}\n",
+                c.cell(),
+                book.label(c.col),
+                shown(&c.before),
+                shown(&c.after)
+            ));
+        }
+    }
+    for row in &plan.dropped_rows {
+        text.push_str(&format!(
+            "Left out row {} (deleted in the annotated workbook).\n",
+            row + 1
+        ));
+    }
+    for warning in &plan.warnings {
+        text.push_str(&format!("Check: {warning}\n"));
+    }
+    text.push_str(&describe(&report));
+    eprint!("{text}");
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }

@@ -35,6 +35,7 @@ enum Format {
 
 pub fn run(args: ErrorsArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
+    super::hint_if_annotated(&args.file);
     let book = Rejected::open(&args.file, &registry)?;
     let text = match args.format {
         Format::Table => errors::to_table(&book, &registry),

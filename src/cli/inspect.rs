@@ -22,6 +22,7 @@ pub struct InspectArgs {
 
 pub fn run(args: InspectArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
+    super::hint_if_annotated(&args.file);
     let book = Rejected::open(&args.file, &registry)?;
     let report = InspectReport::new(&book, &registry);
     let text = if args.json {

@@ -104,6 +104,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Tells on stderr when `file` is an annotated workbook rather than iCARE's rejected file.
+fn hint_if_annotated(file: &std::path::Path) {
+    if let Some(info) = icare_fix::output::annotated::AnnotatedInfo::read(file) {
+        eprintln!(
+            "Note: this is an annotated workbook made by icare-fix from '{}'; its notes column holds summaries, not iCARE's notes. To make the upload-ready file, run: icare-fix clean \"{}\"",
+            info.source_name,
+            file.display()
+        );
+    }
+}
+
 /// Writes `text` to stdout, or to `path` when given (safely, see `OutputFile`).
 fn emit(
     text: &str,

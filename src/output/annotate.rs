@@ -351,7 +351,9 @@ fn write_grid(
 ) -> Result<(), XlsxError> {
     let last_col = last_column(book);
     let notes_col = book.notes_column.map(|n| n.col);
-    let text = Format::new().set_num_format("@");
+    let text = Format::new()
+        .set_num_format("@")
+        .set_align(FormatAlign::Top);
     let title = Format::new()
         .set_bold()
         .set_font_size(14)
@@ -371,6 +373,7 @@ fn write_grid(
                 *c,
                 Format::new()
                     .set_num_format("@")
+                    .set_align(FormatAlign::Top)
                     .set_background_color(Color::RGB(category_color(*c)))
                     .set_border(FormatBorder::Thin)
                     .set_border_color(Color::RGB(0xC00000)),
@@ -506,6 +509,14 @@ fn write_grid(
         ws.set_row_height(labels_row, 45)?;
     }
     ws.set_freeze_panes(book.data_start, 0)?;
+    // Printing: the header rows on every page; a narrow template on one page wide.
+    if let Some(labels_row) = book.labels_row {
+        ws.set_repeat_rows(labels_row, labels_row)?;
+    }
+    ws.set_landscape();
+    if last_col < 25 {
+        ws.set_print_fit_to_pages(1, 0);
+    }
     if let Some(labels_row) = book.labels_row {
         ws.autofilter(
             labels_row,

@@ -238,11 +238,6 @@ pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Resul
         .collect();
 
     let last_col = original.codes.len().max(1) as u32 - 1;
-    let flagged: HashSet<(u32, u32)> = original
-        .notes
-        .iter()
-        .flat_map(|n| n.cells.iter().map(move |c| (n.row, c.col)))
-        .collect();
     for (orig_row, row) in &pairs {
         for col in 0..=last_col {
             if Some(col) == notes_col {
@@ -262,20 +257,28 @@ pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Resul
     }
     plan.changes.sort_by_key(|c| (c.row, c.col));
 
-    // Warnings: highlighted cells left as they were, and checks on the new values.
+    // Warnings: notes none of whose highlighted cells changed (one of an identity note's
+    // three cells is often enough, so the note, not each cell, is the unit).
     let changed: HashSet<(u32, u32)> = plan.changes.iter().map(|c| (c.row, c.col)).collect();
-    let mut unchanged: Vec<(u32, u32)> = flagged
-        .iter()
-        .copied()
-        .filter(|(r, _)| matched.contains(r))
-        .filter(|cell| !changed.contains(cell))
-        .collect();
-    unchanged.sort();
-    for (row, col) in unchanged {
+    let mut warned: HashSet<(u32, Vec<u32>)> = HashSet::new();
+    for note in original.notes.iter().filter(|n| matched.contains(&n.row)) {
+        if note.cells.is_empty()
+            || note
+                .cells
+                .iter()
+                .any(|c| changed.contains(&(note.row, c.col)))
+        {
+            continue;
+        }
+        let cols: Vec<u32> = note.cells.iter().map(|c| c.col).collect();
+        if !warned.insert((note.row, cols)) {
+            continue;
+        }
         plan.warnings.push(format!(
-            "{} ({}) was highlighted but not changed; iCARE may reject the record again.",
-            cell_name(row, col),
-            original.label(col)
+            "row {}: none of the highlighted cells ({}) was changed; iCARE may reject this record again ({}).",
+            note.row + 1,
+            note.cell_names().join(", "),
+            note.note.message_en.trim_end_matches('.')
         ));
     }
     let lists = allowed_values(original, registry);
