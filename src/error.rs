@@ -103,6 +103,20 @@ pub enum Error {
     )]
     NoCodesRow { path: PathBuf, hint: String },
 
+    /// The workbook lists no sheet at all.
+    #[error(
+        "'{}' has no sheets: it is damaged or was not saved by Excel. Download the rejected file from iCARE again.",
+        .path.display()
+    )]
+    NoSheets { path: PathBuf },
+
+    /// The folder an output goes to cannot be written in (read-only, no permission, missing).
+    #[error(
+        "cannot write in the folder '{}': {reason}. Choose another folder (with -o), or check that you may save files there.",
+        .path.display()
+    )]
+    OutputFolder { path: PathBuf, reason: String },
+
     /// The workbook has no iCARE error notes, so it is an original upload file rather than a
     /// rejected file.
     #[error(

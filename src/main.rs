@@ -15,7 +15,9 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("icare-fix: {err:#}");
+            // The message may quote text from the file (a sheet name): keep it printable.
+            let message = format!("{err:#}");
+            eprintln!("icare-fix: {}", icare_fix::output::terminal_safe(&message));
             ExitCode::from(
                 err.downcast_ref::<icare_fix::Error>()
                     .map_or(1, icare_fix::Error::exit_code),

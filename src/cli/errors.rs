@@ -38,7 +38,9 @@ pub fn run(args: ErrorsArgs) -> Result<ExitCode> {
     super::hint_if_annotated(&args.file);
     let book = Rejected::open(&args.file, &registry)?;
     let text = match args.format {
-        Format::Table => errors::to_table(&book, &registry),
+        Format::Table => {
+            icare_fix::output::terminal_safe(&errors::to_table(&book, &registry)).into_owned()
+        }
         Format::Json => errors::to_json(&book),
         // A byte-order mark lets Excel open the CSV file with accents intact.
         Format::Csv if args.output.is_some() => format!("\u{feff}{}", errors::to_csv(&[&book])),

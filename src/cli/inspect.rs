@@ -28,7 +28,7 @@ pub fn run(args: InspectArgs) -> Result<ExitCode> {
     let text = if args.json {
         serde_json::to_string_pretty(&report)? + "\n"
     } else {
-        report.to_text()
+        icare_fix::output::terminal_safe(&report.to_text()).into_owned()
     };
     super::emit(&text, None, &[], false)?;
     Ok(ExitCode::SUCCESS)

@@ -133,8 +133,18 @@ pub fn parse_note(text: &str) -> Note {
     if note.timestamp.is_none() {
         problems.push("the processing date (DTS) is not a real date and time".to_string());
     }
-    if note.buid.is_none() {
+    if caps[1].is_empty() {
         problems.push("the bulk upload id (BUID) is empty".to_string());
+    } else if note.buid.is_none() {
+        problems.push("the bulk upload id (BUID) is too long to be a number".to_string());
+    }
+    // Digits too many for a number are a problem to report, not a value to drop silently
+    // (found by the note_parser fuzz target).
+    if !caps[2].is_empty() && note.rid.is_none() {
+        problems.push("the record id (RID) is too long to be a number".to_string());
+    }
+    if note.orp.is_none() {
+        problems.push("the record position (ORP) is too long to be a number".to_string());
     }
     let mut rest = &raw[caps[0].len()..];
 
@@ -145,7 +155,9 @@ pub fn parse_note(text: &str) -> Note {
         match matching_bracket(trimmed) {
             Some(close) => {
                 let inner = &trimmed[1..close];
-                if let Some(list) = strip_prefix_ignore_case(inner, "XML:") {
+                // `[ XML:…]`: a space before XML is still the field list (found by the
+                // note_parser fuzz target: it was taken for a `[1]`-style marker).
+                if let Some(list) = strip_prefix_ignore_case(inner.trim_start(), "XML:") {
                     note.fields = list
                         .split(',')
                         .map(str::trim)
@@ -214,6 +226,11 @@ fn split_message(text: &str, note: &mut Note, problems: &mut Vec<String>) {
             note.message_en = after_entity[..whole.start()].trim().to_string();
             note.entity_fr = caps[1].trim().to_string();
             note.message_fr = strip_stray_paren(after_entity[whole.end()..].trim()).to_string();
+            // `/ ()` with nothing after it: rendering drops it, so it is no French half at
+            // all (found by the note_parser fuzz target).
+            if note.entity_fr.is_empty() && note.message_fr.is_empty() {
+                problems.push("the French half of the message is empty".to_string());
+            }
         }
         None => {
             note.message_en = strip_stray_paren(after_entity.trim()).to_string();
@@ -248,16 +265,34 @@ fn leading_entity(text: &str) -> Option<(&str, &str)> {
     None
 }
 
-/// Drops one unbalanced `)` at the end, seen in real notes (`...données.)`).
+/// Drops an unbalanced `)` at the end, seen in real notes (`...données.)`).
+///
+/// A `)` is stray when no `(` before it is left open. Every stray `)` at the end goes, so that
+/// the result ends in no stray `)` and parsing it again changes nothing (the note_parser fuzz
+/// target found `...(Client))` after an earlier unmatched `)` losing one more `)` on each pass).
 fn strip_stray_paren(text: &str) -> &str {
-    if let Some(stripped) = text.strip_suffix(')') {
-        let opens = stripped.matches('(').count();
-        let closes = stripped.matches(')').count();
-        if closes >= opens {
-            return stripped.trim_end();
-        }
+    let mut text = text;
+    while text.ends_with(')') && !last_paren_is_matched(text) {
+        text = text[..text.len() - 1].trim_end();
     }
     text
+}
+
+/// True when the `)` that ends `text` closes a `(` before it.
+fn last_paren_is_matched(text: &str) -> bool {
+    let mut depth = 0usize;
+    let mut matched = false;
+    for ch in text.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => {
+                matched = depth > 0;
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    matched
 }
 
 impl Note {

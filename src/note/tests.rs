@@ -211,3 +211,76 @@ proptest! {
         prop_assert_eq!(parsed, notes);
     }
 }
+
+/// Regression (note_parser fuzz target, crash-da35cc28): an ORP too long for a number was
+/// dropped silently and the note still counted as well-formed, so rendering it gave a header
+/// that no longer parsed.
+#[rstest]
+#[case::orp(
+    "[BUID:305939,RID:,ORP:488888888888888888888888888/5,DTS:2018-08-25 10:05:04][1] (Client) A. / (Client) B.",
+    "(ORP) is too long"
+)]
+#[case::rid(
+    "[BUID:305939,RID:99999999999999999999999,ORP:1/5,DTS:2018-08-25 10:05:04][1] (Client) A. / (Client) B.",
+    "(RID) is too long"
+)]
+#[case::buid(
+    "[BUID:99999999999999999999999,RID:,ORP:1/5,DTS:2018-08-25 10:05:04][1] (Client) A. / (Client) B.",
+    "(BUID) is too long"
+)]
+fn numbers_too_long_are_a_problem_not_a_silent_loss(#[case] text: &str, #[case] problem: &str) {
+    let note = parse_note(text);
+    assert!(
+        note.problem.as_deref().is_some_and(|p| p.contains(problem)),
+        "{:?}",
+        note.problem
+    );
+    assert!(!note.is_well_formed());
+    assert_eq!(note.raw, text);
+}
+
+/// Regression (note_parser fuzz target, crash-a7b1cddd): an empty French half `/ ()` counted
+/// as well-formed, but rendering drops it, so the note did not parse back the same.
+#[test]
+fn an_empty_french_half_is_a_problem() {
+    let text = "[BUID:1,RID:,ORP:1/4,DTS:2020-01-02 03:04:05][XML:a_type_id] (Service) Aid. / ()";
+    let note = parse_note(text);
+    assert_eq!(
+        note.problem.as_deref(),
+        Some("the French half of the message is empty")
+    );
+    assert_eq!(note.message_en, "Aid.");
+    assert_eq!(note.raw, text);
+}
+
+/// Regression (note_parser fuzz target, crash-6d553d07): `[ XML:a,b]` with a space was read
+/// as a `[1]`-style marker, and rendered back as `[XML:a,b]`, a different note.
+#[test]
+fn a_space_before_xml_is_still_the_field_list() {
+    let note = parse_note(
+        "[BUID:9,RID:,ORP:1/2,DTS:2020-01-02 03:04:05][ XML:a,b] (Client) A. / (Client) B.",
+    );
+    assert_eq!(note.fields, ["a", "b"]);
+    assert_eq!(note.marker, None);
+    assert_eq!(parse_note(&note.render()).fields, ["a", "b"]);
+}
+
+/// Regression (note_parser fuzz target, crash-50ca2bc5): with an unmatched `)` earlier in the
+/// message, each parse of `(Client))` dropped one more `)`, so a rendered note did not parse
+/// back the same.
+#[rstest]
+#[case::after_an_unmatched_paren("Un) texte (Client))", "Un) texte (Client)")]
+#[case::real_stray(
+    "Impossible de valider dans la base de données.)",
+    "Impossible de valider dans la base de données."
+)]
+#[case::two_strays("A.))", "A.")]
+#[case::balanced("La durée (heures)", "La durée (heures)")]
+fn a_stray_paren_goes_once_and_for_all(#[case] message: &str, #[case] kept: &str) {
+    let text = format!(
+        "[BUID:1,RID:,ORP:1/2,DTS:2020-01-02 03:04:05][XML:] (Client) A. / (Client) {message}"
+    );
+    let note = parse_note(&text);
+    assert_eq!(note.message_fr, kept);
+    assert_eq!(parse_note(&note.render()).message_fr, kept);
+}

@@ -275,6 +275,18 @@ pub fn build(
 
 /// Our sheets' names are fixed; the data sheet keeps its name unless it clashes.
 fn sheet_name(name: &str) -> String {
+    // A file not written by Excel may name its sheet in ways Excel refuses: characters
+    // []:*?/\ are replaced, apostrophes trimmed, and the name cut to 31 characters.
+    let name: String = name
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .collect();
+    let name: String = name.trim_matches('\'').chars().take(31).collect();
+    let name = if name.trim().is_empty() {
+        "Data".to_string()
+    } else {
+        name
+    };
     if [
         ERRORS_SHEET,
         SUMMARY_SHEET,
@@ -282,11 +294,11 @@ fn sheet_name(name: &str) -> String {
         crate::output::checklist::CHECKLIST_SHEET,
     ]
     .iter()
-    .any(|n| n.eq_ignore_ascii_case(name))
+    .any(|n| n.eq_ignore_ascii_case(&name))
     {
         format!("{name} (data)")
     } else {
-        name.to_string()
+        name
     }
 }
 
@@ -556,7 +568,12 @@ fn notes_summary(notes: &[&LocatedNote], lang: Lang) -> String {
         }
         let _ = write!(s, "• {message} → {}", fields.join(", "));
     }
-    s
+    // Thousands of notes in one row would pass Excel's limit for a cell.
+    if s.chars().count() > MAX_NOTE_CHARS {
+        s.chars().take(MAX_NOTE_CHARS).collect::<String>() + "…"
+    } else {
+        s
+    }
 }
 
 fn cell_note_text(

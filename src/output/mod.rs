@@ -48,7 +48,9 @@ impl OutputFile {
         // A temporary file is private (0600) by default; the output is an ordinary file.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-        let temp = builder.tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
+        let temp = builder
+            .tempfile_in(&dir)
+            .map_err(|e| output_folder_error(&dir, e))?;
         Ok(OutputFile {
             target: target.to_path_buf(),
             force,
@@ -125,6 +127,39 @@ fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
+    }
+}
+
+/// Why a temporary file cannot be created in `dir`, in plain words.
+fn output_folder_error(dir: &Path, e: std::io::Error) -> Error {
+    use std::io::ErrorKind;
+    let reason = match e.kind() {
+        ErrorKind::PermissionDenied => "you may not save files there".to_string(),
+        ErrorKind::ReadOnlyFilesystem => "the folder or disk is read-only".to_string(),
+        ErrorKind::NotFound => "the folder does not exist".to_string(),
+        ErrorKind::NotADirectory => "it is not a folder".to_string(),
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => "the disk is full".to_string(),
+        _ => return Error::io(dir, e),
+    };
+    Error::OutputFolder {
+        path: dir.to_path_buf(),
+        reason,
+    }
+}
+
+/// Text that is safe to print on a terminal: control characters a hostile file may carry
+/// (escape sequences that clear the screen or retitle the window, bells) are shown as `�`;
+/// line breaks and tabs stay, carriage returns go.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if text.chars().any(unsafe_char) {
+        text.chars()
+            .filter(|&c| c != '\r')
+            .map(|c| if unsafe_char(c) { '\u{FFFD}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
     }
 }
 

@@ -10,6 +10,7 @@
 //! for the upload-ready file lives in [`crate::output`].
 
 pub mod address;
+mod ole;
 pub mod read;
 
 use std::collections::HashMap;
@@ -183,10 +184,15 @@ impl Rejected {
                 let top = book.read_grid(path, &info.name, Some(HEADER_SEARCH_ROWS))?;
                 hidden_with_codes |= find_codes_row(&top, registry).is_some();
             }
-            let hint = if sheets.is_empty() {
-                "The workbook has no sheets.".to_string()
-            } else if hidden_with_codes {
+            if sheets.is_empty() {
+                return Err(Error::NoSheets {
+                    path: path.to_path_buf(),
+                });
+            }
+            let hint = if hidden_with_codes {
                 "The template sheet is hidden: unhide it in Excel (right-click a sheet tab > Unhide), save and try again.".to_string()
+            } else if sheets.iter().all(|s| !s.visible) {
+                "In fact every sheet of the workbook is hidden, which Excel never saves: download the rejected file from iCARE again.".to_string()
             } else {
                 "Make sure this is the rejected file downloaded from iCARE, with its three header rows (title, hidden codes, labels) intact.".to_string()
             };

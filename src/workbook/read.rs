@@ -20,8 +20,17 @@ pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
 pub const MAX_PART_BYTES: u64 = 512 * 1024 * 1024;
 /// Largest uncompressed size of all parts together.
 pub const MAX_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
-/// Largest number of non-empty cells read from one sheet.
-pub const MAX_CELLS: usize = 20_000_000;
+/// Largest number of non-empty cells read from one sheet: 17 times a template's whole range
+/// (2,500 rows of 118 columns), and about 250 MB in memory.
+pub const MAX_CELLS: usize = 5_000_000;
+/// Most text in the cells of one sheet, in bytes. Many cells can point to one long shared
+/// string: each is a copy in memory, so a small file could otherwise fill it.
+pub const MAX_SHEET_TEXT_BYTES: usize = 256 * 1024 * 1024;
+/// Most iCARE notes (`[BUID:` headers) in one sheet: one per rejected row in real files.
+pub const MAX_NOTES: usize = 200_000;
+/// Most characters in one cell: Excel's own limit. A longer cell cannot come from Excel or
+/// iCARE, and no output could hold it.
+pub const MAX_CELL_CHARS: usize = 32_767;
 
 /// The container format of a file, told from its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,14 +144,21 @@ pub enum Book {
 
 /// Tells the format of `path` from its first bytes and checks it is safe to open.
 pub fn sniff(path: &Path) -> Result<Format> {
-    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    // Look before opening: opening a named pipe or a device can wait forever.
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
         return Err(Error::NotAWorkbook {
             path: path.to_path_buf(),
             detail: "it is a folder".into(),
         });
     }
+    if !meta.is_file() {
+        return Err(Error::NotAWorkbook {
+            path: path.to_path_buf(),
+            detail: "it is not a regular file but a device or a pipe".into(),
+        });
+    }
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(Error::TooLarge {
             path: path.to_path_buf(),
@@ -164,13 +180,25 @@ pub fn sniff(path: &Path) -> Result<Format> {
     }
     if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         // An OLE2 container: an encrypted xlsx (EncryptedPackage stream) or an old .xls.
+        // Its sector chains are checked first: calamine follows a looping one without end.
         file.rewind().map_err(|e| Error::io(path, e))?;
-        return match Xlsx::new(BufReader::new(file)) {
-            Err(XlsxError::Password) => Err(Error::Encrypted {
-                path: path.to_path_buf(),
-            }),
-            _ => Ok(Format::Xls),
-        };
+        let mut bytes = Vec::new();
+        (&mut file)
+            .take(MAX_FILE_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(path, e))?;
+        crate::workbook::ole::check(&bytes).map_err(|detail| Error::Damaged {
+            path: path.to_path_buf(),
+            detail,
+        })?;
+        return guarded(path, || {
+            Ok(match Xlsx::new(std::io::Cursor::new(bytes)) {
+                Err(XlsxError::Password) => Err(Error::Encrypted {
+                    path: path.to_path_buf(),
+                }),
+                _ => Ok(Format::Xls),
+            })
+        })?;
     }
     if !head.starts_with(b"PK\x03\x04") {
         if head.starts_with(b"PK\x05\x06") {
@@ -203,7 +231,44 @@ pub fn sniff(path: &Path) -> Result<Format> {
             detail: "it is a zip archive without the parts of a workbook".into(),
         });
     }
+    check_xml_prologs(path, &mut zip)?;
     Ok(Format::Xlsx)
+}
+
+/// Refuses a package whose XML parts declare a DOCTYPE (entity declarations, external
+/// entities): Excel never writes one, and they are the way XML readers are attacked. Only
+/// each part's prolog is read, up to its first element.
+pub fn check_xml_prologs<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<R>) -> Result<()> {
+    use quick_xml::events::Event;
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).map_err(|e| Error::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("part {i} cannot be read: {e}"),
+        })?;
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let lower = name.to_ascii_lowercase();
+        if !(lower.ends_with(".xml") || lower.ends_with(".rels") || lower.ends_with(".vml")) {
+            continue;
+        }
+        let mut reader = quick_xml::Reader::from_reader(BufReader::new(entry.take(MAX_PART_BYTES)));
+        let mut buf = Vec::new();
+        loop {
+            match reader.read_event_into(&mut buf) {
+                Ok(Event::DocType(_)) => {
+                    return Err(Error::UnsafeXml {
+                        path: path.to_path_buf(),
+                        part: name,
+                    });
+                }
+                Ok(Event::Start(_) | Event::Empty(_) | Event::Eof) => break,
+                // A malformed prolog is for the reader proper to report.
+                Err(_) => break,
+                Ok(_) => {}
+            }
+            buf.clear();
+        }
+    }
+    Ok(())
 }
 
 /// Refuses zip archives whose parts claim to inflate past the limits (zip bombs).
@@ -266,6 +331,15 @@ pub fn open(path: &Path) -> Result<Book> {
         path: path.to_path_buf(),
         detail,
     };
+    guarded(path, || open_as(path, format, reader, damaged))
+}
+
+fn open_as(
+    path: &Path,
+    format: Format,
+    reader: BufReader<File>,
+    damaged: impl Fn(String) -> Error,
+) -> Result<Book> {
     Ok(match format {
         Format::Xlsx => Book::Xlsx(Box::new(
             Xlsx::new(reader).map_err(|e| xlsx_error(path, e))?,
@@ -287,7 +361,21 @@ fn xlsx_error(path: &Path, e: XlsxError) -> Error {
         XlsxError::Password => Error::Encrypted {
             path: path.to_path_buf(),
         },
+        // The zip reader reports a part that inflates past its declared size, or fails its
+        // checksum, as invalid data: the file is damaged (or hostile), not unreadable.
+        XlsxError::Io(source) if source.kind() == std::io::ErrorKind::InvalidData => {
+            Error::Damaged {
+                path: path.to_path_buf(),
+                detail: source.to_string(),
+            }
+        }
         XlsxError::Io(source) => Error::io(path, source),
+        XlsxError::WorksheetNotFound(name) => Error::Damaged {
+            path: path.to_path_buf(),
+            detail: format!(
+                "the workbook lists a sheet '{name}' whose content is missing from the file"
+            ),
+        },
         other => Error::Damaged {
             path: path.to_path_buf(),
             detail: other.to_string(),
@@ -329,12 +417,23 @@ impl Book {
         sheet: &str,
         stop_after_row: Option<u32>,
     ) -> Result<Grid> {
+        guarded(path, || {
+            self.read_grid_unguarded(path, sheet, stop_after_row)
+        })
+    }
+
+    fn read_grid_unguarded(
+        &mut self,
+        path: &Path,
+        sheet: &str,
+        stop_after_row: Option<u32>,
+    ) -> Result<Grid> {
         let damaged = |detail: String| Error::Damaged {
             path: path.to_path_buf(),
             detail: format!("sheet '{sheet}': {detail}"),
         };
         let mut grid = Grid::default();
-        let mut count = 0usize;
+        let mut budget = Budget::default();
         match self {
             Book::Xlsx(book) => {
                 let mut cells = book
@@ -355,27 +454,22 @@ impl Book {
                     if stop_after_row.is_some_and(|stop| row > stop) {
                         break;
                     }
-                    count += 1;
-                    if count > MAX_CELLS {
-                        return Err(Error::TooLarge {
-                            path: path.to_path_buf(),
-                            detail: format!("sheet '{sheet}' has more than {MAX_CELLS} cells"),
-                        });
-                    }
-                    grid.push(row, col, Data::from(cell.get_value().clone()));
+                    let value = Data::from(cell.get_value().clone());
+                    budget.take(path, sheet, row, col, &value)?;
+                    grid.push(row, col, value);
                 }
             }
             Book::Xls(book) => {
                 let range = book
                     .worksheet_range(sheet)
                     .map_err(|e| damaged(e.to_string()))?;
-                fill_from_range(&mut grid, &range, stop_after_row);
+                fill_from_range(path, sheet, &mut grid, &mut budget, &range, stop_after_row)?;
             }
             Book::Ods(book) => {
                 let range = book
                     .worksheet_range(sheet)
                     .map_err(|e| damaged(e.to_string()))?;
-                fill_from_range(&mut grid, &range, stop_after_row);
+                fill_from_range(path, sheet, &mut grid, &mut budget, &range, stop_after_row)?;
             }
         }
         grid.sort();
@@ -383,7 +477,14 @@ impl Book {
     }
 }
 
-fn fill_from_range(grid: &mut Grid, range: &calamine::Range<Data>, stop_after_row: Option<u32>) {
+fn fill_from_range(
+    path: &Path,
+    sheet: &str,
+    grid: &mut Grid,
+    budget: &mut Budget,
+    range: &calamine::Range<Data>,
+    stop_after_row: Option<u32>,
+) -> Result<()> {
     for (row, col, value) in range.used_cells() {
         let (row, col) = (
             row as u32 + range.start().map_or(0, |s| s.0),
@@ -392,6 +493,119 @@ fn fill_from_range(grid: &mut Grid, range: &calamine::Range<Data>, stop_after_ro
         if stop_after_row.is_some_and(|stop| row > stop) {
             continue;
         }
+        budget.take(path, sheet, row, col, value)?;
         grid.push(row, col, value.clone());
+    }
+    Ok(())
+}
+
+/// What a sheet read so far holds, against the limits: cells, text, notes.
+#[derive(Default)]
+struct Budget {
+    cells: usize,
+    text_bytes: usize,
+    notes: usize,
+}
+
+impl Budget {
+    /// Counts one more cell, refusing the sheet once it passes a limit.
+    fn take(&mut self, path: &Path, sheet: &str, row: u32, col: u32, value: &Data) -> Result<()> {
+        let too_large = |detail: String| Error::TooLarge {
+            path: path.to_path_buf(),
+            detail,
+        };
+        self.cells += 1;
+        if self.cells > MAX_CELLS {
+            return Err(too_large(format!(
+                "sheet '{sheet}' has more than {MAX_CELLS} cells"
+            )));
+        }
+        if let Data::String(s) = value {
+            check_cell_length(path, sheet, row, col, value)?;
+            self.text_bytes += s.len();
+            if self.text_bytes > MAX_SHEET_TEXT_BYTES {
+                return Err(too_large(format!(
+                    "the cells of sheet '{sheet}' hold more than {} MB of text",
+                    MAX_SHEET_TEXT_BYTES / (1024 * 1024)
+                )));
+            }
+            self.notes += s.matches("[BUID:").count();
+            if self.notes > MAX_NOTES {
+                return Err(too_large(format!(
+                    "sheet '{sheet}' holds more than {MAX_NOTES} iCARE error notes"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a cell longer than Excel allows ([`MAX_CELL_CHARS`]).
+fn check_cell_length(path: &Path, sheet: &str, row: u32, col: u32, value: &Data) -> Result<()> {
+    if let Data::String(s) = value
+        && s.len() > MAX_CELL_CHARS
+    {
+        let chars = s.chars().count();
+        if chars > MAX_CELL_CHARS {
+            return Err(Error::TooLarge {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "cell {} of sheet '{sheet}' holds {chars} characters, more than Excel's limit of {MAX_CELL_CHARS}, so the file was not saved by Excel",
+                    crate::workbook::address::cell_name(row, col)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Runs a call into the reader (calamine), turning a panic inside it into a "damaged" error:
+/// a hostile file must get a plain message, never a crash. The panic's own message is kept
+/// off the screen while this runs (see [`quiet_panics`]).
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let _quiet = quiet_panics::Quiet::new();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(_) => Err(Error::Damaged {
+            path: path.to_path_buf(),
+            detail: "part of it cannot be read".into(),
+        }),
+    }
+}
+
+mod quiet_panics {
+    //! A panic hook that stays silent for panics caught by [`super::guarded`] on this thread
+    //! and hands every other panic to the hook that was there before.
+
+    use std::cell::Cell;
+    use std::sync::Once;
+
+    thread_local! {
+        static DEPTH: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// While alive, panics on this thread are not printed.
+    pub struct Quiet(());
+
+    impl Quiet {
+        pub fn new() -> Quiet {
+            static INSTALL: Once = Once::new();
+            INSTALL.call_once(|| {
+                let previous = std::panic::take_hook();
+                std::panic::set_hook(Box::new(move |info| {
+                    if DEPTH.with(Cell::get) == 0 {
+                        previous(info);
+                    }
+                }));
+            });
+            DEPTH.with(|d| d.set(d.get() + 1));
+            Quiet(())
+        }
+    }
+
+    impl Drop for Quiet {
+        fn drop(&mut self) {
+            DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+        }
     }
 }

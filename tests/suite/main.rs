@@ -1,6 +1,7 @@
 //! The integration test suite: one binary, one module per command or concern.
 
 mod annotate;
+mod bad_input;
 mod batch;
 mod checklist;
 mod cli;

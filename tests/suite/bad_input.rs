@@ -1,0 +1,1650 @@
+//! The bad-input suite: every hostile or broken file a user might drop in the folder, run
+//! through every command of the built binary.
+//!
+//! Each case is generated here (raw bytes, hand-built zips and OLE2 containers,
+//! rust_xlsxwriter): nothing binary is committed. Each case runs against every command in
+//! [`COMMANDS`], in a folder of its own, under a time limit ([`TIME_LIMIT`]) and a memory limit
+//! (`ulimit -v`, [`MEMORY_LIMIT_KB`]), and the run must:
+//! - exit with the expected code (2 for a refused input) and, when refused, print one plain
+//!   message that starts with `icare-fix: `, names the file and says what the case calls for;
+//! - never panic nor print Rust debug output;
+//! - leave the input's bytes unchanged;
+//! - leave no new file in the folder (no output, no `.icare-fix-*.tmp`) when refused, and only
+//!   complete, readable outputs when accepted.
+//!
+//! A new command is one more row in [`COMMANDS`]; a new case is one more `#[test]` calling
+//! [`run_case`].
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A run that takes longer than this is killed and fails the case.
+const TIME_LIMIT: Duration = Duration::from_secs(30);
+/// Virtual memory a run may use (`ulimit -v`, in KiB): 2 GiB.
+const MEMORY_LIMIT_KB: u64 = 2 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// The commands
+
+/// How a command is run on a case.
+struct Cmd {
+    name: &'static str,
+    /// Arguments for reading `input` (outputs, if any, go to their default place or into
+    /// `dir`, the input's folder).
+    args: fn(input: &Path, dir: &Path) -> Vec<OsString>,
+    /// Arguments for writing its output to `output`, for commands that write a file.
+    to: Option<fn(input: &Path, output: &Path) -> Vec<OsString>>,
+    /// A folder command: one bad file is an outcome in its report, not the whole run's error.
+    batch: bool,
+}
+
+fn os(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<OsString> {
+    args.iter().map(|a| a.as_ref().to_os_string()).collect()
+}
+
+/// Every command of the binary. Add a row when a command lands.
+const COMMANDS: &[Cmd] = &[
+    Cmd {
+        name: "inspect",
+        args: |input, _| os(&[&"inspect", &input]),
+        to: None,
+        batch: false,
+    },
+    Cmd {
+        name: "errors",
+        args: |input, _| os(&[&"errors", &input]),
+        to: Some(|input, output| os(&[&"errors", &"--format", &"csv", &"-o", &output, &input])),
+        batch: false,
+    },
+    Cmd {
+        name: "errors -o",
+        args: |input, dir| {
+            os(&[
+                &"errors",
+                &"--format",
+                &"json",
+                &"-o",
+                &dir.join("report.json"),
+                &input,
+            ])
+        },
+        to: None,
+        batch: false,
+    },
+    Cmd {
+        name: "annotate",
+        args: |input, _| os(&[&"annotate", &input]),
+        to: Some(|input, output| os(&[&"annotate", &"-o", &output, &input])),
+        batch: false,
+    },
+    Cmd {
+        name: "clean",
+        args: |input, _| os(&[&"clean", &input]),
+        to: Some(|input, output| os(&[&"clean", &"-o", &output, &input])),
+        batch: false,
+    },
+    Cmd {
+        name: "checklist",
+        args: |input, _| os(&[&"checklist", &input]),
+        to: Some(|input, output| os(&[&"checklist", &"-o", &output, &input])),
+        batch: false,
+    },
+    Cmd {
+        name: "batch",
+        args: |_, dir| os(&[&"batch", &dir]),
+        to: None,
+        batch: true,
+    },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Running a case
+
+/// What a case must lead to.
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// Refused: exit code 2, and the message names the file and holds this text.
+    Refused(&'static str),
+    /// Failed while working: exit code 1, and the message holds this text.
+    Failed(&'static str),
+    /// Handled: exit code 0.
+    Accepted,
+}
+
+/// The outcome of one run of the binary.
+struct Run {
+    code: Option<i32>,
+    stdout: Vec<u8>,
+    stderr: String,
+    took: Duration,
+}
+
+/// Runs the binary with `args` in `dir`, under the time and memory limits.
+fn run_limited(args: &[OsString], dir: &Path) -> Run {
+    let bin = assert_cmd::cargo::cargo_bin!("icare-fix");
+    run_program(bin.as_ref(), args, dir, TIME_LIMIT)
+}
+
+/// Runs `program` with `args` in `dir` under the memory limit; kills it and panics once it
+/// runs longer than `limit`.
+fn run_program(bin: &std::ffi::OsStr, args: &[OsString], dir: &Path, limit: Duration) -> Run {
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("ulimit -v {MEMORY_LIMIT_KB} && exec \"$0\" \"$@\""))
+        .arg(bin)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("start the binary");
+    // Read both pipes on threads so a chatty child never blocks on a full pipe.
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut out, &mut buf);
+        buf
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut err, &mut buf);
+        buf
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the binary") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} ran longer than {limit:?} and was killed");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let took = start.elapsed();
+    Run {
+        code: status.code(),
+        stdout: out.join().expect("stdout thread"),
+        stderr: String::from_utf8_lossy(&err.join().expect("stderr thread")).into_owned(),
+        took,
+    }
+}
+
+/// Names of the entries of `dir`.
+fn listing(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .expect("list the folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Checks the common promises on one run; returns what went wrong, if anything.
+fn check_run(
+    what: &str,
+    run: &Run,
+    expect: Expect,
+    names: &Path,
+    input: &Path,
+    input_bytes: &[u8],
+    folders: &[(&Path, BTreeSet<String>)],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut fail = |p: String| problems.push(p);
+    for bad in [
+        "panicked",
+        "RUST_BACKTRACE",
+        "stack backtrace",
+        "Os {",
+        "kind: ",
+        "Custom {",
+        "Error {",
+        "Some(",
+        "\\\"",
+    ] {
+        if run.stderr.contains(bad) {
+            fail(format!(
+                "stderr holds {bad:?}, a panic or Rust debug output"
+            ));
+        }
+    }
+    if run.code == Some(101) {
+        fail("exit code 101: a panic".into());
+    }
+    // (A named pipe is not read: that would wait forever.)
+    let regular = std::fs::metadata(input).is_ok_and(|m| m.is_file());
+    if regular && std::fs::read(input).ok().as_deref() != Some(input_bytes) {
+        fail("the input file was changed".into());
+    }
+    match expect {
+        Expect::Refused(says) | Expect::Failed(says) => {
+            let (code, named) = match expect {
+                Expect::Refused(_) => (2, true),
+                _ => (1, false),
+            };
+            if run.code != Some(code) {
+                fail(format!("exit code {:?}, expected {code}", run.code));
+            }
+            if !run.stderr.starts_with("icare-fix: ") {
+                fail("stderr does not start with 'icare-fix: '".into());
+            }
+            if run.stderr.trim_end().lines().count() != 1 {
+                fail("the message is not one line".into());
+            }
+            if named && !run.stderr.contains(&names.display().to_string()) {
+                fail(format!("the message does not name '{}'", names.display()));
+            }
+            if !run.stderr.contains(says) {
+                fail(format!("the message does not say {says:?}"));
+            }
+            for (dir, before) in folders {
+                let after = listing(dir);
+                let new: Vec<_> = after.difference(before).collect();
+                if !new.is_empty() {
+                    fail(format!("new files left in {}: {new:?}", dir.display()));
+                }
+            }
+        }
+        Expect::Accepted => {
+            if run.code != Some(0) {
+                fail(format!("exit code {:?}, expected 0", run.code));
+            }
+            for (dir, before) in folders {
+                for name in listing(dir).difference(before) {
+                    let path = dir.join(name);
+                    if name.ends_with(".tmp") || name.starts_with(".icare-fix-") {
+                        fail(format!("temporary file left: {name}"));
+                    } else if name.ends_with(".xlsx") {
+                        use calamine::Reader;
+                        match calamine::open_workbook::<calamine::Xlsx<_>, _>(&path) {
+                            Ok(mut book) => {
+                                let names = book.sheet_names();
+                                if names.is_empty() || book.worksheet_range(&names[0]).is_err() {
+                                    fail(format!("output {name} does not read back"));
+                                }
+                            }
+                            Err(e) => fail(format!("output {name} does not open: {e}")),
+                        }
+                    } else if std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) == 0 {
+                        fail(format!("output {name} is empty"));
+                    }
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        return problems;
+    }
+    let stderr: String = run.stderr.chars().take(600).collect();
+    vec![format!(
+        "{what}: {}\n    stderr: {stderr}",
+        problems.join("; ")
+    )]
+}
+
+/// What a folder command must report for the file.
+#[derive(Clone, Copy, Debug)]
+enum BatchExpect {
+    /// Reported as failed with this text; the run exits with 1.
+    Failed(&'static str),
+    /// Reported as skipped with this text; the run exits with 0.
+    Skipped(&'static str),
+    /// Not taken as a workbook at all (another extension).
+    Ignored,
+    /// Handled.
+    Done,
+}
+
+impl From<Expect> for BatchExpect {
+    fn from(expect: Expect) -> Self {
+        match expect {
+            Expect::Refused(says) | Expect::Failed(says) => BatchExpect::Failed(says),
+            Expect::Accepted => BatchExpect::Done,
+        }
+    }
+}
+
+/// Files a folder run may write whatever its inputs: the run's summary.
+const BATCH_SUMMARY: [&str; 3] = ["summary.xlsx", "summary.json", "summary.checklist.html"];
+
+/// Checks a folder command's run on a folder holding only `input`.
+fn check_batch_run(
+    what: &str,
+    run: &Run,
+    expect: BatchExpect,
+    input: &Path,
+    input_bytes: &[u8],
+    dir: &Path,
+    before: &BTreeSet<String>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    for bad in [
+        "panicked",
+        "RUST_BACKTRACE",
+        "stack backtrace",
+        "Os {",
+        "kind: ",
+    ] {
+        if run.stderr.contains(bad) || stdout.contains(bad) {
+            problems.push(format!(
+                "output holds {bad:?}, a panic or Rust debug output"
+            ));
+        }
+    }
+    if std::fs::read(input).ok().as_deref() != Some(input_bytes) {
+        problems.push("the input file was changed".into());
+    }
+    let line = stdout
+        .lines()
+        .find(|l| l.contains(&input.display().to_string()));
+    let (code, word, says) = match expect {
+        BatchExpect::Failed(says) => (1, Some("failed"), Some(says)),
+        BatchExpect::Skipped(says) => (0, Some("skipped"), Some(says)),
+        BatchExpect::Ignored => (0, None, None),
+        BatchExpect::Done => (0, Some("done"), None),
+    };
+    if run.code != Some(code) {
+        problems.push(format!("exit code {:?}, expected {code}", run.code));
+    }
+    match (word, line) {
+        (Some(word), Some(line)) => {
+            if !line.starts_with(word) {
+                problems.push(format!("the file's line does not start with {word:?}"));
+            }
+            if let Some(says) = says
+                && !line.contains(says)
+            {
+                problems.push(format!("the file's line does not say {says:?}"));
+            }
+        }
+        (Some(_), None) => problems.push("no line names the file".into()),
+        (None, Some(_)) => problems.push("a file of another kind was taken as a workbook".into()),
+        (None, None) => {}
+    }
+    let stem = input.file_stem().unwrap().to_string_lossy().into_owned();
+    for name in listing(dir).difference(before) {
+        if name.ends_with(".tmp") || name.starts_with(".icare-fix-") {
+            problems.push(format!("temporary file left: {name}"));
+        } else if BATCH_SUMMARY.contains(&name.as_str()) {
+        } else if name.starts_with(&format!("{stem}.")) && matches!(expect, BatchExpect::Done) {
+            if std::fs::metadata(dir.join(name))
+                .map(|m| m.len())
+                .unwrap_or(0)
+                == 0
+            {
+                problems.push(format!("output {name} is empty"));
+            }
+        } else {
+            problems.push(format!("unexpected new file: {name}"));
+        }
+    }
+    if problems.is_empty() {
+        return problems;
+    }
+    let stderr: String = run.stderr.chars().take(400).collect();
+    let stdout: String = stdout.chars().take(600).collect();
+    vec![format!(
+        "{what}: {}\n    stdout: {stdout}\n    stderr: {stderr}",
+        problems.join("; ")
+    )]
+}
+
+/// Runs the file through every command, each in a fresh folder, and fails with every broken
+/// promise at once. Folder commands expect what `expect` implies (see [`BatchExpect`]).
+fn run_case(file_name: &str, bytes: &[u8], expect: Expect) {
+    let is_workbook_name = [".xlsx", ".xlsm"]
+        .iter()
+        .any(|ext| file_name.to_lowercase().ends_with(ext));
+    let batch = if is_workbook_name {
+        expect.into()
+    } else {
+        BatchExpect::Ignored
+    };
+    run_case_with(file_name, bytes, expect, batch, &[]);
+}
+
+/// [`run_case`] where some commands answer differently: `clean` reads the package itself
+/// (zip + XML, not calamine), so its wording differs for some cases, and it needs no more
+/// than the notes removed where the reading commands need every cell.
+fn run_case_except(file_name: &str, bytes: &[u8], expect: Expect, except: &[(&str, Expect)]) {
+    let batch = if [".xlsx", ".xlsm"]
+        .iter()
+        .any(|ext| file_name.to_lowercase().ends_with(ext))
+    {
+        expect.into()
+    } else {
+        BatchExpect::Ignored
+    };
+    run_case_with(file_name, bytes, expect, batch, except);
+}
+
+/// [`run_case`] with the folder commands' expectation and exceptions given.
+fn run_case_with(
+    file_name: &str,
+    bytes: &[u8],
+    expect: Expect,
+    batch: BatchExpect,
+    except: &[(&str, Expect)],
+) {
+    // `ICARE_FIX_DUMP_INPUTS=DIR cargo test --test suite bad_input` keeps every case's file,
+    // as seeds for the fuzz targets (see fuzz/README.md).
+    if let Some(dir) = std::env::var_os("ICARE_FIX_DUMP_INPUTS") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join(file_name), bytes).unwrap();
+    }
+    let mut problems = Vec::new();
+    for cmd in COMMANDS {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join(file_name);
+        std::fs::write(&input, bytes).unwrap();
+        let before = listing(dir.path());
+        let run = run_limited(&(cmd.args)(&input, dir.path()), dir.path());
+        let what = format!("{file_name} | {}", cmd.name);
+        let expect = except
+            .iter()
+            .find(|(name, _)| *name == cmd.name)
+            .map_or(expect, |(_, e)| *e);
+        if cmd.batch {
+            problems.extend(check_batch_run(
+                &what,
+                &run,
+                batch,
+                &input,
+                bytes,
+                dir.path(),
+                &before,
+            ));
+        } else {
+            problems.extend(check_run(
+                &what,
+                &run,
+                expect,
+                &input,
+                &input,
+                bytes,
+                &[(dir.path(), before)],
+            ));
+        }
+        eprintln!("{what}: exit {:?} in {:?}", run.code, run.took);
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building inputs: a minimal rejected workbook as a zip of parts
+
+/// Field codes of the minimal rejected workbook (a Client Profile-like template).
+const CODES: [&str; 6] = [
+    "processing_details",
+    "client_validation_type_id",
+    "client_validation_id",
+    "client_birth_dt",
+    "phone_no",
+    "consent_ind",
+];
+const LABELS: [&str; 6] = [
+    "Processing Details",
+    "Unique Identifier",
+    "Unique Identifier Value",
+    "Date of Birth (YYYY-MM-DD)",
+    "Phone Number",
+    "Consent",
+];
+const NOTE: &str = "[BUID:62957,RID:43432228,ORP:6/37,DTS:2015-04-13 13:18:23][XML:consent_ind, phone_no] (Profile) Telephone number has not been specified. / (Profil) Le numéro de téléphone n'a pas été indiqué.";
+
+/// A rejected workbook with one note cell holding `note`, written by rust_xlsxwriter.
+fn rejected_workbook(note: &str) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("iCARE Template").unwrap();
+    ws.write_string(
+        0,
+        0,
+        "Immigration, Refugees and Citizenship Canada\niCARE\nClient Profile",
+    )
+    .unwrap();
+    for (c, (code, label)) in CODES.iter().zip(LABELS).enumerate() {
+        ws.write_string(1, c as u16, *code).unwrap();
+        ws.write_string(2, c as u16, label).unwrap();
+    }
+    ws.set_row_hidden(1).unwrap();
+    ws.write_string(3, 0, note).unwrap();
+    for (c, v) in ["FOSS/GCMS Client ID", "12345678", "1980-01-31", "", "Yes"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(3, c as u16 + 1, *v).unwrap();
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+/// A zip package built part by part, stored or deflated as asked, with any declared size.
+#[derive(Clone)]
+struct Package {
+    parts: Vec<(String, Vec<u8>)>,
+}
+
+const MAIN_NS: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+const REL_NS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+const PKG_REL_NS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+
+impl Package {
+    /// A minimal hand-written rejected workbook: one sheet, shared strings, codes in row 2,
+    /// labels in row 3, a note in A4.
+    fn minimal() -> Package {
+        let content_types = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#;
+        let root_rels = format!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="{PKG_REL_NS}"><Relationship Id="rId1" Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+        );
+        let workbook =
+            Package::workbook_xml(r#"<sheet name="iCARE Template" sheetId="1" r:id="rId1"/>"#);
+        let workbook_rels = format!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="{PKG_REL_NS}"><Relationship Id="rId1" Type="{REL_NS}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{REL_NS}/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#
+        );
+        let mut strings: Vec<String> = Vec::new();
+        strings.extend(CODES.iter().map(|s| s.to_string()));
+        strings.extend(LABELS.iter().map(|s| s.to_string()));
+        strings.push(NOTE.to_string());
+        strings.extend(
+            ["FOSS/GCMS Client ID", "12345678", "1980-01-31", "Yes"]
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        let mut sst = format!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<sst xmlns="{MAIN_NS}" count="{n}" uniqueCount="{n}">"#,
+            n = strings.len()
+        );
+        for s in &strings {
+            sst.push_str(&format!("<si><t>{}</t></si>", xml_escape(s)));
+        }
+        sst.push_str("</sst>");
+        let col = |c: usize| (b'A' + c as u8) as char;
+        let mut rows = String::new();
+        for (r, first) in [(2, 0), (3, 6)] {
+            rows.push_str(&format!(r#"<row r="{r}">"#));
+            for c in 0..6 {
+                rows.push_str(&format!(
+                    r#"<c r="{}{r}" t="s"><v>{}</v></c>"#,
+                    col(c),
+                    first + c
+                ));
+            }
+            rows.push_str("</row>");
+        }
+        rows.push_str(
+            r#"<row r="4"><c r="A4" t="s"><v>12</v></c><c r="B4" t="s"><v>13</v></c><c r="C4" t="s"><v>14</v></c><c r="D4" t="s"><v>15</v></c><c r="F4" t="s"><v>16</v></c></row>"#,
+        );
+        let sheet = Package::sheet_xml(&rows);
+        Package {
+            parts: vec![
+                ("[Content_Types].xml".into(), content_types.into()),
+                ("_rels/.rels".into(), root_rels.into_bytes()),
+                ("xl/workbook.xml".into(), workbook.into_bytes()),
+                (
+                    "xl/_rels/workbook.xml.rels".into(),
+                    workbook_rels.into_bytes(),
+                ),
+                ("xl/worksheets/sheet1.xml".into(), sheet.into_bytes()),
+                ("xl/sharedStrings.xml".into(), sst.into_bytes()),
+            ],
+        }
+    }
+
+    fn workbook_xml(sheets: &str) -> String {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheets>{sheets}</sheets></workbook>"#
+        )
+    }
+
+    fn sheet_xml(rows: &str) -> String {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetData>{rows}</sheetData></worksheet>"#
+        )
+    }
+
+    fn set(mut self, name: &str, content: impl Into<Vec<u8>>) -> Package {
+        let content = content.into();
+        match self.parts.iter_mut().find(|(n, _)| n == name) {
+            Some(part) => part.1 = content,
+            None => self.parts.push((name.to_string(), content)),
+        }
+        self
+    }
+
+    fn without(mut self, name: &str) -> Package {
+        self.parts.retain(|(n, _)| n != name);
+        self
+    }
+
+    fn part(&self, name: &str) -> String {
+        let (_, bytes) = self.parts.iter().find(|(n, _)| n == name).expect("part");
+        String::from_utf8(bytes.clone()).expect("text part")
+    }
+
+    /// The zip file, every part deflated (through the zip crate).
+    fn zip(&self) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in &self.parts {
+            zip.start_file(name.as_str(), options).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building inputs: raw zip entries (for bombs and lying sizes)
+
+/// One entry of a hand-written zip: already-compressed data, with the sizes and checksum to
+/// declare (which may lie).
+struct RawEntry {
+    name: String,
+    /// 0 stored, 8 deflated.
+    method: u16,
+    data: Vec<u8>,
+    crc: u32,
+    declared_size: u32,
+}
+
+/// A zip file from raw entries: local headers, data, central directory, end record.
+fn raw_zip(entries: &[RawEntry]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for e in entries {
+        let offset = out.len() as u32;
+        let header = |sig: u32, central: bool| {
+            let mut h = Vec::new();
+            h.extend(sig.to_le_bytes());
+            if central {
+                h.extend(20u16.to_le_bytes()); // version made by
+            }
+            h.extend(20u16.to_le_bytes()); // version needed
+            h.extend(0u16.to_le_bytes()); // flags
+            h.extend(e.method.to_le_bytes());
+            h.extend(0u16.to_le_bytes()); // time
+            h.extend(0x21u16.to_le_bytes()); // date 1980-01-01
+            h.extend(e.crc.to_le_bytes());
+            h.extend((e.data.len() as u32).to_le_bytes());
+            h.extend(e.declared_size.to_le_bytes());
+            h.extend((e.name.len() as u16).to_le_bytes());
+            h.extend(0u16.to_le_bytes()); // extra length
+            if central {
+                h.extend(0u16.to_le_bytes()); // comment length
+                h.extend(0u16.to_le_bytes()); // disk number
+                h.extend(0u16.to_le_bytes()); // internal attributes
+                h.extend(0u32.to_le_bytes()); // external attributes
+                h.extend(offset.to_le_bytes());
+            }
+            h.extend(e.name.as_bytes());
+            h
+        };
+        out.extend(header(0x0403_4b50, false));
+        out.extend(&e.data);
+        central.extend(header(0x0201_4b50, true));
+    }
+    let cd_offset = out.len() as u32;
+    out.extend(&central);
+    out.extend(0x0605_4b50u32.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out.extend((entries.len() as u16).to_le_bytes());
+    out.extend((entries.len() as u16).to_le_bytes());
+    out.extend((central.len() as u32).to_le_bytes());
+    out.extend(cd_offset.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+/// The entries of a package, deflated by the zip crate, as raw entries (so one can be
+/// replaced by a bomb).
+fn raw_entries(package: &Package) -> Vec<RawEntry> {
+    let bytes = package.zip();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let file = zip.by_index_raw(i).unwrap();
+            let start = file.data_start().unwrap() as usize;
+            RawEntry {
+                name: file.name().unwrap().to_string(),
+                method: 8,
+                data: bytes[start..start + file.compressed_size() as usize].to_vec(),
+                crc: file.crc32(),
+                declared_size: file.size() as u32,
+            }
+        })
+        .collect()
+}
+
+/// A bit writer for a hand-made deflate stream (RFC 1951), least significant bit first.
+struct Bits {
+    out: Vec<u8>,
+    acc: u64,
+    n: u32,
+}
+
+impl Bits {
+    fn put(&mut self, value: u32, bits: u32) {
+        self.acc |= u64::from(value) << self.n;
+        self.n += bits;
+        while self.n >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.n -= 8;
+        }
+    }
+
+    /// A Huffman code, most significant bit first.
+    fn code(&mut self, code: u32, len: u32) {
+        let reversed = code.reverse_bits() >> (32 - len);
+        self.put(reversed, len);
+    }
+
+    /// A literal byte or the end-of-block symbol, with the fixed Huffman codes.
+    fn symbol(&mut self, sym: u32) {
+        match sym {
+            0..=143 => self.code(0x30 + sym, 8),
+            144..=255 => self.code(0x190 + sym - 144, 9),
+            256..=279 => self.code(sym - 256, 7),
+            _ => self.code(0xC0 + sym - 280, 8),
+        }
+    }
+}
+
+/// A real deflate stream of `prefix`, then `1 + 258 * runs` spaces, then `suffix`: each run
+/// of 258 spaces costs 13 bits, so hundreds of MB pack into a few MB. Returns the stream and
+/// its uncompressed size.
+fn deflate_spaces(prefix: &[u8], runs: u64, suffix: &[u8]) -> (Vec<u8>, u64) {
+    let mut bits = Bits {
+        out: Vec::new(),
+        acc: 0,
+        n: 0,
+    };
+    bits.put(1, 1); // last block
+    bits.put(1, 2); // fixed Huffman codes
+    for &b in prefix {
+        bits.symbol(u32::from(b));
+    }
+    bits.symbol(u32::from(b' '));
+    for _ in 0..runs {
+        bits.symbol(285); // length 258
+        bits.code(0, 5); // distance 1
+    }
+    for &b in suffix {
+        bits.symbol(u32::from(b));
+    }
+    bits.symbol(256);
+    bits.put(0, 7); // flush the last byte
+    let size = prefix.len() as u64 + 1 + 258 * runs + suffix.len() as u64;
+    (bits.out, size)
+}
+
+/// CRC-32 of `prefix`, `1 + 258 * runs` spaces and `suffix`: what [`deflate_spaces`] inflates to.
+fn crc_of_spaces(prefix: &[u8], runs: u64, suffix: &[u8]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(prefix);
+    let chunk = vec![b' '; 258 * 4096];
+    let mut left = 1 + 258 * runs;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        hasher.update(&chunk[..n]);
+        left -= n as u64;
+    }
+    hasher.update(suffix);
+    hasher.finalize()
+}
+
+/// A workbook whose sheet is mostly spaces inside one cell, inflating to about `mb` MB.
+/// `declared` overrides the size the zip declares for the sheet (a lie), else it is true.
+fn bomb(mb: u64, declared: Option<u32>) -> Vec<u8> {
+    let package = Package::minimal();
+    let sheet = package.part("xl/worksheets/sheet1.xml");
+    let (head, tail) = sheet.split_at(sheet.find("</sheetData>").unwrap());
+    let prefix = format!(r#"{head}<row r="5"><c r="A5" t="inlineStr"><is><t>"#);
+    let suffix = format!("x</t></is></c></row>{tail}");
+    let runs = mb * 1024 * 1024 / 258;
+    let (data, size) = deflate_spaces(prefix.as_bytes(), runs, suffix.as_bytes());
+    let mut entries = raw_entries(&package);
+    let sheet = entries
+        .iter_mut()
+        .find(|e| e.name == "xl/worksheets/sheet1.xml")
+        .unwrap();
+    sheet.data = data;
+    // A true size past the limit or a lie stop the reader before the checksum matters; a true
+    // size within the limit gets the true checksum, so the file is valid in every way.
+    sheet.crc = if declared.is_none() && size <= MAX_PART_BYTES {
+        crc_of_spaces(prefix.as_bytes(), runs, suffix.as_bytes())
+    } else {
+        0
+    };
+    sheet.declared_size = declared.unwrap_or(u32::try_from(size).unwrap());
+    raw_zip(&entries)
+}
+
+/// The reader's limit on one part (`icare_fix::workbook::read::MAX_PART_BYTES`).
+const MAX_PART_BYTES: u64 = icare_fix::workbook::read::MAX_PART_BYTES;
+
+// ---------------------------------------------------------------------------------------------
+// Building inputs: OLE2 containers (an encrypted workbook, an old .xls)
+
+const FREESECT: u32 = 0xFFFF_FFFF;
+const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
+const FATSECT: u32 = 0xFFFF_FFFD;
+const NOSTREAM: u32 = 0xFFFF_FFFF;
+
+/// A minimal compound file (CFB version 3, 512-byte sectors): a header, one FAT sector, one
+/// directory sector and the streams, each padded to whole sectors. Streams must be at least
+/// 4096 bytes, so none goes to the mini stream. At most 3 streams.
+fn cfb(streams: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    assert!(streams.len() <= 3);
+    let sector = 512usize;
+    let mut fat = vec![FATSECT, ENDOFCHAIN];
+    let mut data = Vec::new();
+    let mut starts = Vec::new();
+    for (_, bytes) in streams {
+        assert!(
+            bytes.len() >= 4096,
+            "a stream this small belongs in the mini stream"
+        );
+        let first = fat.len() as u32;
+        let count = bytes.len().div_ceil(sector);
+        for k in 0..count as u32 {
+            fat.push(if k + 1 == count as u32 {
+                ENDOFCHAIN
+            } else {
+                first + k + 1
+            });
+        }
+        starts.push(first);
+        let mut padded = bytes.clone();
+        padded.resize(count * sector, 0);
+        data.extend(padded);
+    }
+    assert!(fat.len() <= sector / 4);
+    fat.resize(sector / 4, FREESECT);
+
+    let mut header = Vec::with_capacity(sector);
+    header.extend([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    header.extend([0u8; 16]); // CLSID
+    header.extend(0x003Eu16.to_le_bytes()); // minor version
+    header.extend(0x0003u16.to_le_bytes()); // major version 3
+    header.extend(0xFFFEu16.to_le_bytes()); // byte order
+    header.extend(9u16.to_le_bytes()); // sector shift: 512
+    header.extend(6u16.to_le_bytes()); // mini sector shift: 64
+    header.extend([0u8; 6]);
+    header.extend(0u32.to_le_bytes()); // directory sectors (0 in version 3)
+    header.extend(1u32.to_le_bytes()); // FAT sectors
+    header.extend(1u32.to_le_bytes()); // first directory sector
+    header.extend(0u32.to_le_bytes()); // transaction signature
+    header.extend(4096u32.to_le_bytes()); // mini stream cutoff
+    header.extend(ENDOFCHAIN.to_le_bytes()); // first mini FAT sector
+    header.extend(0u32.to_le_bytes()); // mini FAT sectors
+    header.extend(ENDOFCHAIN.to_le_bytes()); // first DIFAT sector
+    header.extend(0u32.to_le_bytes()); // DIFAT sectors
+    header.extend(0u32.to_le_bytes()); // DIFAT[0]: the FAT is sector 0
+    while header.len() < sector {
+        header.extend(FREESECT.to_le_bytes());
+    }
+
+    let entry = |name: &str, kind: u8, child: u32, right: u32, start: u32, size: u32| {
+        let mut e = Vec::with_capacity(128);
+        let utf16: Vec<u16> = name.encode_utf16().chain([0]).collect();
+        for u in &utf16 {
+            e.extend(u.to_le_bytes());
+        }
+        e.resize(64, 0);
+        e.extend(((utf16.len() * 2) as u16).to_le_bytes());
+        e.push(kind);
+        e.push(1); // black
+        e.extend(NOSTREAM.to_le_bytes()); // left sibling
+        e.extend(right.to_le_bytes());
+        e.extend(child.to_le_bytes());
+        e.extend([0u8; 16 + 4 + 16]); // CLSID, state, times
+        e.extend(start.to_le_bytes());
+        e.extend(size.to_le_bytes());
+        e.extend(0u32.to_le_bytes());
+        e
+    };
+    let mut dir = entry("Root Entry", 5, 1, NOSTREAM, ENDOFCHAIN, 0);
+    for (i, ((name, bytes), start)) in streams.iter().zip(&starts).enumerate() {
+        let right = if i + 1 < streams.len() {
+            i as u32 + 2
+        } else {
+            NOSTREAM
+        };
+        dir.extend(entry(name, 2, NOSTREAM, right, *start, bytes.len() as u32));
+    }
+    while dir.len() < sector {
+        dir.extend(entry("", 0, NOSTREAM, NOSTREAM, 0, 0));
+    }
+
+    let mut file = header;
+    file.extend(fat.iter().flat_map(|v| v.to_le_bytes()));
+    file.extend(dir);
+    file.extend(data);
+    file
+}
+
+/// A BIFF8 record.
+fn biff(typ: u16, data: &[u8]) -> Vec<u8> {
+    let mut r = Vec::new();
+    r.extend(typ.to_le_bytes());
+    r.extend((data.len() as u16).to_le_bytes());
+    r.extend(data);
+    r
+}
+
+/// An Excel 97-2003 workbook (.xls) with one empty visible sheet named `Sheet1`.
+fn xls() -> Vec<u8> {
+    let bof = |dt: u16| {
+        let mut d = Vec::new();
+        d.extend(0x0600u16.to_le_bytes());
+        d.extend(dt.to_le_bytes());
+        d.extend([0u8; 12]);
+        biff(0x0809, &d)
+    };
+    let mut globals = bof(0x0005);
+    // Padding in a record nobody reads, so the stream is big enough for regular sectors.
+    globals.extend(biff(0x00E1, &[0u8; 4200]));
+    let name = b"Sheet1";
+    let boundsheet_len = 4 + 4 + 6 + 2 + name.len();
+    let eof = biff(0x000A, &[]);
+    let sheet_pos = (globals.len() + boundsheet_len + eof.len()) as u32;
+    let mut bs = Vec::new();
+    bs.extend(sheet_pos.to_le_bytes());
+    bs.push(0); // visible
+    bs.push(0); // worksheet
+    bs.push(name.len() as u8);
+    bs.push(0); // compressed (8-bit) characters
+    bs.extend(name);
+    globals.extend(biff(0x0085, &bs));
+    globals.extend(&eof);
+    globals.extend(bof(0x0010));
+    globals.extend(&eof);
+    cfb(&[("Workbook", globals)])
+}
+
+/// A password-protected workbook: Excel's OLE2 container with an EncryptedPackage stream.
+fn encrypted() -> Vec<u8> {
+    let mut info = vec![4u8, 0, 4, 0, 0x40, 0, 0, 0]; // agile encryption header
+    info.extend(b"<?xml version=\"1.0\"?><encryption/>");
+    info.resize(4096, b' ');
+    let mut package = (4096u64 * 2).to_le_bytes().to_vec();
+    package.resize(8192 + 8, 0xA5);
+    cfb(&[("EncryptionInfo", info), ("EncryptedPackage", package)])
+}
+
+/// An OpenDocument spreadsheet with one sheet.
+fn ods() -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("META-INF/manifest.xml", stored).unwrap();
+    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).unwrap();
+    zip.start_file("content.xml", stored).unwrap();
+    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Sheet1"><table:table-row><table:table-cell office:value-type="string"><text:p>Month</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// The minimal package with its sheet's rows replaced.
+fn with_rows(rows: &str) -> Vec<u8> {
+    let package = Package::minimal();
+    let sheet = package.part("xl/worksheets/sheet1.xml");
+    let (head, rest) = sheet.split_at(sheet.find("<sheetData>").unwrap() + "<sheetData>".len());
+    let tail = &rest[rest.find("</sheetData>").unwrap()..];
+    package
+        .set("xl/worksheets/sheet1.xml", format!("{head}{rows}{tail}"))
+        .zip()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cases
+
+const NOT_A_WORKBOOK: &str = "is not an Excel workbook";
+const DAMAGED: &str = "is damaged or incomplete";
+const NOT_A_TEMPLATE: &str = "does not look like an iCARE template";
+
+#[test]
+fn the_minimal_package_itself_is_accepted() {
+    // The hostile cases below change one thing each in this package: it must work as is.
+    run_case("minimal.xlsx", &Package::minimal().zip(), Expect::Accepted);
+}
+
+#[test]
+fn empty_file() {
+    run_case("empty.xlsx", b"", Expect::Refused(NOT_A_WORKBOOK));
+}
+
+#[test]
+fn text_renamed_xlsx() {
+    run_case(
+        "export client été.xlsx",
+        b"client,date\r\n1,2024-01-01\r\n",
+        Expect::Refused("(it is a text file, perhaps a CSV export)"),
+    );
+}
+
+#[test]
+fn truncated_zip() {
+    let bytes = rejected_workbook(NOTE);
+    for keep in [bytes.len() / 2, bytes.len() - 10, 30] {
+        run_case("truncated.xlsx", &bytes[..keep], Expect::Refused(DAMAGED));
+    }
+}
+
+#[test]
+fn encrypted_workbook() {
+    run_case(
+        "protected.xlsx",
+        &encrypted(),
+        Expect::Refused("is protected by a password"),
+    );
+}
+
+#[test]
+fn old_xls_workbook() {
+    // The reading commands read .xls; the package rewrite asks for .xlsx.
+    run_case_except(
+        "old.xls",
+        &xls(),
+        Expect::Refused(NOT_A_TEMPLATE),
+        &[(
+            "clean",
+            Expect::Refused("is an old Excel 97-2003 workbook (.xls)"),
+        )],
+    );
+}
+
+#[test]
+fn opendocument_spreadsheet() {
+    run_case_except(
+        "calc.ods",
+        &ods(),
+        Expect::Refused(NOT_A_TEMPLATE),
+        &[(
+            "clean",
+            Expect::Refused("is an OpenDocument spreadsheet (.ods)"),
+        )],
+    );
+}
+
+#[test]
+fn zip_bomb_with_a_true_size_past_the_limit() {
+    run_case(
+        "bomb.xlsx",
+        &bomb(600, None),
+        Expect::Refused("is too large to be an iCARE file"),
+    );
+}
+
+#[test]
+fn zip_bomb_within_the_limit_is_read_in_bounded_time_and_memory() {
+    // 100 MB of spaces in one cell, honestly declared: under the part limit, so it is read,
+    // within the suite's time and memory limits (a debug build takes about 7 s and 250 MB;
+    // 300 MB took 20 s and 630 MB). Excel's trimming leaves the cell short.
+    let bytes = bomb(100, None);
+    assert!(bytes.len() < 5 * 1024 * 1024, "{} bytes", bytes.len());
+    run_case("big sheet.xlsx", &bytes, Expect::Accepted);
+}
+
+#[test]
+fn zip_bomb_that_lies_about_its_size() {
+    run_case(
+        "liar.xlsx",
+        &bomb(600, Some(4096)),
+        Expect::Refused(DAMAGED),
+    );
+}
+
+#[test]
+fn doctype_with_nested_entities() {
+    let mut entities = String::from(r#"<!ENTITY a "aaaaaaaaaa">"#);
+    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+        .iter()
+        .zip(["b", "c", "d", "e", "f", "g", "h", "i", "j"])
+    {
+        entities.push_str(&format!(
+            r#"<!ENTITY {name} "{}">"#,
+            format!("&{prev};").repeat(10)
+        ));
+    }
+    let package = Package::minimal();
+    let sheet = package
+        .part("xl/worksheets/sheet1.xml")
+        .replacen(
+            "<worksheet ",
+            &format!("<!DOCTYPE worksheet [{entities}]>\n<worksheet "),
+            1,
+        )
+        .replace(
+            r#"<c r="E2" t="s"><v>4</v></c>"#,
+            r#"<c r="E2" t="inlineStr"><is><t>&j;</t></is></c>"#,
+        );
+    run_case(
+        "laughs.xlsx",
+        &package.clone().set("xl/worksheets/sheet1.xml", sheet).zip(),
+        Expect::Refused("contains XML that Excel never writes"),
+    );
+    let strings = package.part("xl/sharedStrings.xml").replacen(
+        "<sst ",
+        &format!("<!DOCTYPE sst [{entities}]>\n<sst "),
+        1,
+    );
+    run_case(
+        "laughs in strings.xlsx",
+        &package.set("xl/sharedStrings.xml", strings).zip(),
+        Expect::Refused("xl/sharedStrings.xml"),
+    );
+}
+
+#[test]
+fn missing_relationships() {
+    // `clean` finds no sheet to read and says so less precisely (to improve there).
+    run_case_except(
+        "no rels.xlsx",
+        &Package::minimal()
+            .without("xl/_rels/workbook.xml.rels")
+            .zip(),
+        Expect::Refused(DAMAGED),
+        &[("clean", Expect::Refused(NOT_A_TEMPLATE))],
+    );
+}
+
+#[test]
+fn dangling_relationship() {
+    run_case_except(
+        "dangling.xlsx",
+        &Package::minimal().without("xl/worksheets/sheet1.xml").zip(),
+        Expect::Refused("lists a sheet 'iCARE Template' whose content is missing"),
+        &[("clean", Expect::Refused(NOT_A_TEMPLATE))],
+    );
+    let package = Package::minimal();
+    let workbook = package.part("xl/workbook.xml").replace("rId1", "rId9");
+    run_case_except(
+        "unknown id.xlsx",
+        &package.set("xl/workbook.xml", workbook).zip(),
+        Expect::Refused(DAMAGED),
+        &[("clean", Expect::Refused(NOT_A_TEMPLATE))],
+    );
+}
+
+#[test]
+fn cell_reference_past_the_last_cell() {
+    let rows_with = |reference: &str| {
+        Package::minimal()
+            .part("xl/worksheets/sheet1.xml")
+            .split("<sheetData>")
+            .nth(1)
+            .unwrap()
+            .split("</sheetData>")
+            .next()
+            .unwrap()
+            .replace(r#"<c r="F4""#, &format!(r#"<c r="{reference}""#))
+    };
+    for (name, reference) in [("past column.xlsx", "XFE4"), ("past row.xlsx", "A1048577")] {
+        run_case(
+            name,
+            &with_rows(&rows_with(reference)),
+            Expect::Refused("past Excel's last"),
+        );
+    }
+    // A row number too large for the reader's arithmetic: it overflows inside calamine, which
+    // panics (with overflow checks, as in tests and the release profile); the panic is caught.
+    // `clean` reads cell references itself and says what is wrong.
+    run_case_except(
+        "huge row.xlsx",
+        &with_rows(&rows_with("A99999999999")),
+        Expect::Refused("is damaged or incomplete (part of it cannot be read)"),
+        &[(
+            "clean",
+            Expect::Refused("has a reference past Excel's last row or column (A99999999999"),
+        )],
+    );
+}
+
+#[test]
+fn invalid_utf8_in_a_shared_string() {
+    let package = Package::minimal();
+    let mut strings = package.part("xl/sharedStrings.xml").into_bytes();
+    let at = strings.windows(8).position(|w| w == b"12345678").unwrap();
+    strings.splice(at..at + 2, [0xFF, 0xFE, 0xC3]);
+    run_case(
+        "bad utf8.xlsx",
+        &package.set("xl/sharedStrings.xml", strings).zip(),
+        Expect::Refused(DAMAGED),
+    );
+}
+
+#[test]
+fn workbook_without_sheets() {
+    let package = Package::minimal();
+    run_case(
+        "no sheets.xlsx",
+        &package
+            .set("xl/workbook.xml", Package::workbook_xml(""))
+            .zip(),
+        Expect::Refused("has no sheets"),
+    );
+}
+
+#[test]
+fn workbook_with_only_hidden_sheets() {
+    let package = Package::minimal();
+    let workbook = Package::workbook_xml(
+        r#"<sheet name="iCARE Template" sheetId="1" state="hidden" r:id="rId1"/>"#,
+    );
+    run_case_with(
+        "hidden.xlsx",
+        &package.clone().set("xl/workbook.xml", workbook).zip(),
+        Expect::Refused("The template sheet is hidden"),
+        BatchExpect::Skipped("not an iCARE template"),
+        &[],
+    );
+    // Hidden sheets that hold no template either.
+    let sheet =
+        Package::sheet_xml(r#"<row r="1"><c r="A1" t="inlineStr"><is><t>Month</t></is></c></row>"#);
+    let workbook = Package::workbook_xml(
+        r#"<sheet name="Budget" sheetId="1" state="veryHidden" r:id="rId1"/>"#,
+    );
+    run_case_with(
+        "hidden budget.xlsx",
+        &package
+            .set("xl/workbook.xml", workbook)
+            .set("xl/worksheets/sheet1.xml", sheet)
+            .zip(),
+        Expect::Refused("every sheet of the workbook is hidden"),
+        BatchExpect::Skipped("not an iCARE template"),
+        &[("clean", Expect::Refused(NOT_A_TEMPLATE))],
+    );
+}
+
+#[test]
+fn a_note_of_100_000_characters() {
+    let long = format!(
+        "{} {}",
+        NOTE,
+        "très long message / (x) ".repeat(100_000 / 24)
+    );
+    assert!(long.chars().count() >= 100_000);
+    let package = Package::minimal();
+    let strings = package
+        .part("xl/sharedStrings.xml")
+        .replace(&xml_escape(NOTE), &xml_escape(&long));
+    // Excel holds at most 32,767 characters in a cell: a longer one was not saved by Excel,
+    // and no output could hold it. `clean` only empties the note, so it can do its work.
+    run_case_except(
+        "long note.xlsx",
+        &package.set("xl/sharedStrings.xml", strings).zip(),
+        Expect::Refused("characters, more than Excel's limit of 32767"),
+        &[("clean", Expect::Accepted)],
+    );
+}
+
+#[test]
+fn a_note_at_excels_limit_is_accepted() {
+    let long = format!("{NOTE} {}", "x".repeat(32_767 - NOTE.chars().count() - 1));
+    assert_eq!(long.chars().count(), 32_767);
+    let package = Package::minimal();
+    let strings = package
+        .part("xl/sharedStrings.xml")
+        .replace(&xml_escape(NOTE), &xml_escape(&long));
+    run_case(
+        "long but allowed.xlsx",
+        &package.set("xl/sharedStrings.xml", strings).zip(),
+        Expect::Accepted,
+    );
+}
+
+#[test]
+fn thousands_of_notes_in_one_cell() {
+    // 5,000 whole notes: a megabyte in one cell, past Excel's limit.
+    let notes: Vec<String> = (1..=5000)
+        .map(|i| NOTE.replace("ORP:6/37", &format!("ORP:{i}/5000")))
+        .collect();
+    let package = Package::minimal();
+    let strings = package
+        .part("xl/sharedStrings.xml")
+        .replace(&xml_escape(NOTE), &xml_escape(&notes.join("\r\n")));
+    run_case_except(
+        "many notes.xlsx",
+        &package.clone().set("xl/sharedStrings.xml", strings).zip(),
+        Expect::Refused("more than Excel's limit of 32767"),
+        &[("clean", Expect::Accepted)],
+    );
+    // 4,000 note starts within Excel's limit: each is a (malformed) note to report.
+    let fragments = "[BUID:1]".repeat(4000);
+    let strings = package.part("xl/sharedStrings.xml").replace(
+        &xml_escape(NOTE),
+        &format!("{}{fragments}", xml_escape(NOTE)),
+    );
+    run_case(
+        "many note starts.xlsx",
+        &package.set("xl/sharedStrings.xml", strings).zip(),
+        Expect::Accepted,
+    );
+}
+
+/// The minimal package plus `string` as shared string 17, and `rows` rows of `cols` cells
+/// that all point to it.
+fn many_cells_sharing(string: &str, rows: u32, cols: u8) -> Vec<u8> {
+    let package = Package::minimal();
+    let strings = package.part("xl/sharedStrings.xml").replace(
+        "</sst>",
+        &format!("<si><t>{}</t></si></sst>", xml_escape(string)),
+    );
+    let sheet = package.part("xl/worksheets/sheet1.xml");
+    let mut rows_xml = String::new();
+    for r in 10..10 + rows {
+        rows_xml.push_str(&format!(r#"<row r="{r}">"#));
+        for c in 0..cols {
+            rows_xml.push_str(&format!(
+                r#"<c r="{}{r}" t="s"><v>17</v></c>"#,
+                (b'A' + c) as char
+            ));
+        }
+        rows_xml.push_str("</row>");
+    }
+    let sheet = sheet.replace("</sheetData>", &format!("{rows_xml}</sheetData>"));
+    package
+        .set("xl/sharedStrings.xml", strings)
+        .set("xl/worksheets/sheet1.xml", sheet)
+        .zip()
+}
+
+#[test]
+fn one_long_shared_string_in_many_cells() {
+    // Regression: 100,000 cells pointing to one 32,000-character string made a 200 KB file
+    // fill 3 GB of memory (the run died at the 2 GB limit, signal 6). Text per sheet is
+    // bounded now: 20,000 such cells (640 MB of text) are refused by the reading commands.
+    // `clean` streams the sheet in constant memory and handles it, slowly: its time grows
+    // with cells times string length (100,000 cells took 51 s in a debug build; 20,000 keep
+    // it within the time limit). To bound there too.
+    let bytes = many_cells_sharing(&"z".repeat(32_000), 2_000, 10);
+    assert!(bytes.len() < 1024 * 1024, "{} bytes", bytes.len());
+    run_case_except(
+        "amplified.xlsx",
+        &bytes,
+        Expect::Refused("MB of text"),
+        &[("clean", Expect::Accepted)],
+    );
+}
+
+#[test]
+fn too_many_notes_in_one_sheet() {
+    // 50 cells of 5,000 note starts each: 250,000 notes, more than any real file.
+    let bytes = many_cells_sharing(&"[BUID:".repeat(5000), 5, 10);
+    // `clean` empties the notes column only; its read-back check finds the notes left in
+    // other cells and deletes the output (a failure while working, exit code 1).
+    run_case_except(
+        "notes everywhere.xlsx",
+        &bytes,
+        Expect::Refused("iCARE error notes"),
+        &[("clean", Expect::Failed("still holds an iCARE note"))],
+    );
+}
+
+#[test]
+fn sheet_names_excel_forbids() {
+    // Excel refuses these names (too long, or with []:*?/\), other programs may write them.
+    for name in [
+        "iCARE Template with a name far longer than Excel allows",
+        "iCARE [Template]: *?/\\",
+    ] {
+        let package = Package::minimal();
+        let workbook = package
+            .part("xl/workbook.xml")
+            .replace("iCARE Template", &xml_escape(name));
+        run_case(
+            "odd sheet name.xlsx",
+            &package.set("xl/workbook.xml", workbook).zip(),
+            Expect::Accepted,
+        );
+    }
+}
+
+#[test]
+fn control_characters_in_notes_and_values() {
+    // Excel writes control characters as _xHHHH_ escapes; a terminal escape sequence among
+    // them must not reach the screen raw.
+    let note = format!("{NOTE}_x0007__x001B_[2J_x0000_\u{7f}");
+    let package = Package::minimal();
+    let strings = package
+        .part("xl/sharedStrings.xml")
+        .replace(&xml_escape(NOTE), &xml_escape(&note))
+        .replace("12345678", "1234_x0008_5678_x001B_]0;title_x0007_");
+    run_case(
+        "control.xlsx",
+        &package.set("xl/sharedStrings.xml", strings).zip(),
+        Expect::Accepted,
+    );
+}
+
+#[test]
+fn control_characters_never_reach_the_terminal_raw() {
+    let note = format!("{NOTE}_x001B_[2J_x0007_");
+    let package = Package::minimal();
+    let strings = package
+        .part("xl/sharedStrings.xml")
+        .replace(&xml_escape(NOTE), &xml_escape(&note));
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("control.xlsx");
+    std::fs::write(&input, package.set("xl/sharedStrings.xml", strings).zip()).unwrap();
+    for args in [vec!["errors"], vec!["inspect"]] {
+        let mut full: Vec<OsString> = args.iter().map(OsString::from).collect();
+        full.push(input.clone().into_os_string());
+        let run = run_limited(&full, dir.path());
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert!(
+            !run.stdout.iter().any(|&b| b == 0x1B || b == 0x07),
+            "{args:?} printed a raw control character"
+        );
+    }
+}
+
+#[test]
+fn the_time_and_memory_limits_are_in_force() {
+    // The harness's `ulimit -v` reaches the program it runs.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {MEMORY_LIMIT_KB} && exec \"$0\" \"$@\""))
+        .args(["sh", "-c", "ulimit -v"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        MEMORY_LIMIT_KB.to_string()
+    );
+    // And a run past the time limit is killed and fails.
+    let dir = tempfile::tempdir().unwrap();
+    let start = Instant::now();
+    let killed = std::panic::catch_unwind(|| {
+        run_program(
+            "sleep".as_ref(),
+            &["10".into()],
+            dir.path(),
+            Duration::from_millis(300),
+        )
+    });
+    assert!(killed.is_err(), "a run that never ends was not stopped");
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_refused_without_waiting() {
+    // Opening a FIFO nobody writes to would block forever.
+    let mut problems = Vec::new();
+    for cmd in COMMANDS.iter().filter(|c| !c.batch) {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.xlsx");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+        let before = listing(dir.path());
+        let run = run_limited(&(cmd.args)(&fifo, dir.path()), dir.path());
+        problems.extend(check_run(
+            &format!("named pipe | {}", cmd.name),
+            &run,
+            Expect::Refused("is not an Excel workbook (it is not a regular file"),
+            &fifo,
+            &fifo,
+            b"",
+            &[(dir.path(), before)],
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where outputs go
+
+/// A folder nobody may write in, even root (chmod, then `chattr +i` when the permission bits
+/// do not stop this user); restored on drop so the temporary folder can be removed.
+#[cfg(unix)]
+struct ReadOnlyDir {
+    path: PathBuf,
+    immutable: bool,
+}
+
+#[cfg(unix)]
+impl ReadOnlyDir {
+    fn new(path: PathBuf) -> ReadOnlyDir {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir(&path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let probe = path.join("probe");
+        let mut dir = ReadOnlyDir {
+            path,
+            immutable: false,
+        };
+        if std::fs::write(&probe, b"x").is_ok() {
+            // Root ignores permission bits: make the folder immutable instead.
+            std::fs::remove_file(&probe).unwrap();
+            let status = std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(&dir.path)
+                .status();
+            assert!(
+                status.is_ok_and(|s| s.success()),
+                "cannot make a read-only folder here: the permission bits do not stop this user and `chattr +i` failed"
+            );
+            dir.immutable = true;
+            assert!(
+                std::fs::write(&probe, b"x").is_err(),
+                "the folder is still writable"
+            );
+        }
+        dir
+    }
+}
+
+#[cfg(unix)]
+impl Drop for ReadOnlyDir {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        if self.immutable {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&self.path)
+                .status();
+        }
+        let _ = std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(0o755));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn read_only_output_folder() {
+    let mut problems = Vec::new();
+    let bytes = rejected_workbook(NOTE);
+    for cmd in COMMANDS {
+        let Some(to) = cmd.to else { continue };
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("rejeté.xlsx");
+        std::fs::write(&input, &bytes).unwrap();
+        let locked = ReadOnlyDir::new(dir.path().join("locked folder"));
+        let before = listing(dir.path());
+        let before_locked = listing(&locked.path);
+        let output = locked.path.join("out.xlsx");
+        let run = run_limited(&to(&input, &output), dir.path());
+        problems.extend(check_run(
+            &format!("read-only folder | {}", cmd.name),
+            &run,
+            Expect::Refused("cannot write in the folder"),
+            &locked.path,
+            &input,
+            &bytes,
+            &[(dir.path(), before), (&locked.path, before_locked)],
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn output_path_equal_to_the_input() {
+    let mut problems = Vec::new();
+    let bytes = rejected_workbook(NOTE);
+    for cmd in COMMANDS {
+        let Some(to) = cmd.to else { continue };
+        for force in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let input = dir.path().join("rejeté été.xlsx");
+            std::fs::write(&input, &bytes).unwrap();
+            let before = listing(dir.path());
+            let mut args = to(&input, &input);
+            if force {
+                args.insert(1, "--force".into());
+            }
+            // The same file through another spelling of its path.
+            let run = run_limited(&args, dir.path());
+            problems.extend(check_run(
+                &format!("output = input | {} | force {force}", cmd.name),
+                &run,
+                Expect::Refused("is the input file itself"),
+                &input,
+                &input,
+                &bytes,
+                &[(dir.path(), before)],
+            ));
+            let relative = PathBuf::from(".").join(input.file_name().unwrap());
+            let mut args = to(&input, &relative);
+            if force {
+                args.insert(1, "--force".into());
+            }
+            let before = listing(dir.path());
+            let run = run_limited(&args, dir.path());
+            problems.extend(check_run(
+                &format!("output = ./input | {} | force {force}", cmd.name),
+                &run,
+                Expect::Refused("is the input file itself"),
+                &relative,
+                &input,
+                &bytes,
+                &[(dir.path(), before)],
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
