@@ -255,12 +255,17 @@ fn output_digest(path: &Path, sheet: &str) -> Result<Digest, String> {
     Ok(rows)
 }
 
-/// FNV-1a: plenty for a digest compared with its twin, and faster than SipHash.
-struct Fnv(u64);
+/// A fast hash (in the manner of rustc's FxHash, a word at a time, with a final mix): plenty
+/// for a digest compared with its twin and for small lookup tables, and several times
+/// faster than SipHash on cell text.
+#[derive(Default, Clone, Copy)]
+pub struct Fnv(u64);
 
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl Fnv {
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
     }
 }
 
@@ -275,11 +280,21 @@ impl Hasher for Fnv {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.mix(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
         }
     }
 }
+
+/// A `BuildHasher` for [`Fnv`].
+pub type FastHash = std::hash::BuildHasherDefault<Fnv>;
 
 /// A cell value reduced to what identifies it (shared and inline text alike).
 #[derive(Hash)]
