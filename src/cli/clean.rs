@@ -56,17 +56,31 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
     if let Some(info) = AnnotatedInfo::read(&args.file) {
         return run_way_back(&args, &info, &registry);
     }
-    let extension = args
-        .file
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .filter(|e| e == "xlsm")
-        .unwrap_or_else(|| "xlsx".into());
+    let extension = workbook_extension(&args.file);
     let output = args
         .output
         .clone()
         .unwrap_or_else(|| sibling_path(&args.file, &format!("upload.{extension}")));
-    let opts = CleanOptions {
+    let report = clean::clean(&args.file, &output, &registry, &options(&args))?;
+    eprint!("{}", describe(&report));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `xlsm` for a macro-enabled workbook (its copy must keep the extension Excel expects for
+/// its content), else `xlsx`.
+fn workbook_extension(path: &std::path::Path) -> &'static str {
+    match path.extension() {
+        Some(e) if e.eq_ignore_ascii_case("xlsm") => "xlsm",
+        _ => "xlsx",
+    }
+}
+
+/// The options the command line asks for.
+fn options(args: &CleanArgs) -> CleanOptions {
+    CleanOptions {
         notes: match args.notes_column {
             NotesArg::Auto => NotesMode::Auto,
             NotesArg::Clear => NotesMode::Clear,
@@ -76,13 +90,7 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
         force: args.force,
         allow_not_rejected: args.force,
         ..CleanOptions::default()
-    };
-    let report = clean::clean(&args.file, &output, &registry, &opts)?;
-    eprint!("{}", describe(&report));
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// `clean` given an annotated workbook: the upload-ready file from the ORIGINAL package, with
@@ -91,11 +99,7 @@ fn run_way_back(args: &CleanArgs, info: &AnnotatedInfo, registry: &Registry) -> 
     let original = annotated::find_original(&args.file, info, args.original.as_deref())?;
     let book = Rejected::open(&original, registry)?;
     let plan = annotated::plan(&args.file, &book, registry)?;
-    let extension = original
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .filter(|e| e == "xlsm")
-        .unwrap_or_else(|| "xlsx".into());
+    let extension = workbook_extension(&original);
     // NAME.annotated.xlsx -> NAME.corrected.upload.xlsx
     let output = args.output.clone().unwrap_or_else(|| {
         let stem = args
@@ -108,14 +112,6 @@ fn run_way_back(args: &CleanArgs, info: &AnnotatedInfo, registry: &Registry) -> 
             .with_file_name(format!("{stem}.corrected.upload.{extension}"))
     });
     let opts = CleanOptions {
-        notes: match args.notes_column {
-            NotesArg::Auto => NotesMode::Auto,
-            NotesArg::Clear => NotesMode::Clear,
-            NotesArg::Remove => NotesMode::Remove,
-        },
-        repair: !args.no_repair,
-        force: args.force,
-        allow_not_rejected: args.force,
         patches: plan
             .changes
             .iter()
@@ -126,6 +122,7 @@ fn run_way_back(args: &CleanArgs, info: &AnnotatedInfo, registry: &Registry) -> 
             })
             .collect(),
         drop_rows: plan.dropped_rows.clone(),
+        ..options(args)
     };
     let report = clean::clean(&original, &output, registry, &opts)?;
     let mut text = format!(

@@ -36,7 +36,7 @@ impl AnnotatedInfo {
     /// Reads the custom document properties of `path`; `None` when it is not an annotated
     /// workbook written by icare-fix (or not a readable zip at all).
     pub fn read(path: &Path) -> Option<AnnotatedInfo> {
-        // Opening a named pipe or a device could wait forever: regular files only.
+        // Opening a named pipe or a device can wait forever: look first.
         if !std::fs::metadata(path).ok()?.is_file() {
             return None;
         }

@@ -4,6 +4,7 @@ mod annotate;
 mod bad_input;
 mod batch;
 mod checklist;
+mod clean;
 mod cli;
 mod common;
 mod mapping;

@@ -4,18 +4,23 @@
 //!
 //! The package is rewritten, not rebuilt: every zip entry other than the data sheet and the
 //! shared strings is copied byte for byte without recompression, in its original order; the
-//! data sheet is streamed cell by cell ([`sheet`]); the shared strings used only by notes are
-//! emptied in place ([`sst`]). Two layouts:
+//! data sheet is streamed cell by cell (`sheet`); the shared strings used only by notes are
+//! emptied in place (`sst`). Two layouts:
 //!
 //! - **native** (the notes stand in the template's own Processing Details column): the notes
 //!   of the data rows are emptied; the column, its header, style and width stay. Removing it
 //!   would shift every field against the codes row and iCARE would reject every record.
 //! - **inserted** (an extra column in front of the template): the column is removed and
-//!   every reference moves left by one ([`shift`], [`refs`]).
+//!   every reference moves left by one (`shift`, `refs`).
 //!
-//! Repairs of Excel damage ([`repair`]) are made and listed; the written file is read back
-//! with calamine and compared cell by cell with the input ([`check`]) before it is given its
-//! name. The same machinery writes the upload file of the annotated workbook's way back:
+//! Repairs of Excel damage (`repair`) are made and listed; the written file is read back
+//! with calamine and compared cell by cell with the input (`check`) before it is given its
+//! name.
+//!
+//! The work is one streamed pass over the data sheet (`tokens` is the tokenizer), with the
+//! compression on a second thread and calamine reading the input for the check on a third;
+//! the output is read back once written. Memory stays flat with the number of rows (about
+//! 50 MB at 50,000 rows of 95 columns); `cargo bench --bench clean` measures it. The same machinery writes the upload file of the annotated workbook's way back:
 //! [`CleanOptions::patches`] puts text into cells and [`CleanOptions::drop_rows`] leaves rows
 //! out.
 //!
@@ -278,6 +283,15 @@ pub fn clean(
                 patches.insert((p.row, p.col), p.text.as_str());
             }
         }
+        // A merged area starting in a removed column keeps its value (the title).
+        let lifted = match removal_of(action) {
+            Some(removal) => {
+                let source = pkg.stream(&data_part)?;
+                let merges = scan::merges(source).map_err(|e| pkg.xml_error(&data_part, e))?;
+                refs::lifted_rows(merges.iter().map(String::as_str), removal)
+            }
+            None => BTreeSet::new(),
+        };
         let plan = sheet::DataPlan {
             clear_col: action.filter(|n| n.layout == Layout::Native).map(|n| n.col),
             data_start: header.data_start,
@@ -285,6 +299,7 @@ pub fn clean(
             date1904: pkg.date1904,
             patches,
             drop_rows: drop_rows.clone(),
+            lifted,
             text_style: scan::text_styles(&top, header.data_start),
             sst: &sst,
         };
@@ -299,6 +314,7 @@ pub fn clean(
             clear_col: plan.clear_col,
             data_start: header.data_start,
             drop_rows: &drop_rows,
+            lifted: &plan.lifted,
             patches: &plan.patches,
             rules: &plan.rules,
         };
@@ -327,6 +343,25 @@ pub fn clean(
     }
     let removal = removal_of(action);
     let notes_col = action.map(|n| n.col);
+    // Note text elsewhere would be uploaded as data: the user must look at it.
+    if let Some((col, row)) = outcome
+        .scan
+        .first_note
+        .iter()
+        .find(|(col, _)| Some(**col) != notes_col)
+    {
+        return Err(Error::Unsupported {
+            path: input.to_path_buf(),
+            detail: format!(
+                "cell {} holds an iCARE error note outside the notes column{}. Delete it in Excel (or move it to the notes column), save and try again.",
+                cell_name(*row, *col),
+                notes_col.map_or(String::new(), |c| format!(
+                    " ({})",
+                    crate::workbook::col_name(c)
+                ))
+            ),
+        });
+    }
 
     let emptied = note_only_strings(
         &mut pkg,
@@ -373,6 +408,7 @@ pub fn clean(
         clear_col: plan.clear_col,
         data_start: header.data_start,
         drop_rows: &drop_rows,
+        lifted: &plan.lifted,
         patches: &plan.patches,
         rules: &plan.rules,
     };

@@ -8,6 +8,8 @@
 //! string literals, functions named like cells (`LOG10(`), structured and external references
 //! alone.
 
+use std::collections::BTreeSet;
+
 use crate::workbook::address::{MAX_COL, MAX_ROW, col_name, parse_col};
 
 /// The removal of one column (0-based) from a sheet.
@@ -25,6 +27,22 @@ impl ColumnRemoval {
             std::cmp::Ordering::Equal => None,
             std::cmp::Ordering::Greater => Some(c - 1),
         }
+    }
+
+    /// Where the cell at `row`, `col` goes. `lifted` holds the rows where a merged area
+    /// starts in the removed column and goes on to the right: there the area's top-left
+    /// cell, which holds its value (the template's title), stays and the next cell of the
+    /// area, empty inside a merge, goes in its place.
+    pub fn cell(self, row: u32, col: u32, lifted: &BTreeSet<u32>) -> Option<u32> {
+        if lifted.contains(&row) {
+            if col == self.col {
+                return Some(col);
+            }
+            if col == self.col + 1 {
+                return None;
+            }
+        }
+        self.col(col)
     }
 
     /// Where the columns `first..=last` go: `None` when nothing of them is left.
@@ -266,6 +284,28 @@ pub fn move_sqref(text: &str, removal: ColumnRemoval) -> Result<Option<String>, 
     Ok((!out.is_empty()).then_some(out))
 }
 
+/// The first row of each merged area (`A1:R1`) that starts in the removed column and goes
+/// on to the right of it.
+pub fn lifted_rows<'a>(
+    merges: impl IntoIterator<Item = &'a str>,
+    removal: ColumnRemoval,
+) -> BTreeSet<u32> {
+    let mut rows = BTreeSet::new();
+    for merge in merges {
+        let Some(area) = Area::parse(merge.trim()) else {
+            continue;
+        };
+        if let (End::Cell { col: a, row, .. }, Some(End::Cell { col: b, .. })) =
+            (area.first, area.last)
+            && a.min(b) == removal.col
+            && a.max(b) > removal.col
+        {
+            rows.insert(row);
+        }
+    }
+    rows
+}
+
 /// Moves `min:max` column spans (1-based, as in `row@spans` and `col@min/max`).
 pub fn move_span_1based(min: u32, max: u32, removal: ColumnRemoval) -> Option<(u32, u32)> {
     if min == 0 || max < min {
@@ -480,6 +520,17 @@ mod tests {
         );
         assert_eq!(move_sqref("A4:A9", A).unwrap(), None);
         assert!(move_sqref("C4 nonsense", A).is_err());
+    }
+
+    #[test]
+    fn a_merged_title_starting_in_the_removed_column_keeps_its_cell() {
+        let lifted = lifted_rows(["A1:R1", "A5:A6", "C7:D8", "A9:B10"], A);
+        assert_eq!(lifted, BTreeSet::from([0, 8]));
+        assert_eq!(A.cell(0, 0, &lifted), Some(0));
+        assert_eq!(A.cell(0, 1, &lifted), None);
+        assert_eq!(A.cell(0, 2, &lifted), Some(1));
+        assert_eq!(A.cell(3, 0, &lifted), None);
+        assert_eq!(A.cell(3, 1, &lifted), Some(0));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use std::collections::{HashMap, HashSet};
 
+use super::check::FastHash;
 use crate::template::{ListValue, Registry, ValueKind};
 
 /// What a repair did.
@@ -39,8 +40,8 @@ impl RepairKind {
 /// guess).
 #[derive(Debug, Clone, Default)]
 pub struct ListIndex {
-    exact: HashSet<String>,
-    folded: HashMap<String, Option<String>>,
+    exact: HashSet<String, FastHash>,
+    folded: HashMap<String, Option<String>, FastHash>,
 }
 
 impl ListIndex {

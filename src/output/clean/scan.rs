@@ -175,6 +175,8 @@ pub const TOP_LAST_ROW: u32 = HEADER_SEARCH_ROWS + 1;
 pub struct Scan {
     /// Cells holding a note in data rows, counted per column.
     pub note_cells: BTreeMap<u32, usize>,
+    /// The first row holding a note, per column (data rows).
+    pub first_note: BTreeMap<u32, u32>,
     /// Every cell whose shared string is a note: (string, row, column).
     pub note_strings: Vec<(u32, u32, u32)>,
     /// Data rows that hold anything.
@@ -287,4 +289,25 @@ pub fn shared_strings_used<R: BufRead>(
         }
     }
     Ok(used)
+}
+
+/// The ranges of a worksheet's merged areas (`A1:R1`).
+pub fn merges<R: BufRead>(source: R) -> XmlResult<Vec<String>> {
+    let mut reader = Tokenizer::new(source);
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut out = Vec::new();
+    loop {
+        buf.clear();
+        let event = reader.next(&mut buf)?;
+        xml::refuse_doctype(&event)?;
+        match event {
+            Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "mergeCell" => {
+                if let Some(r) = xml::attr(&e, "ref")? {
+                    out.push(r);
+                }
+            }
+            Event::Eof => return Ok(out),
+            _ => {}
+        }
+    }
 }

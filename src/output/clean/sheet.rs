@@ -39,6 +39,8 @@ pub struct DataPlan<'a> {
     pub patches: BTreeMap<(u32, u32), &'a str>,
     /// Data rows to leave out (input rows).
     pub drop_rows: BTreeSet<u32>,
+    /// Rows whose merged area starts in the removed column (see [`ColumnRemoval::cell`]).
+    pub lifted: BTreeSet<u32>,
     /// Style of each column's text cells, as far as the top rows show them (the rewrite
     /// learns the others as it goes).
     pub text_style: HashMap<u32, Option<String>>,
@@ -395,6 +397,7 @@ impl<'p, 'a> Rows<'p, 'a> {
         }
         if is_note {
             *outcome.scan.note_cells.entry(cell.col).or_default() += 1;
+            outcome.scan.first_note.entry(cell.col).or_insert(cell.row);
         } else if text.is_some() && !cell.formula {
             self.styles
                 .entry(cell.col)
@@ -465,6 +468,13 @@ impl<'p, 'a> Rows<'p, 'a> {
         wrote
     }
 
+    fn out_cell(&self, row: u32, col: u32, data: &DataPlan) -> Option<u32> {
+        match self.removal {
+            Some(removal) => removal.cell(row, col, &data.lifted),
+            None => Some(col),
+        }
+    }
+
     fn out_col(&self, col: u32) -> Option<u32> {
         match self.removal {
             Some(removal) => removal.col(col),
@@ -490,7 +500,7 @@ impl<'p, 'a> Rows<'p, 'a> {
         let sst = data.sst;
         let in_data = row >= data.data_start;
         let out_row = data.map_row(row);
-        let Some(out_col) = self.out_col(col) else {
+        let Some(out_col) = self.out_cell(row, col, data) else {
             // The inserted notes column: the cell goes.
             if cell.shared_master {
                 return Err(XmlProblem::Unsupported(format!(

@@ -11,7 +11,7 @@
 
 use std::io::BufRead;
 
-use memchr::{memchr, memchr2, memchr3, memmem};
+use memchr::{memchr, memchr2, memmem};
 use quick_xml::events::{
     BytesCData, BytesDecl, BytesEnd, BytesPI, BytesRef, BytesStart, BytesText, Event,
 };
@@ -145,20 +145,25 @@ impl<R: BufRead> Tokenizer<R> {
     }
 
     fn end_of_tag(&mut self) -> XmlResult<usize> {
-        // The closing `>` of a tag, skipping quoted attribute values.
+        // The closing `>` of a tag, skipping quoted attribute values. Tags are short, so a
+        // plain loop beats a search per quote.
         let mut at = 1;
+        let mut quote: Option<u8> = None;
         loop {
-            let Some(i) = self.find(at, |s| memchr3(b'>', b'"', b'\'', s), 0)? else {
-                return Err(unclosed());
-            };
-            match self.data[self.pos + i] {
-                b'>' => return Ok(i),
-                quote => {
-                    let Some(close) = self.find(i + 1, |s| memchr(quote, s), 0)? else {
-                        return Err(unclosed());
-                    };
-                    at = close + 1;
+            let data = &self.data[self.pos..];
+            while at < data.len() {
+                let b = data[at];
+                match quote {
+                    Some(q) if b == q => quote = None,
+                    Some(_) => {}
+                    None if b == b'>' => return Ok(at),
+                    None if b == b'"' || b == b'\'' => quote = Some(b),
+                    None => {}
                 }
+                at += 1;
+            }
+            if !self.fill()? {
+                return Err(unclosed());
             }
         }
     }
@@ -236,7 +241,11 @@ impl<R: BufRead> Events for Tokenizer<R> {
                     let open = self.starts.pop().ok_or_else(|| {
                         XmlProblem::Malformed("an end tag without a start tag".into())
                     })?;
-                    if self.names[open..] != raw[..name_end] {
+                    let open_name = &self.names[open..];
+                    let close_name = &raw[..name_end];
+                    if open_name.len() != close_name.len()
+                        || open_name.iter().zip(close_name).any(|(a, b)| a != b)
+                    {
                         return Err(XmlProblem::Malformed(format!(
                             "<{}> is closed by </{}>",
                             String::from_utf8_lossy(&self.names[open..]),

@@ -468,9 +468,13 @@ fn inserted_layout_removes_the_column_and_moves_every_reference() {
     assert_eq!(report.layout, Layout::Inserted);
     assert_eq!(report.notes_removed, book.notes.len());
 
-    // Every cell moved one column left; the inserted column is gone.
+    // Every cell moved one column left; the inserted column is gone, except the title,
+    // which heads the merged first row and keeps its place in A1.
     let (ri, ro) = (range(&input, &book.sheet), range(&output, &book.sheet));
-    let mut kept = 0;
+    let title = text(&ri, 0, 0);
+    assert!(title.contains("iCARE"), "{title}");
+    assert_eq!(text(&ro, 0, 0), title);
+    let mut kept = 1;
     for ((r, c), v) in cells(&ri) {
         if c == 0 {
             continue;
@@ -1132,6 +1136,21 @@ fn a_doctype_is_refused() {
 }
 
 #[test]
+fn a_note_outside_the_notes_column_is_refused() {
+    let (_dir, path) = with_part("client_profile.xlsx", SHEET, |xml| {
+        xml.replacen(
+            "</sheetData>",
+            "<row r=\"40\"><c r=\"E40\" t=\"inlineStr\"><is><t>[BUID:305939,RID:,ORP:4/5,DTS:2018-08-07 10:05:04][1] (Client) Unable to validate against database. / (Client) Impossible de valider dans la base de données.</t></is></c></row></sheetData>",
+            1,
+        )
+    });
+    refused(
+        &path,
+        "cell E40 holds an iCARE error note outside the notes column (A). Delete it in Excel (or move it to the notes column), save and try again.",
+    );
+}
+
+#[test]
 fn references_past_excels_limits_are_refused() {
     let (_dir, path) = with_part("client_profile.xlsx", SHEET, |xml| {
         xml.replacen("<c r=\"B4\"", "<c r=\"XFE4\"", 1)
@@ -1234,6 +1253,13 @@ fn outputs_open_in_libreoffice_with_the_same_values() {
                     .chain(ra.iter().skip(1).cloned())
                     .collect(),
                 Layout::Native => ra.clone(),
+                // The merged title stays in A1; the merge's next cell (empty) goes instead.
+                Layout::Inserted if r == 0 => ra
+                    .iter()
+                    .take(1)
+                    .chain(ra.iter().skip(2))
+                    .cloned()
+                    .collect(),
                 Layout::Inserted => ra.iter().skip(1).cloned().collect(),
             };
             let trim = |v: &[String]| {
