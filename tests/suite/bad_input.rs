@@ -116,8 +116,6 @@ const COMMANDS: &[Cmd] = &[
 enum Expect {
     /// Refused: exit code 2, and the message names the file and holds this text.
     Refused(&'static str),
-    /// Failed while working: exit code 1, and the message holds this text.
-    Failed(&'static str),
     /// Handled: exit code 0.
     Accepted,
 }
@@ -231,11 +229,8 @@ fn check_run(
         fail("the input file was changed".into());
     }
     match expect {
-        Expect::Refused(says) | Expect::Failed(says) => {
-            let (code, named) = match expect {
-                Expect::Refused(_) => (2, true),
-                _ => (1, false),
-            };
+        Expect::Refused(says) => {
+            let (code, named) = (2, true);
             if run.code != Some(code) {
                 fail(format!("exit code {:?}, expected {code}", run.code));
             }
@@ -312,7 +307,7 @@ enum BatchExpect {
 impl From<Expect> for BatchExpect {
     fn from(expect: Expect) -> Self {
         match expect {
-            Expect::Refused(says) | Expect::Failed(says) => BatchExpect::Failed(says),
+            Expect::Refused(says) => BatchExpect::Failed(says),
             Expect::Accepted => BatchExpect::Done,
         }
     }
