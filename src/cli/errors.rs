@@ -47,5 +47,8 @@ pub fn run(args: ErrorsArgs) -> Result<ExitCode> {
         Format::Csv => errors::to_csv(&[&book]),
     };
     super::emit(&text, args.output.as_deref(), &[&args.file], args.force)?;
+    // The process ends here: freeing a few hundred thousand cells one by one would only
+    // delay the exit (about 7 ms on a 2,500-row file).
+    std::mem::forget(book);
     Ok(ExitCode::SUCCESS)
 }
