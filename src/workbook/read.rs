@@ -614,6 +614,14 @@ fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
     }
 }
 
+/// Runs `f`, turning a panic inside it (in calamine, on a hostile file) into `Err(())`
+/// without printing it. For callers that read with calamine themselves, such as the
+/// self-check of `clean`.
+pub fn quietly<T>(f: impl FnOnce() -> T) -> std::result::Result<T, ()> {
+    let _quiet = quiet_panics::Quiet::new();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| ())
+}
+
 mod quiet_panics {
     //! A panic hook that stays silent for panics caught by [`super::guarded`] on this thread
     //! and hands every other panic to the hook that was there before.

@@ -1249,6 +1249,21 @@ fn cell_reference_past_the_last_cell() {
 }
 
 #[test]
+fn a_dimension_that_ends_before_it_starts() {
+    // Regression (package_rewrite fuzz target, crash-b7e9d271): `XA1:G6` made calamine
+    // subtract past zero and panic inside `clean`'s check thread.
+    let package = Package::minimal();
+    let sheet = package
+        .part("xl/worksheets/sheet1.xml")
+        .replace("<sheetData>", r#"<dimension ref="XA1:G6"/><sheetData>"#);
+    run_case(
+        "backwards.xlsx",
+        &package.set("xl/worksheets/sheet1.xml", sheet).zip(),
+        Expect::Refused("is damaged or incomplete (part of it cannot be read)"),
+    );
+}
+
+#[test]
 fn invalid_utf8_in_a_shared_string() {
     let package = Package::minimal();
     let mut strings = package.part("xl/sharedStrings.xml").into_bytes();
