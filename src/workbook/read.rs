@@ -614,12 +614,11 @@ fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
     }
 }
 
-/// Runs `f`, turning a panic inside it (in calamine, on a hostile file) into `Err(())`
-/// without printing it. For callers that read with calamine themselves, such as the
-/// self-check of `clean`.
-pub fn quietly<T>(f: impl FnOnce() -> T) -> std::result::Result<T, ()> {
+/// Runs `f`; `None` when it panicked (in calamine, on a hostile file), without printing the
+/// panic. For callers that read with calamine themselves, such as the self-check of `clean`.
+pub fn quietly<T>(f: impl FnOnce() -> T) -> Option<T> {
     let _quiet = quiet_panics::Quiet::new();
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| ())
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }
 
 mod quiet_panics {

@@ -339,7 +339,7 @@ pub fn clean(
             .map_err(|_| Error::SelfCheck {
                 detail: "the check stopped unexpectedly".into(),
             })?
-            .map_err(|()| unreadable(input))?
+            .ok_or_else(|| unreadable(input))?
             .map_err(|detail| Error::SelfCheck { detail })?;
         let detected = scan::notes_column(&outcome.scan, &header);
         if detected == assumed {
@@ -434,7 +434,7 @@ pub fn clean(
             &others,
         )
     })
-    .map_err(|()| unreadable(input))?
+    .ok_or_else(|| unreadable(input))?
     .map_err(|detail| Error::SelfCheck { detail })?;
     let output = out.commit()?;
 
