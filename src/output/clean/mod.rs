@@ -340,7 +340,17 @@ pub fn clean(
                 detail: "the check stopped unexpectedly".into(),
             })?
             .ok_or_else(|| unreadable(input))?
-            .map_err(|detail| Error::SelfCheck { detail })?;
+            .map_err(|detail| match detail.as_str() {
+                check::TOO_MUCH_TEXT => Error::TooLarge {
+                    path: input.to_path_buf(),
+                    detail: format!(
+                        "the cells of sheet '{}' hold more than {} MB of text",
+                        data_sheet.name,
+                        crate::workbook::read::MAX_SHEET_TEXT_BYTES / (1024 * 1024)
+                    ),
+                },
+                _ => Error::SelfCheck { detail },
+            })?;
         let detected = scan::notes_column(&outcome.scan, &header);
         if detected == assumed {
             break (action, plan, outcome, file, ignored, digest);
