@@ -614,6 +614,13 @@ fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
     }
 }
 
+/// Runs `f`; `None` when it panicked (in calamine, on a hostile file), without printing the
+/// panic. For callers that read with calamine themselves, such as the self-check of `clean`.
+pub fn quietly<T>(f: impl FnOnce() -> T) -> Option<T> {
+    let _quiet = quiet_panics::Quiet::new();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+}
+
 mod quiet_panics {
     //! A panic hook that stays silent for panics caught by [`super::guarded`] on this thread
     //! and hands every other panic to the hook that was there before.

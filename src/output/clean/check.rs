@@ -109,8 +109,16 @@ pub struct InputDigest {
 }
 
 /// Reads the input's data sheet (on its own thread while the rewrite runs).
+/// What [`read_input`] answers when the sheet's cells hold more text than the reader
+/// accepts (`workbook::read::MAX_SHEET_TEXT_BYTES`): a file, not the check, is at fault.
+pub const TOO_MUCH_TEXT: &str = "too much text";
+
 pub fn read_input(path: &Path, plan: &Plan) -> Result<InputDigest, String> {
     let mut book = open(path)?;
+    // Many cells can point to one long shared string; hashing each copy would take a time
+    // without bound (100,000 cells of 32,000 characters: 51 s), so text is bounded as in
+    // the reading commands.
+    let mut text_bytes = 0usize;
     let sheet = plan.sheet;
     let mut cells = book
         .worksheet_cells_reader(sheet)
@@ -130,6 +138,10 @@ pub fn read_input(path: &Path, plan: &Plan) -> Result<InputDigest, String> {
         };
         let (row, col) = cell.get_position();
         let value = cell.get_value();
+        text_bytes += text_of(value).map_or(0, str::len);
+        if text_bytes > crate::workbook::read::MAX_SHEET_TEXT_BYTES {
+            return Err(TOO_MUCH_TEXT.to_string());
+        }
         if is_empty(value)
             || plan.patches.contains_key(&(row, col))
             || (plan.clear_col == Some(col) && row >= plan.data_start)

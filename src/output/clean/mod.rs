@@ -195,6 +195,14 @@ impl CleanReport {
     }
 }
 
+/// The input made the reader give up (a panic caught in calamine): it is damaged.
+fn unreadable(input: &Path) -> Error {
+    Error::Damaged {
+        path: input.to_path_buf(),
+        detail: "part of it cannot be read".into(),
+    }
+}
+
 /// Writes the upload-ready copy of `input` to `output`.
 pub fn clean(
     input: &Path,
@@ -319,7 +327,10 @@ pub fn clean(
             rules: &plan.rules,
         };
         let (written, digest) = std::thread::scope(|scope| {
-            let digest = scope.spawn(|| check::read_input(input, &check_plan));
+            // calamine can panic on a hostile input (a dimension that ends before it starts);
+            // that is a damaged file, not a crash (found by the package_rewrite fuzz target).
+            let digest = scope
+                .spawn(|| crate::workbook::read::quietly(|| check::read_input(input, &check_plan)));
             let written = write_data_sheet(&mut pkg, &data_part, shift, &plan);
             (written, digest.join())
         });
@@ -328,7 +339,18 @@ pub fn clean(
             .map_err(|_| Error::SelfCheck {
                 detail: "the check stopped unexpectedly".into(),
             })?
-            .map_err(|detail| Error::SelfCheck { detail })?;
+            .ok_or_else(|| unreadable(input))?
+            .map_err(|detail| match detail.as_str() {
+                check::TOO_MUCH_TEXT => Error::TooLarge {
+                    path: input.to_path_buf(),
+                    detail: format!(
+                        "the cells of sheet '{}' hold more than {} MB of text",
+                        data_sheet.name,
+                        crate::workbook::read::MAX_SHEET_TEXT_BYTES / (1024 * 1024)
+                    ),
+                },
+                _ => Error::SelfCheck { detail },
+            })?;
         let detected = scan::notes_column(&outcome.scan, &header);
         if detected == assumed {
             break (action, plan, outcome, file, ignored, digest);
@@ -412,14 +434,17 @@ pub fn clean(
         patches: &plan.patches,
         rules: &plan.rules,
     };
-    check::verify(
-        input,
-        out.temp_path(),
-        &check_plan,
-        &digest,
-        &repairs,
-        &others,
-    )
+    crate::workbook::read::quietly(|| {
+        check::verify(
+            input,
+            out.temp_path(),
+            &check_plan,
+            &digest,
+            &repairs,
+            &others,
+        )
+    })
+    .ok_or_else(|| unreadable(input))?
     .map_err(|detail| Error::SelfCheck { detail })?;
     let output = out.commit()?;
 
