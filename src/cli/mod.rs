@@ -109,7 +109,7 @@ fn hint_if_annotated(file: &std::path::Path) {
     if let Some(info) = icare_fix::output::annotated::AnnotatedInfo::read(file) {
         eprintln!(
             "Note: this is an annotated workbook made by icare-fix from '{}'; its notes column holds summaries, not iCARE's notes. To make the upload-ready file, run: icare-fix clean \"{}\"",
-            info.source_name,
+            icare_fix::output::terminal_safe(&info.source_name),
             file.display()
         );
     }
