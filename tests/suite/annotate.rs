@@ -12,6 +12,21 @@ use icare_fix::{Registry, Rejected};
 
 use crate::common::{elements, icare_fix, read_part, sample_copy};
 
+/// A copy of a sample in a fresh folder, and its annotated workbook written there by the
+/// command (the folder lives as long as the returned guard).
+fn annotated(name: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let (dir, input) = sample_copy(name);
+    let output = dir.path().join("out.xlsx");
+    icare_fix()
+        .arg("annotate")
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .assert()
+        .success();
+    (dir, input, output)
+}
+
 /// Every sample with notes, both layouts, shared and inline strings.
 const SAMPLES: [&str; 6] = [
     "client_profile.xlsx",
@@ -239,15 +254,7 @@ fn values_are_unchanged_and_codes_row_hidden() {
 #[test]
 fn errors_sheet_links_every_row_to_its_cell() {
     let registry = Registry::builtin();
-    let (dir, input) = sample_copy("information_orientation_all_shapes.xlsx");
-    let output = dir.path().join("out.xlsx");
-    icare_fix()
-        .arg("annotate")
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .assert()
-        .success();
+    let (_dir, input, output) = annotated("information_orientation_all_shapes.xlsx");
     let book = Rejected::open(&input, &registry).unwrap();
     let expected: Vec<String> = book
         .notes
@@ -273,15 +280,7 @@ fn errors_sheet_links_every_row_to_its_cell() {
 
 #[test]
 fn properties_record_the_source_and_its_hash() {
-    let (dir, input) = sample_copy("employment.xlsx");
-    let output = dir.path().join("out.xlsx");
-    icare_fix()
-        .arg("annotate")
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .assert()
-        .success();
+    let (_dir, input, output) = annotated("employment.xlsx");
     let info = AnnotatedInfo::read(&output).expect("an annotated workbook");
     assert_eq!(info.source_name, "employment.xlsx");
     assert_eq!(info.source_sha256, sha256_file(&input).unwrap());
@@ -293,15 +292,7 @@ fn properties_record_the_source_and_its_hash() {
 
 #[test]
 fn drop_downs_come_from_the_workbooks_own_lists() {
-    let (dir, input) = sample_copy("information_orientation.xlsx");
-    let output = dir.path().join("out.xlsx");
-    icare_fix()
-        .arg("annotate")
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .assert()
-        .success();
+    let (_dir, _input, output) = annotated("information_orientation.xlsx");
     let sheet = read_part(&output, "xl/worksheets/sheet1.xml");
     let validations = elements(&sheet, "dataValidation");
     // One per list or yes/no column of the template.
