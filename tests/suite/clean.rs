@@ -448,11 +448,80 @@ fn detection_agrees_with_the_reader_on_every_sample() {
         assert_eq!(report.notes_column, Some(column.col), "{name}");
         assert_eq!(report.detected, Some(column.layout), "{name}");
         assert_eq!(report.notes_removed, book.notes.len(), "{name}");
+        // The check's own reading of the input agreed with calamine's: no cell needed the
+        // slow comparison.
+        assert!(!report.checked_cell_by_cell, "{name}");
         // The output holds no note any more, by the same reader.
         let clean_book = Rejected::open(&output, &registry).unwrap();
         assert!(clean_book.notes.is_empty(), "{name}");
         assert_eq!(clean_book.template, book.template, "{name}");
     }
+}
+
+/// Row 5 of the I&O sample with `cells` added after its last cell.
+fn with_cells_in_row_5(cells: &'static str) -> (tempfile::TempDir, PathBuf) {
+    let edit = move |xml: &str| {
+        let row = xml.find("<row r=\"5\"").unwrap();
+        let end = row + xml[row..].find("</row>").unwrap();
+        format!("{}{cells}{}", &xml[..end], &xml[end..])
+    };
+    with_parts("information_orientation.xlsx", &[(SHEET, &edit)])
+}
+
+/// Every kind of cell value, as a rejected file can hold them.
+const EVERY_KIND: &str = concat!(
+    r#"<c r="CT5"><v>1.5E3</v></c>"#,
+    r#"<c r="CU5" t="n"><v>-0.25</v></c>"#,
+    r#"<c r="CV5" t="b"><v>1</v></c>"#,
+    r#"<c r="CW5" t="e"><v>#N/A</v></c>"#,
+    r#"<c r="CX5" t="str"><f>"a"</f><v>x_x0009_y</v></c>"#,
+    r#"<c r="CY5" t="d"><v>2020-01-31T00:00:00</v></c>"#,
+    r#"<c r="CZ5" t="inlineStr"><is><t> padded </t></is></c>"#,
+    r#"<c r="DA5" t="inlineStr"><is><t xml:space="preserve"> kept </t></is></c>"#,
+    r#"<c r="DB5" t="inlineStr"><is><t>a_x000D_b &amp; c</t></is></c>"#,
+    r#"<c r="DC5" t="inlineStr"><is><r><t>rich</t></r><r><t xml:space="preserve"> text</t></r></is></c>"#,
+    r#"<c r="DD5"><v>not a number</v></c>"#,
+    r#"<c r="DE5" t="s"><v></v></c>"#,
+    r#"<c r="DF5" s="4"><f>1+1</f></c>"#,
+);
+
+#[test]
+fn the_check_reads_every_kind_of_cell_as_calamine_does() {
+    let (_dir, input) = with_cells_in_row_5(EVERY_KIND);
+    let registry = Registry::builtin();
+    let output = upload_path(&input);
+    let report = clean(&input, &output, &registry, &CleanOptions::default()).unwrap();
+    // The digest built from the tool's own reading of the input matched calamine's
+    // reading of the output, with no cell-by-cell comparison.
+    assert!(!report.checked_cell_by_cell);
+    let (ri, ro) = (
+        range(&input, "iCARE Template"),
+        range(&output, "iCARE Template"),
+    );
+    for col in 97..=109 {
+        assert_eq!(
+            value(&ro, 4, col),
+            value(&ri, 4, col),
+            "{}",
+            cell_name(4, col)
+        );
+    }
+    assert_eq!(text(&ro, 4, 105), "a\rb & c");
+    assert_eq!(text(&ro, 4, 103), "padded");
+}
+
+#[test]
+fn a_cell_the_tool_reads_otherwise_than_calamine_is_compared_cell_by_cell() {
+    // A carriage return written as a character reference: calamine keeps it, the tool's
+    // model of calamine's reading turns it into a line feed. The check notices the digests
+    // differ, compares the sheets cell by cell with calamine and lets the file pass.
+    let (_dir, input) =
+        with_cells_in_row_5(r#"<c r="CT5" t="inlineStr"><is><t>a&#13;b</t></is></c>"#);
+    let registry = Registry::builtin();
+    let output = upload_path(&input);
+    let report = clean(&input, &output, &registry, &CleanOptions::default()).unwrap();
+    assert!(report.checked_cell_by_cell);
+    assert_eq!(text(&range(&output, "iCARE Template"), 4, 97), "a\rb");
 }
 
 // --- Inserted layout ----------------------------------------------------------------------

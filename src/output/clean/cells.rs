@@ -22,7 +22,13 @@ pub enum CellType {
     Inline,
     /// A formula's text result (`str`).
     FormulaText,
-    /// Anything else: booleans, errors, ISO dates.
+    /// A boolean (`b`).
+    Bool,
+    /// An error value such as `#N/A` (`e`).
+    Error,
+    /// An ISO 8601 date (`d`).
+    IsoDate,
+    /// A type the spec does not have.
     Other,
 }
 
@@ -62,6 +68,8 @@ pub struct Cell {
     pub value: String,
     /// Text of an inline string.
     pub inline: String,
+    /// A `<t>` of the inline string keeps its spaces (`xml:space="preserve"`).
+    pub inline_preserve: bool,
     /// Holds a formula.
     pub formula: bool,
     /// Starts a shared formula (`<f t="shared" ref=...>`).
@@ -197,6 +205,7 @@ pub fn read_cell<E: Events>(
     cell.inner.clear();
     cell.value.clear();
     cell.inline.clear();
+    cell.inline_preserve = false;
     cell.formula = false;
     cell.shared_master = false;
     let mut position = None;
@@ -211,6 +220,9 @@ pub fn read_cell<E: Events>(
                     "s" => CellType::Shared,
                     "inlineStr" => CellType::Inline,
                     "str" => CellType::FormulaText,
+                    "b" => CellType::Bool,
+                    "e" => CellType::Error,
+                    "d" => CellType::IsoDate,
                     _ => CellType::Other,
                 })
             }
@@ -246,7 +258,11 @@ pub fn read_cell<E: Events>(
                 "v" => in_v = true,
                 "is" => in_is = true,
                 "rPh" => phonetic += 1,
-                "t" if in_is && phonetic == 0 => in_t = true,
+                "t" if in_is && phonetic == 0 => {
+                    in_t = true;
+                    cell.inline_preserve |=
+                        xml::attr(e, "xml:space")?.as_deref() == Some("preserve");
+                }
                 "f" => {
                     cell.formula = true;
                     if let Some(moves) = formulas {

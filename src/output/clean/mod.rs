@@ -186,6 +186,11 @@ pub struct CleanReport {
     pub dropped_rows: Vec<u32>,
     /// Parts of the package rewritten (all others are byte-for-byte copies).
     pub rewritten_parts: Vec<String>,
+    /// The self-check had to compare the sheets cell by cell: the tool read some input cell
+    /// otherwise than calamine does (which costs time, not safety). For tests and
+    /// benchmarks.
+    #[serde(skip)]
+    pub checked_cell_by_cell: bool,
 }
 
 impl CleanReport {
@@ -222,6 +227,7 @@ pub fn clean(
 
     // The data sheet and its header.
     let (sheet_index, header, top) = find_data_sheet(&mut pkg, &sst, registry)?;
+    let strings = check::StringHashes::new(&sst);
     let data_sheet = pkg.sheets[sheet_index].clone();
     let data_part = data_sheet.part.clone().expect("a worksheet with a part");
     let template = registry
@@ -315,7 +321,7 @@ pub fn clean(
             sheet: &data_sheet.name,
             removal,
         });
-        // The input is read for the check while the data sheet is rewritten.
+        // The input's digest for the self-check is built as the rewrite reads the cells.
         let check_plan = check::Plan {
             sheet: &data_sheet.name,
             removal: removal_of(action),
@@ -326,31 +332,19 @@ pub fn clean(
             patches: &plan.patches,
             rules: &plan.rules,
         };
-        let (written, digest) = std::thread::scope(|scope| {
-            // calamine can panic on a hostile input (a dimension that ends before it starts);
-            // that is a damaged file, not a crash (found by the package_rewrite fuzz target).
-            let digest = scope
-                .spawn(|| crate::workbook::read::quietly(|| check::read_input(input, &check_plan)));
-            let written = write_data_sheet(&mut pkg, &data_part, shift, &plan);
-            (written, digest.join())
-        });
-        let (file, outcome) = written?;
-        let digest = digest
-            .map_err(|_| Error::SelfCheck {
-                detail: "the check stopped unexpectedly".into(),
-            })?
-            .ok_or_else(|| unreadable(input))?
-            .map_err(|detail| match detail.as_str() {
-                check::TOO_MUCH_TEXT => Error::TooLarge {
-                    path: input.to_path_buf(),
-                    detail: format!(
-                        "the cells of sheet '{}' hold more than {} MB of text",
-                        data_sheet.name,
-                        crate::workbook::read::MAX_SHEET_TEXT_BYTES / (1024 * 1024)
-                    ),
-                },
-                _ => Error::SelfCheck { detail },
-            })?;
+        let model = check::InputModel::new(check_plan, &strings);
+        let (file, mut outcome) = write_data_sheet(&mut pkg, &data_part, shift, &plan, model)?;
+        let digest = outcome.digest.take().unwrap_or_default();
+        if digest.too_much_text {
+            return Err(Error::TooLarge {
+                path: input.to_path_buf(),
+                detail: format!(
+                    "the cells of sheet '{}' hold more than {} MB of text",
+                    data_sheet.name,
+                    crate::workbook::read::MAX_SHEET_TEXT_BYTES / (1024 * 1024)
+                ),
+            });
+        }
         let detected = scan::notes_column(&outcome.scan, &header);
         if detected == assumed {
             break (action, plan, outcome, file, ignored, digest);
@@ -434,7 +428,7 @@ pub fn clean(
         patches: &plan.patches,
         rules: &plan.rules,
     };
-    crate::workbook::read::quietly(|| {
+    let checked = crate::workbook::read::quietly(|| {
         check::verify(
             input,
             out.temp_path(),
@@ -486,6 +480,7 @@ pub fn clean(
         ignored_patches,
         dropped_rows: outcome.dropped.clone(),
         rewritten_parts,
+        checked_cell_by_cell: checked == check::Checked::CellByCell,
     })
 }
 
@@ -564,6 +559,7 @@ fn write_data_sheet(
     part: &str,
     shift: Option<Shift>,
     plan: &sheet::DataPlan,
+    model: check::InputModel,
 ) -> Result<(std::fs::File, sheet::Outcome)> {
     let index = pkg
         .entry_index(part)
@@ -600,7 +596,7 @@ fn write_data_sheet(
             chunk: Vec::with_capacity(CHUNK),
             sender,
         };
-        let rewritten = sheet::rewrite(source, &mut sink, moves, Some(plan))
+        let rewritten = sheet::rewrite(source, &mut sink, moves, Some(plan), Some(model))
             .and_then(|o| sink.finish().map(|_| o));
         drop(sink);
         (compressor.join(), rewritten)
@@ -958,7 +954,7 @@ fn rewrite_part<W: Write>(
     };
     match job {
         Job::OtherSheet => {
-            sheet::rewrite(source, sink, moves(false), None)?;
+            sheet::rewrite(source, sink, moves(false), None, None)?;
             return Ok(());
         }
         Job::SharedStrings => return sst::rewrite(source, sink, emptied),

@@ -12,6 +12,7 @@ use std::io::{BufRead, Write};
 use quick_xml::events::{BytesStart, Event};
 
 use super::cells::{Cell, CellType, Cursor, FormulaMove, read_cell};
+use super::check::{InputDigest, InputModel};
 use super::refs::{ColumnRemoval, move_span_1based};
 use super::repair::{RepairKind, Rule};
 use super::scan::Scan;
@@ -87,15 +88,19 @@ pub struct Outcome {
     pub dropped: Vec<u32>,
     /// What the pass counted, to decide the notes column and the strings to empty.
     pub scan: Scan,
+    /// The input's digest for the self-check, when a model was given.
+    pub digest: Option<InputDigest>,
 }
 
 /// Rewrites a worksheet. `moves` is set when a column leaves the data sheet; `data` when
-/// this is the data sheet.
+/// this is the data sheet; `model` builds the input's digest for the self-check as the
+/// cells are read.
 pub fn rewrite<R: BufRead, W: Write>(
     source: R,
     sink: &mut W,
     moves: Option<FormulaMove>,
     data: Option<&DataPlan>,
+    mut model: Option<InputModel>,
 ) -> XmlResult<Outcome> {
     let mut reader = Tokenizer::new(source);
     let mut out = Out {
@@ -114,8 +119,9 @@ pub fn rewrite<R: BufRead, W: Write>(
             Event::Start(e) if depth == 1 && local(e.name().as_ref()) == "sheetData" => {
                 push_raw(&mut out.text, &event);
                 let e = e.clone().into_owned();
-                let mut rows = Rows::new(moves, data, &e);
+                let mut rows = Rows::new(moves, data, &e, model.take());
                 rows.run(&mut reader, &mut buf, &mut out, &mut outcome)?;
+                outcome.digest = rows.model.take().map(InputModel::finish);
             }
             Event::Start(e) | Event::Empty(e) if depth == 1 && moves.is_some() => {
                 let empty = matches!(event, Event::Empty(_));
@@ -188,6 +194,8 @@ struct Rows<'p, 'a> {
     styles: HashMap<u32, Option<String>>,
     /// The last data row counted.
     counted_row: Option<u32>,
+    /// The input's digest being built.
+    model: Option<InputModel<'p>>,
 }
 
 impl<'p, 'a> Rows<'p, 'a> {
@@ -195,6 +203,7 @@ impl<'p, 'a> Rows<'p, 'a> {
         moves: Option<FormulaMove<'p>>,
         data: Option<&'p DataPlan<'a>>,
         start: &BytesStart,
+        model: Option<InputModel<'p>>,
     ) -> Self {
         let pending = data
             .map(|d| d.patches.iter().map(|(k, v)| (*k, *v)).collect())
@@ -211,6 +220,7 @@ impl<'p, 'a> Rows<'p, 'a> {
             rows_moved: false,
             styles: data.map(|d| d.text_style.clone()).unwrap_or_default(),
             counted_row: None,
+            model,
         }
     }
 
@@ -380,6 +390,9 @@ impl<'p, 'a> Rows<'p, 'a> {
     fn count(&mut self, outcome: &mut Outcome) {
         let Some(data) = self.data else { return };
         let cell = &self.cell;
+        if let Some(model) = &mut self.model {
+            model.add(cell, data.sst);
+        }
         if cell.empty {
             return;
         }

@@ -5,11 +5,12 @@
 //! any sheet has to change; `count` and `uniqueCount` stay as they were (the number of items
 //! does not change, and `count` is a hint Excel does not check).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, Write};
 
 use quick_xml::events::Event;
 
+use super::check::calamine_text;
 use super::tokens::{Events, Tokenizer};
 use super::xml::{self, XmlProblem, XmlResult, local, push_raw, resolve_ref};
 
@@ -18,6 +19,9 @@ use super::xml::{self, XmlProblem, XmlResult, local, push_raw, resolve_ref};
 pub struct SharedStrings {
     text: String,
     ends: Vec<u32>,
+    /// The strings calamine reads otherwise (see [`super::check::calamine_text`]): trimmed,
+    /// `_xHHHH_` escapes decoded, line ends made `\n`. Rare; the self-check needs them.
+    views: HashMap<u32, String>,
 }
 
 impl SharedStrings {
@@ -31,25 +35,43 @@ impl SharedStrings {
         let mut in_si = false;
         let mut phonetic = 0u32;
         let mut in_t = false;
+        // The string as calamine reads it, built a `<t>` at a time: where the `<t>` being
+        // read starts in `text`, and whether it keeps its spaces.
+        let mut view = String::new();
+        let mut t_start = 0usize;
+        let mut preserve = false;
         loop {
             buf.clear();
             let event = reader.next(&mut buf)?;
             xml::refuse_doctype(&event)?;
             match event {
                 Event::Start(e) => match local(e.name().as_ref()) {
-                    "si" => in_si = true,
+                    "si" => {
+                        in_si = true;
+                        view.clear();
+                    }
                     "rPh" => phonetic += 1,
-                    "t" if in_si && phonetic == 0 => in_t = true,
+                    "t" if in_si && phonetic == 0 => {
+                        in_t = true;
+                        t_start = out.text.len();
+                        preserve = xml::attr(&e, "xml:space")?.as_deref() == Some("preserve");
+                    }
                     _ => {}
                 },
-                Event::Empty(e) if local(e.name().as_ref()) == "si" => out.close(),
+                Event::Empty(e) if local(e.name().as_ref()) == "si" => {
+                    view.clear();
+                    out.close(&view);
+                }
                 Event::End(e) => match local(e.name().as_ref()) {
                     "si" => {
                         in_si = false;
-                        out.close();
+                        out.close(&view);
                     }
                     "rPh" => phonetic = phonetic.saturating_sub(1),
-                    "t" => in_t = false,
+                    "t" if in_t => {
+                        in_t = false;
+                        view.push_str(&calamine_text(&out.text[t_start..], preserve));
+                    }
                     _ => {}
                 },
                 Event::Text(t) if in_t => out.text.push_str(&t),
@@ -71,8 +93,27 @@ impl SharedStrings {
         Ok(out)
     }
 
-    fn close(&mut self) {
+    /// Ends the string being read; `view` is how calamine reads it.
+    fn close(&mut self, view: &str) {
+        let start = self.ends.last().copied().unwrap_or(0) as usize;
+        if self.text[start..] != *view {
+            self.views.insert(self.ends.len() as u32, view.to_string());
+        }
         self.ends.push(self.text.len() as u32);
+    }
+
+    /// The number of strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// String `i` as calamine reads it (trimmed unless its spaces are kept, escapes
+    /// decoded), for the self-check.
+    pub fn calamine_view(&self, i: usize) -> Option<&str> {
+        match self.views.get(&(i as u32)) {
+            Some(view) => Some(view),
+            None => self.get(i),
+        }
     }
 
     /// String `i`.
@@ -146,6 +187,20 @@ mod tests {
         assert_eq!(sst.get(2), Some("rich text"));
         assert_eq!(sst.get(3), Some(""));
         assert_eq!(sst.get(4), None);
+        assert_eq!(sst.len(), 4);
+    }
+
+    #[test]
+    fn the_calamine_view_trims_and_decodes_like_calamine() {
+        let text = "<sst><si><t> padded </t></si><si><t xml:space=\"preserve\"> kept </t></si><si><t>a_x000D_b</t></si><si><r><t>x </t></r><r><t xml:space=\"preserve\"> y</t></r></si><si><t>plain</t></si></sst>";
+        let sst = SharedStrings::read(text.as_bytes()).unwrap();
+        assert_eq!(sst.get(0), Some(" padded "));
+        assert_eq!(sst.calamine_view(0), Some("padded"));
+        assert_eq!(sst.calamine_view(1), Some(" kept "));
+        assert_eq!(sst.calamine_view(2), Some("a\rb"));
+        assert_eq!(sst.calamine_view(3), Some("x y"));
+        assert_eq!(sst.calamine_view(4), Some("plain"));
+        assert_eq!(sst.views.len(), 3);
     }
 
     #[test]
