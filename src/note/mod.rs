@@ -89,19 +89,26 @@ pub fn contains_note(text: &str) -> bool {
 /// nothing). Text before the first note is kept as a note of its own with a problem, so no
 /// text is lost. An empty or blank cell gives no notes.
 pub fn parse_cell(text: &str) -> Vec<Note> {
+    split_cell(text).map(parse_note).collect()
+}
+
+/// How many notes [`parse_cell`] finds in a cell, without parsing them.
+pub fn count_in_cell(text: &str) -> usize {
+    split_cell(text).count()
+}
+
+/// The notes of a cell as text, trimmed (see [`parse_cell`]).
+fn split_cell(text: &str) -> impl Iterator<Item = &str> {
     let mut starts: Vec<usize> = text.match_indices(NOTE_START).map(|(i, _)| i).collect();
     if starts.first() != Some(&0) {
         starts.insert(0, 0);
     }
-    let mut notes = Vec::with_capacity(starts.len());
-    for (k, &start) in starts.iter().enumerate() {
-        let end = starts.get(k + 1).copied().unwrap_or(text.len());
-        let chunk = text[start..end].trim();
-        if !chunk.is_empty() {
-            notes.push(parse_note(chunk));
-        }
-    }
-    notes
+    let ends: Vec<usize> = starts.iter().skip(1).copied().chain([text.len()]).collect();
+    starts
+        .into_iter()
+        .zip(ends)
+        .map(move |(start, end)| text[start..end].trim())
+        .filter(|chunk| !chunk.is_empty())
 }
 
 /// Parses one note. Never fails: see [`Note::problem`].

@@ -193,6 +193,7 @@ proptest! {
     #[test]
     fn never_panics_on_note_like_text(s in "(\\[BUID:[0-9,]{0,4}|RID:|ORP:[0-9/]{0,4}|DTS:|\\[XML:|\\]|\\[|\\(|\\)| / |[a-z ]{0,5}|\r\n){0,12}") {
         let notes = parse_cell(&s);
+        prop_assert_eq!(count_in_cell(&s), notes.len());
         // No text is lost: every non-blank character of the cell is in some note's raw text.
         let kept: usize = notes.iter().map(|n| n.raw.chars().filter(|c| !c.is_whitespace()).count()).sum();
         prop_assert_eq!(kept, s.chars().filter(|c| !c.is_whitespace()).count());

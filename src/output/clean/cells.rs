@@ -7,7 +7,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::refs::{ColumnRemoval, Moved, move_area, move_formula};
 use super::sst::SharedStrings;
-use super::tokens::Events;
+use super::tokens::{Events, SimpleCell};
 use super::xml::{self, XmlProblem, XmlResult, local, push_raw, resolve_ref};
 use crate::workbook::address::{MAX_ROW, parse_cell};
 
@@ -66,6 +66,8 @@ pub struct Cell {
     pub inner: String,
     /// Text of `<v>`.
     pub value: String,
+    /// The shared-string index of a shared-string cell (from `value`).
+    pub index: Option<u32>,
     /// Text of an inline string.
     pub inline: String,
     /// A `<t>` of the inline string keeps its spaces (`xml:space="preserve"`).
@@ -86,7 +88,7 @@ impl Cell {
     pub fn is_blank(&self, sst: &SharedStrings) -> bool {
         match self.cell_type() {
             CellType::Inline => self.inline.trim().is_empty(),
-            CellType::Shared => self.text(sst).is_none_or(|t| t.trim().is_empty()),
+            CellType::Shared => self.index.is_none_or(|i| sst.is_blank(i as usize)),
             _ => self.value.trim().is_empty(),
         }
     }
@@ -103,9 +105,14 @@ impl Cell {
 
     /// The shared-string index of a shared-string cell.
     pub fn shared_index(&self) -> Option<u32> {
-        (self.cell_type() == CellType::Shared)
+        self.index
+    }
+
+    /// Sets [`Cell::index`] once the value is read.
+    fn value_read(&mut self) {
+        self.index = (self.cell_type() == CellType::Shared)
             .then(|| self.value.trim().parse().ok())
-            .flatten()
+            .flatten();
     }
 }
 
@@ -184,6 +191,114 @@ fn parse_plain_cell(text: &[u8]) -> Option<(u32, u32)> {
     (1..=MAX_ROW + 1).contains(&row).then(|| (row - 1, col - 1))
 }
 
+/// Sets `slot` to `value`, reusing its buffer.
+fn set(slot: &mut Option<String>, value: &str) {
+    match slot {
+        Some(s) => {
+            s.clear();
+            s.push_str(value);
+        }
+        None => *slot = Some(value.to_string()),
+    }
+}
+
+/// The value type named by a `t` attribute.
+fn cell_type(t: &str) -> CellType {
+    match t {
+        "n" => CellType::Number,
+        "s" => CellType::Shared,
+        "inlineStr" => CellType::Inline,
+        "str" => CellType::FormulaText,
+        "b" => CellType::Bool,
+        "e" => CellType::Error,
+        "d" => CellType::IsoDate,
+        _ => CellType::Other,
+    }
+}
+
+/// Fills `cell` from a cell in its plainest form, as [`read_cell`] would from its events;
+/// false (and `cell` left in any state) when its attributes are not plain `key="value"`
+/// pairs, so that the caller reads it as events instead.
+pub fn read_simple_cell(
+    simple: &SimpleCell,
+    cursor: &mut Cursor,
+    cell: &mut Cell,
+) -> XmlResult<bool> {
+    let mut position = None;
+    let mut style = None;
+    let mut kind = None;
+    // The attributes, as `key="value"` pairs; the delimiters are ASCII, so every slice is on
+    // a character boundary.
+    let start = simple.start;
+    let bytes = start.as_bytes();
+    let mut at = 1;
+    loop {
+        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        if at == bytes.len() {
+            break;
+        }
+        let Some(eq) = bytes[at..].iter().position(|&b| b == b'=').map(|i| at + i) else {
+            return Ok(false);
+        };
+        let quote = match bytes.get(eq + 1) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return Ok(false),
+        };
+        let Some(end) = bytes[eq + 2..]
+            .iter()
+            .position(|&b| b == quote)
+            .map(|i| eq + 2 + i)
+        else {
+            return Ok(false);
+        };
+        let key = &bytes[at..eq];
+        if key.is_empty() || key.iter().any(u8::is_ascii_whitespace) {
+            return Ok(false);
+        }
+        let value = &start[eq + 2..end];
+        match key {
+            b"r" => position = Some(value),
+            b"s" => style = Some(value),
+            b"t" => kind = Some(cell_type(value)),
+            _ => {}
+        }
+        at = end + 1;
+    }
+    let (row, col) = match position {
+        Some(r) => parse_cell_name(r)?,
+        None => (cursor.row.unwrap_or(0), cursor.next_col),
+    };
+    if col > super::refs::LAST_COL {
+        return Err(XmlProblem::OutOfRange(format!("column {}", col as u64 + 1)));
+    }
+    cell.name.clear();
+    cell.name.push('c');
+    cell.start.clear();
+    cell.start.push_str(simple.start);
+    cell.empty = simple.empty;
+    match style {
+        Some(s) => set(&mut cell.style, s),
+        None => cell.style = None,
+    }
+    cell.kind = kind;
+    cell.has_r = position.is_some();
+    cell.row = row;
+    cell.col = col;
+    cursor.next_col = col + 1;
+    cell.inner.clear();
+    cell.inner.push_str(simple.inner);
+    cell.value.clear();
+    cell.value.push_str(simple.value);
+    cell.inline.clear();
+    cell.inline_preserve = false;
+    cell.formula = false;
+    cell.shared_master = false;
+    cell.value_read();
+    Ok(true)
+}
+
 /// Reads a cell whose start tag was just read into `cell` (cleared first).
 pub fn read_cell<E: Events>(
     reader: &mut E,
@@ -199,7 +314,7 @@ pub fn read_cell<E: Events>(
     cell.start.clear();
     cell.start.push_str(start);
     cell.empty = empty;
-    cell.style = None;
+    let mut style = false;
     cell.kind = None;
     cell.has_r = false;
     cell.inner.clear();
@@ -208,26 +323,22 @@ pub fn read_cell<E: Events>(
     cell.inline_preserve = false;
     cell.formula = false;
     cell.shared_master = false;
+    cell.index = None;
     let mut position = None;
     for a in start.attributes().with_checks(false) {
         let a = a?;
         match a.key.as_ref() {
             "r" => position = Some(parse_cell_name(&a.value)?),
-            "s" => cell.style = Some(a.value.into_owned()),
-            "t" => {
-                cell.kind = Some(match &*a.value {
-                    "n" => CellType::Number,
-                    "s" => CellType::Shared,
-                    "inlineStr" => CellType::Inline,
-                    "str" => CellType::FormulaText,
-                    "b" => CellType::Bool,
-                    "e" => CellType::Error,
-                    "d" => CellType::IsoDate,
-                    _ => CellType::Other,
-                })
+            "s" => {
+                set(&mut cell.style, &a.value);
+                style = true;
             }
+            "t" => cell.kind = Some(cell_type(&a.value)),
             _ => {}
         }
+    }
+    if !style {
+        cell.style = None;
     }
     let (row, col) = match position {
         Some(p) => {
@@ -287,7 +398,10 @@ pub fn read_cell<E: Events>(
                 }
             }
             Event::End(e) => match local(e.name().as_ref()) {
-                "c" => return Ok(()),
+                "c" => {
+                    cell.value_read();
+                    return Ok(());
+                }
                 "v" => in_v = false,
                 "is" => in_is = false,
                 "rPh" => phonetic = phonetic.saturating_sub(1),
@@ -389,4 +503,104 @@ fn read_formula<E: Events>(
     cell.inner.push_str(start.name().as_ref());
     cell.inner.push('>');
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::clean::tokens::Tokenizer;
+
+    /// Every cell of a worksheet part, as debug text, read with or without the simple-cell
+    /// path; and how many cells took that path.
+    fn cells_of(xml: &[u8], simple: bool, reads: usize) -> (Vec<String>, usize) {
+        let mut reader = Tokenizer::new(std::io::BufReader::with_capacity(reads, xml));
+        let (mut buf, mut cursor, mut cell) = (Vec::new(), Cursor::default(), Cell::default());
+        let (mut out, mut simple_cells) = (Vec::new(), 0);
+        loop {
+            if simple && let Some(s) = reader.simple_cell().unwrap() {
+                let len = s.len;
+                if read_simple_cell(&s, &mut cursor, &mut cell).unwrap() {
+                    reader.skip_simple_cell(len);
+                    out.push(format!("{cell:?}"));
+                    simple_cells += 1;
+                    continue;
+                }
+            }
+            buf.clear();
+            let event = reader.next(&mut buf).unwrap();
+            match &event {
+                Event::Eof => return (out, simple_cells),
+                Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "row" => {
+                    cursor.enter_row(e).unwrap();
+                }
+                Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "c" => {
+                    let empty = matches!(event, Event::Empty(_));
+                    let e = e.clone().into_owned();
+                    read_cell(
+                        &mut reader,
+                        &mut buf,
+                        &e,
+                        empty,
+                        &mut cursor,
+                        &mut cell,
+                        None,
+                    )
+                    .unwrap();
+                    out.push(format!("{cell:?}"));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn simple_cells_read_as_their_events_do_on_every_sample() {
+        use std::io::Read;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut simple_cells = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "xlsx") {
+                continue;
+            }
+            let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+            for i in 0..zip.len() {
+                let mut file = zip.by_index(i).unwrap();
+                let name = file.name().unwrap().to_string();
+                if !name.starts_with("xl/worksheets/sheet") {
+                    continue;
+                }
+                let mut xml = Vec::new();
+                file.read_to_end(&mut xml).unwrap();
+                let (events, _) = cells_of(&xml, false, 64 * 1024);
+                // Small reads cut cells at the buffer's end: the simple path must give way.
+                for reads in [64 * 1024, 7] {
+                    let (simple, n) = cells_of(&xml, true, reads);
+                    assert_eq!(simple, events, "{} {name}", path.display());
+                    simple_cells += n;
+                }
+            }
+        }
+        assert!(simple_cells > 10_000, "{simple_cells} simple cells");
+    }
+
+    #[test]
+    fn cells_with_more_than_a_value_are_not_simple() {
+        for xml in [
+            r#"<c r="A1"><f>1+1</f><v>2</v></c>"#,
+            r#"<c r="A1" t="inlineStr"><is><t>x</t></is></c>"#,
+            r#"<c r="A1" t="str"><v>a &amp; b</v></c>"#,
+            r#"<x:c r="A1"><x:v>1</x:v></x:c>"#,
+            r#"<c r="A1"><v>1</v> </c>"#,
+        ] {
+            let mut reader = Tokenizer::new(xml.as_bytes());
+            assert_eq!(reader.simple_cell().unwrap(), None, "{xml}");
+        }
+        let mut reader = Tokenizer::new(r#"<c r="B2" s="3" t="s"><v>12</v></c><c/>"#.as_bytes());
+        let simple = reader.simple_cell().unwrap().unwrap();
+        assert_eq!(
+            (simple.start, simple.inner, simple.value, simple.len),
+            (r#"c r="B2" s="3" t="s""#, "<v>12</v>", "12", 35)
+        );
+    }
 }

@@ -330,7 +330,6 @@ pub fn clean(
             drop_rows: &drop_rows,
             lifted: &plan.lifted,
             patches: &plan.patches,
-            rules: &plan.rules,
         };
         let model = check::InputModel::new(check_plan, &strings);
         let (file, mut outcome) = write_data_sheet(&mut pkg, &data_part, shift, &plan, model)?;
@@ -426,7 +425,6 @@ pub fn clean(
         drop_rows: &drop_rows,
         lifted: &plan.lifted,
         patches: &plan.patches,
-        rules: &plan.rules,
     };
     let checked = crate::workbook::read::quietly(|| {
         check::verify(

@@ -11,7 +11,7 @@ use std::io::{BufRead, Write};
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::cells::{Cell, CellType, Cursor, FormulaMove, read_cell};
+use super::cells::{Cell, CellType, Cursor, FormulaMove, read_cell, read_simple_cell};
 use super::check::{InputDigest, InputModel};
 use super::refs::{ColumnRemoval, move_span_1based};
 use super::repair::{RepairKind, Rule};
@@ -176,6 +176,37 @@ impl<W: Write> Out<'_, W> {
     }
 }
 
+/// The style of each column's text cells, as far as known (a column can be known to have
+/// unstyled text), by column.
+#[derive(Default)]
+struct TextStyles(Vec<Option<Option<String>>>);
+
+impl TextStyles {
+    fn new(known: Option<&HashMap<u32, Option<String>>>) -> Self {
+        let mut styles = TextStyles::default();
+        for (col, style) in known.into_iter().flatten() {
+            styles.learn(*col, style);
+        }
+        styles
+    }
+
+    /// Records a column's style unless it is known already.
+    fn learn(&mut self, col: u32, style: &Option<String>) {
+        let col = col as usize;
+        if self.0.len() <= col {
+            self.0.resize(col + 1, None);
+        }
+        if self.0[col].is_none() {
+            self.0[col] = Some(style.clone());
+        }
+    }
+
+    /// The style of the column's text cells, when known and set.
+    fn get(&self, col: u32) -> Option<String> {
+        self.0.get(col as usize).cloned().flatten().flatten()
+    }
+}
+
 /// The state of the `<sheetData>` stream.
 struct Rows<'p, 'a> {
     moves: Option<FormulaMove<'p>>,
@@ -191,7 +222,7 @@ struct Rows<'p, 'a> {
     /// Set once rows were left out or added: rows without `r` must get one.
     rows_moved: bool,
     /// Style of each column's text cells, learnt as the rows go by.
-    styles: HashMap<u32, Option<String>>,
+    styles: TextStyles,
     /// The last data row counted.
     counted_row: Option<u32>,
     /// The input's digest being built.
@@ -218,7 +249,7 @@ impl<'p, 'a> Rows<'p, 'a> {
             pending,
             next_patch: 0,
             rows_moved: false,
-            styles: data.map(|d| d.text_style.clone()).unwrap_or_default(),
+            styles: TextStyles::new(data.map(|d| &d.text_style)),
             counted_row: None,
             model,
         }
@@ -235,6 +266,16 @@ impl<'p, 'a> Rows<'p, 'a> {
         // from it (cells after that need an explicit `r`).
         let mut row: Option<(u32, bool)> = None;
         loop {
+            // Most cells are plain enough to be taken whole.
+            if let Some(simple) = reader.simple_cell()? {
+                let len = simple.len;
+                if read_simple_cell(&simple, &mut self.cursor, &mut self.cell)? {
+                    reader.skip_simple_cell(len);
+                    self.cell_read(&mut row, out, outcome)?;
+                    out.flush_if_full()?;
+                    continue;
+                }
+            }
             buf.clear();
             let event = reader.next(buf)?;
             xml::refuse_doctype(&event)?;
@@ -289,15 +330,7 @@ impl<'p, 'a> Rows<'p, 'a> {
                         &mut self.cell,
                         moves,
                     )?;
-                    self.count(outcome);
-                    let (r, mut changed) = row.unwrap_or((self.cell.row, false));
-                    if self.cells_before(r, self.cell.col, out, outcome) {
-                        changed = true;
-                    }
-                    if self.write_cell(out, outcome, changed)? {
-                        changed = true;
-                    }
-                    row = Some((r, changed));
+                    self.cell_read(&mut row, out, outcome)?;
                 }
                 Event::End(e) if local(e.name().as_ref()) == "sheetData" => {
                     self.rows_before(u32::MAX, out, outcome);
@@ -312,6 +345,36 @@ impl<'p, 'a> Rows<'p, 'a> {
                 _ => push_raw(&mut out.text, &event),
             }
             out.flush_if_full()?;
+        }
+    }
+
+    /// Counts and writes the cell just read into `self.cell`; `row` is the row being
+    /// written.
+    fn cell_read<W: Write>(
+        &mut self,
+        row: &mut Option<(u32, bool)>,
+        out: &mut Out<W>,
+        outcome: &mut Outcome,
+    ) -> XmlResult<()> {
+        self.count(outcome);
+        let (r, mut changed) = row.unwrap_or((self.cell.row, false));
+        if self.cells_before(r, self.cell.col, out, outcome) {
+            changed = true;
+        }
+        if self.write_cell(out, outcome, changed)? {
+            changed = true;
+        }
+        self.add_to_model(outcome);
+        *row = Some((r, changed));
+        Ok(())
+    }
+
+    /// Adds the cell just read to the input's digest, telling whether it was repaired.
+    fn add_to_model(&mut self, outcome: &Outcome) {
+        if let Some(model) = &mut self.model {
+            let at = (self.cell.row, self.cell.col);
+            let repaired = outcome.repairs.last().is_some_and(|r| r.at == at);
+            model.add(&self.cell, repaired);
         }
     }
 
@@ -376,6 +439,7 @@ impl<'p, 'a> Rows<'p, 'a> {
                         None,
                     )?;
                     self.count(outcome);
+                    self.add_to_model(outcome);
                 }
                 Event::End(e) if local(e.name().as_ref()) == "row" => return Ok(()),
                 Event::Eof => {
@@ -390,14 +454,16 @@ impl<'p, 'a> Rows<'p, 'a> {
     fn count(&mut self, outcome: &mut Outcome) {
         let Some(data) = self.data else { return };
         let cell = &self.cell;
-        if let Some(model) = &mut self.model {
-            model.add(cell, data.sst);
-        }
         if cell.empty {
             return;
         }
         let text = cell.text(data.sst);
-        let is_note = text.is_some_and(note::contains_note);
+        let is_note = match cell.cell_type() {
+            CellType::Shared => cell
+                .shared_index()
+                .is_some_and(|i| data.sst.is_note(i as usize)),
+            _ => text.is_some_and(note::contains_note),
+        };
         if is_note && let Some(i) = cell.shared_index() {
             outcome.scan.note_strings.push((i, cell.row, cell.col));
         }
@@ -412,9 +478,7 @@ impl<'p, 'a> Rows<'p, 'a> {
             *outcome.scan.note_cells.entry(cell.col).or_default() += 1;
             outcome.scan.first_note.entry(cell.col).or_insert(cell.row);
         } else if text.is_some() && !cell.formula {
-            self.styles
-                .entry(cell.col)
-                .or_insert_with(|| cell.style.clone());
+            self.styles.learn(cell.col, &cell.style);
         }
     }
 
@@ -466,7 +530,7 @@ impl<'p, 'a> Rows<'p, 'a> {
                 continue;
             };
             let name = cell_name(data.map_row(pr), out_col);
-            let style = self.styles.get(&pc).cloned().flatten();
+            let style = self.styles.get(pc);
             write_text_cell(
                 &mut out.text,
                 &self.prefix,
@@ -558,12 +622,7 @@ impl<'p, 'a> Rows<'p, 'a> {
         {
             self.next_patch += 1;
             let cell_ref = cell_name(out_row, out_col);
-            let style = self
-                .styles
-                .get(&col)
-                .cloned()
-                .flatten()
-                .or_else(|| cell.style.clone());
+            let style = self.styles.get(col).or_else(|| cell.style.clone());
             let r = name();
             write_text_cell(
                 &mut out.text,
@@ -594,11 +653,7 @@ impl<'p, 'a> Rows<'p, 'a> {
                 let style = if kind == RepairKind::ListValue {
                     cell.style.clone()
                 } else {
-                    self.styles
-                        .get(&col)
-                        .cloned()
-                        .flatten()
-                        .or_else(|| cell.style.clone())
+                    self.styles.get(col).or_else(|| cell.style.clone())
                 };
                 write_text_cell(
                     &mut out.text,
@@ -625,7 +680,7 @@ impl<'p, 'a> Rows<'p, 'a> {
 
 fn count_note(outcome: &mut Outcome, text: Option<&str>) {
     if let Some(text) = text.filter(|t| note::contains_note(t)) {
-        outcome.notes += note::parse_cell(text).len();
+        outcome.notes += note::count_in_cell(text);
         outcome.note_cells += 1;
     }
 }

@@ -6,7 +6,9 @@
 //! does not change, and `count` is a hint Excel does not check).
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
+
+use memchr::{memchr, memmem};
 
 use quick_xml::events::Event;
 
@@ -22,6 +24,8 @@ pub struct SharedStrings {
     /// The strings calamine reads otherwise (see [`super::check::calamine_text`]): trimmed,
     /// `_xHHHH_` escapes decoded, line ends made `\n`. Rare; the self-check needs them.
     views: HashMap<u32, String>,
+    /// Whether each string holds an iCARE note, and whether it is blank.
+    flags: Vec<(bool, bool)>,
 }
 
 impl SharedStrings {
@@ -99,7 +103,20 @@ impl SharedStrings {
         if self.text[start..] != *view {
             self.views.insert(self.ends.len() as u32, view.to_string());
         }
+        let text = &self.text[start..];
+        self.flags
+            .push((crate::note::contains_note(text), text.trim().is_empty()));
         self.ends.push(self.text.len() as u32);
+    }
+
+    /// Whether string `i` holds an iCARE note.
+    pub fn is_note(&self, i: usize) -> bool {
+        self.flags.get(i).is_some_and(|f| f.0)
+    }
+
+    /// Whether string `i` is blank (or missing).
+    pub fn is_blank(&self, i: usize) -> bool {
+        self.flags.get(i).is_none_or(|f| f.1)
     }
 
     /// The number of strings.
@@ -124,8 +141,94 @@ impl SharedStrings {
     }
 }
 
+/// Largest part rewritten in memory (see [`rewrite`]).
+const IN_MEMORY: u64 = 32 * 1024 * 1024;
+
 /// Copies a shared-strings part with the items in `empty` emptied.
+///
+/// The part was read whole by [`SharedStrings::read`] already, so it is well formed: a part
+/// of ordinary size is searched for its `<si>` elements as bytes, and only the emptied ones
+/// are written anew. A large part, or one with comments or CDATA (where a `<si>` could hide),
+/// goes through the tokenizer.
 pub fn rewrite<R: BufRead, W: Write>(
+    mut source: R,
+    out: &mut W,
+    empty: &BTreeSet<u32>,
+) -> XmlResult<()> {
+    let write_error = |e: std::io::Error| XmlProblem::Malformed(e.to_string());
+    let mut raw = Vec::new();
+    (&mut source)
+        .take(IN_MEMORY)
+        .read_to_end(&mut raw)
+        .map_err(write_error)?;
+    let whole = (raw.len() as u64) < IN_MEMORY;
+    if whole && memmem::find(&raw, b"<!").is_none() {
+        return rewrite_in_memory(&raw, out, empty).map_err(write_error);
+    }
+    rewrite_events(std::io::Cursor::new(raw).chain(source), out, empty)
+}
+
+/// [`rewrite`] of a part held in memory, well formed and without comments or CDATA.
+fn rewrite_in_memory<W: Write>(
+    raw: &[u8],
+    out: &mut W,
+    empty: &BTreeSet<u32>,
+) -> std::io::Result<()> {
+    // The prefix of the root element (`x:` in `<x:sst>`) is the prefix of its items.
+    let mut root = 0;
+    while let Some(i) = memchr(b'<', &raw[root..]) {
+        root += i + 1;
+        if raw.get(root).is_some_and(u8::is_ascii_alphabetic) {
+            break;
+        }
+    }
+    let name_end = raw[root..]
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
+        .map_or(raw.len(), |i| root + i);
+    let prefix = match memchr(b':', &raw[root..name_end]) {
+        Some(i) => &raw[root..=root + i],
+        None => &b""[..],
+    };
+    let open = [b"<", prefix, b"si"].concat();
+    let close = [b"</", prefix, b"si>"].concat();
+    let (mut copied, mut index) = (0, 0u32);
+    for at in memmem::find_iter(raw, &open) {
+        if at < copied {
+            continue;
+        }
+        let after = at + open.len();
+        if !raw
+            .get(after)
+            .is_some_and(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
+        {
+            continue;
+        }
+        let this = index;
+        index += 1;
+        if !empty.contains(&this) {
+            continue;
+        }
+        let Some(gt) = memchr(b'>', &raw[after..]).map(|i| after + i) else {
+            break;
+        };
+        if raw[gt - 1] == b'/' {
+            continue;
+        }
+        let Some(end) = memmem::find(&raw[gt..], &close).map(|i| gt + i + close.len()) else {
+            break;
+        };
+        out.write_all(&raw[copied..at])?;
+        out.write_all(&raw[at..=gt])?;
+        out.write_all(&[b"<", prefix, b"t/>"].concat())?;
+        out.write_all(&close)?;
+        copied = end;
+    }
+    out.write_all(&raw[copied..])
+}
+
+/// [`rewrite`] through the tokenizer.
+fn rewrite_events<R: BufRead, W: Write>(
     source: R,
     out: &mut W,
     empty: &BTreeSet<u32>,
@@ -188,6 +291,10 @@ mod tests {
         assert_eq!(sst.get(3), Some(""));
         assert_eq!(sst.get(4), None);
         assert_eq!(sst.len(), 4);
+        assert_eq!(
+            (0..5).map(|i| sst.is_note(i)).collect::<Vec<_>>(),
+            [false, true, false, false, false]
+        );
     }
 
     #[test]
@@ -201,6 +308,32 @@ mod tests {
         assert_eq!(sst.calamine_view(3), Some("x y"));
         assert_eq!(sst.calamine_view(4), Some("plain"));
         assert_eq!(sst.views.len(), 3);
+    }
+
+    #[test]
+    fn in_memory_and_tokenized_rewrites_agree() {
+        let prefixed = SST
+            .replace("<sst ", "<x:sst xmlns:x=\"urn:x\" ")
+            .replace("</sst>", "</x:sst>")
+            .replace("<si", "<x:si")
+            .replace("</si>", "</x:si>")
+            .replace("<t", "<x:t")
+            .replace("</t>", "</x:t>");
+        for text in [SST.to_string(), prefixed] {
+            for empty in [
+                BTreeSet::new(),
+                BTreeSet::from([1]),
+                BTreeSet::from([0, 2, 3]),
+            ] {
+                let (mut fast, mut slow) = (Vec::new(), Vec::new());
+                rewrite_in_memory(text.as_bytes(), &mut fast, &empty).unwrap();
+                rewrite_events(text.as_bytes(), &mut slow, &empty).unwrap();
+                assert_eq!(
+                    String::from_utf8(fast).unwrap(),
+                    String::from_utf8(slow).unwrap()
+                );
+            }
+        }
     }
 
     #[test]
