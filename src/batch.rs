@@ -417,6 +417,17 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
     let mut outcome = Outcome::new(job.input.clone(), Status::Done);
     let book = match Rejected::open(&job.input, registry) {
         Ok(book) => book,
+        // A rejected file whose template sheet was hidden in Excel is one to fix, not to pass
+        // over: it fails, with the way to unhide it.
+        Err(Error::NoCodesRow {
+            template_hidden: true,
+            ..
+        }) => {
+            outcome.status = Status::Failed(
+                "the template sheet is hidden: unhide it in Excel (right-click a sheet tab > Unhide), save and run again".into(),
+            );
+            return (outcome, None);
+        }
         Err(Error::NoCodesRow { .. }) => {
             outcome.status = Status::Skipped("not an iCARE template (no codes row)".into());
             return (outcome, None);

@@ -101,7 +101,12 @@ pub enum Error {
         "'{}' does not look like an iCARE template: no visible sheet has the hidden row of iCARE field codes (such as client_validation_type_id). {hint}",
         .path.display()
     )]
-    NoCodesRow { path: PathBuf, hint: String },
+    NoCodesRow {
+        path: PathBuf,
+        hint: String,
+        /// A hidden sheet has the codes row: the template sheet was hidden in Excel.
+        template_hidden: bool,
+    },
 
     /// The workbook lists no sheet at all.
     #[error(

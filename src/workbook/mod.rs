@@ -25,6 +25,20 @@ use crate::template::Registry;
 pub use address::{cell_name, col_name};
 pub use read::{Format, Grid, GridRow, SheetInfo};
 
+/// What to do when no visible sheet has the codes row: unhide the template sheet when a
+/// hidden one has it, download the file again when every sheet is hidden, else check that
+/// this is the rejected file.
+pub(crate) fn codes_row_hint(template_hidden: bool, all_hidden: bool) -> String {
+    if template_hidden {
+        "The template sheet is hidden: unhide it in Excel (right-click a sheet tab > Unhide), save and try again."
+    } else if all_hidden {
+        "In fact every sheet of the workbook is hidden, which Excel never saves: download the rejected file from iCARE again."
+    } else {
+        "Make sure this is the rejected file downloaded from iCARE, with its three header rows (title, hidden codes, labels) intact."
+    }
+    .to_string()
+}
+
 /// How many rows from the top are searched for the codes row.
 const HEADER_SEARCH_ROWS: u32 = 30;
 
@@ -189,16 +203,11 @@ impl Rejected {
                     path: path.to_path_buf(),
                 });
             }
-            let hint = if hidden_with_codes {
-                "The template sheet is hidden: unhide it in Excel (right-click a sheet tab > Unhide), save and try again.".to_string()
-            } else if sheets.iter().all(|s| !s.visible) {
-                "In fact every sheet of the workbook is hidden, which Excel never saves: download the rejected file from iCARE again.".to_string()
-            } else {
-                "Make sure this is the rejected file downloaded from iCARE, with its three header rows (title, hidden codes, labels) intact.".to_string()
-            };
+            let hint = codes_row_hint(hidden_with_codes, sheets.iter().all(|s| !s.visible));
             return Err(Error::NoCodesRow {
                 path: path.to_path_buf(),
                 hint,
+                template_hidden: hidden_with_codes,
             });
         };
         Ok(Rejected::analyse(

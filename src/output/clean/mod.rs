@@ -680,16 +680,25 @@ fn find_data_sheet(
             hidden_with_codes = true;
         }
     }
-    let hint = if pkg.sheets.is_empty() {
-        "The workbook has no sheets.".to_string()
-    } else if hidden_with_codes {
-        "The template sheet is hidden: unhide it in Excel (right-click a sheet tab > Unhide), save and try again.".to_string()
-    } else {
-        "Make sure this is the rejected file downloaded from iCARE, with its three header rows (title, hidden codes, labels) intact.".to_string()
-    };
+    // A sheet whose content cannot be found: the file is damaged, which says more than
+    // "not a template" (and is what the reading commands say).
+    if let Some(detail) = pkg.sheets.iter().find_map(|s| s.missing.clone()) {
+        return Err(Error::Damaged {
+            path: pkg.path.clone(),
+            detail,
+        });
+    }
+    if pkg.sheets.is_empty() {
+        return Err(Error::NoSheets {
+            path: pkg.path.clone(),
+        });
+    }
+    let all_hidden = pkg.sheets.iter().all(|s| !s.visible);
+    let hint = crate::workbook::codes_row_hint(hidden_with_codes, all_hidden);
     Err(Error::NoCodesRow {
         path: pkg.path.clone(),
         hint,
+        template_hidden: hidden_with_codes,
     })
 }
 

@@ -62,6 +62,8 @@ pub struct SheetEntry {
     pub worksheet: bool,
     /// Its part's entry name.
     pub part: Option<String>,
+    /// Why it has no part, in a user's words.
+    pub missing: Option<String>,
 }
 
 /// An opened package.
@@ -174,12 +176,24 @@ impl Package {
                 let rel = relationship_id(sheet)
                     .and_then(|id| self.workbook_rels.iter().find(|r| r.id == id));
                 let state = sheet.get("state").unwrap_or_default();
+                let name = sheet.get("name").unwrap_or_default();
+                let part = rel.and_then(|r| r.part.clone());
+                let missing = match (rel, &part) {
+                    (_, Some(_)) => None,
+                    (None, None) => Some(format!(
+                        "the workbook lists a sheet '{name}' without saying where its content is"
+                    )),
+                    (Some(_), None) => Some(format!(
+                        "the workbook lists a sheet '{name}' whose content is missing from the file"
+                    )),
+                };
                 sheets.push(SheetEntry {
-                    name: sheet.get("name").unwrap_or_default(),
+                    name,
                     sheet_id: sheet.get("sheetId").and_then(|v| v.parse().ok()),
                     visible: state.is_empty() || state == "visible",
                     worksheet: rel.is_some_and(|r| r.kind == rel::WORKSHEET),
-                    part: rel.and_then(|r| r.part.clone()),
+                    part,
+                    missing,
                 });
             }
         }
