@@ -80,7 +80,10 @@ const NOTE_START: &str = "[BUID:";
 
 /// True when `text` holds at least one iCARE note (an `[BUID:` header).
 pub fn contains_note(text: &str) -> bool {
-    text.contains(NOTE_START)
+    // Called on every text cell of a sheet: a searcher built once.
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(NOTE_START));
+    FINDER.find(text.as_bytes()).is_some()
 }
 
 /// Splits a Processing Details cell into its notes and parses each.

@@ -224,7 +224,9 @@ fn model(cell: &Cell, strings: &StringHashes) -> Option<Modeled> {
             if v.is_empty() {
                 return None;
             }
-            let found = v.parse::<usize>().ok().and_then(|i| strings.0.get(i));
+            // The index as calamine reads it: digits only, no spaces.
+            let index = cell.index.filter(|_| v.bytes().all(|b| b.is_ascii_digit()));
+            let found = index.and_then(|i| strings.0.get(i as usize));
             match found {
                 Some(Some((hash, text_len))) => Some(Modeled {
                     hash: *hash,
@@ -768,6 +770,7 @@ mod tests {
             col: 2,
             kind: Some(CellType::Shared),
             value: "0".into(),
+            index: Some(0),
             ..Cell::default()
         };
         model.add(&number, false);
