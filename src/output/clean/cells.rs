@@ -509,6 +509,7 @@ fn read_formula<E: Events>(
 mod tests {
     use super::*;
     use crate::output::clean::tokens::Tokenizer;
+    use crate::output::clean::tokens::tests::sample_parts;
 
     /// Every cell of a worksheet part, as debug text, read with or without the simple-cell
     /// path; and how many cells took that path.
@@ -555,30 +556,17 @@ mod tests {
 
     #[test]
     fn simple_cells_read_as_their_events_do_on_every_sample() {
-        use std::io::Read;
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
         let mut simple_cells = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|e| e != "xlsx") {
+        for (sample, name, xml) in sample_parts() {
+            if !name.starts_with("xl/worksheets/sheet") {
                 continue;
             }
-            let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
-            for i in 0..zip.len() {
-                let mut file = zip.by_index(i).unwrap();
-                let name = file.name().unwrap().to_string();
-                if !name.starts_with("xl/worksheets/sheet") {
-                    continue;
-                }
-                let mut xml = Vec::new();
-                file.read_to_end(&mut xml).unwrap();
-                let (events, _) = cells_of(&xml, false, 64 * 1024);
-                // Small reads cut cells at the buffer's end: the simple path must give way.
-                for reads in [64 * 1024, 7] {
-                    let (simple, n) = cells_of(&xml, true, reads);
-                    assert_eq!(simple, events, "{} {name}", path.display());
-                    simple_cells += n;
-                }
+            let (events, _) = cells_of(&xml, false, 64 * 1024);
+            // Small reads cut cells at the buffer's end: the simple path must give way.
+            for reads in [64 * 1024, 7] {
+                let (simple, n) = cells_of(&xml, true, reads);
+                assert_eq!(simple, events, "{sample} {name}");
+                simple_cells += n;
             }
         }
         assert!(simple_cells > 10_000, "{simple_cells} simple cells");
