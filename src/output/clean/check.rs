@@ -26,6 +26,7 @@ use calamine::{CellErrorType, DataRef, Reader, Xlsx};
 
 use super::cells::{Cell, CellType};
 use super::refs::ColumnRemoval;
+use super::sheet::DataPlan;
 use super::sst::SharedStrings;
 use crate::note;
 use crate::workbook::address::cell_name;
@@ -61,7 +62,21 @@ pub struct Plan<'a> {
     pub patches: &'a BTreeMap<(u32, u32), &'a str>,
 }
 
-impl Plan<'_> {
+impl<'a> Plan<'a> {
+    /// The plan of the data sheet `sheet` as the rewrite's `data` plan changes it, with
+    /// `removal` the removed column.
+    pub fn of(sheet: &'a str, removal: Option<ColumnRemoval>, data: &'a DataPlan) -> Self {
+        Plan {
+            sheet,
+            removal,
+            clear_col: data.clear_col,
+            data_start: data.data_start,
+            drop_rows: &data.drop_rows,
+            lifted: &data.lifted,
+            patches: &data.patches,
+        }
+    }
+
     /// Where an input cell lands, `None` when it goes.
     fn place(&self, row: u32, col: u32) -> Option<Place> {
         if self.drop_rows.contains(&row) {

@@ -325,15 +325,7 @@ pub fn clean(
             removal,
         });
         // The input's digest for the self-check is built as the rewrite reads the cells.
-        let check_plan = check::Plan {
-            sheet: &data_sheet.name,
-            removal: removal_of(action),
-            clear_col: plan.clear_col,
-            data_start: header.data_start,
-            drop_rows: &drop_rows,
-            lifted: &plan.lifted,
-            patches: &plan.patches,
-        };
+        let check_plan = check::Plan::of(&data_sheet.name, removal_of(action), &plan);
         let model = check::InputModel::new(check_plan, &strings);
         let (file, mut outcome) = write_data_sheet(&mut pkg, &data_part, shift, &plan, model)?;
         let digest = outcome.digest.take().unwrap_or_default();
@@ -420,15 +412,7 @@ pub fn clean(
         })
         .map(|s| s.name.clone())
         .collect();
-    let check_plan = check::Plan {
-        sheet: &data_sheet.name,
-        removal,
-        clear_col: plan.clear_col,
-        data_start: header.data_start,
-        drop_rows: &drop_rows,
-        lifted: &plan.lifted,
-        patches: &plan.patches,
-    };
+    let check_plan = check::Plan::of(&data_sheet.name, removal, &plan);
     let checked = crate::workbook::read::quietly(|| {
         check::verify(
             input,
