@@ -16,6 +16,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::note::Category;
+use crate::output::clean::CleanOptions;
+use crate::output::way_back::{self, AnnotatedInfo, WayBackOptions};
 use crate::output::{self, annotate, sibling_path};
 use crate::template::Registry;
 use crate::workbook::{Client, Rejected};
@@ -80,6 +82,8 @@ impl Default for BatchOptions {
 pub enum Status {
     /// Outputs written.
     Done,
+    /// The upload file written from the corrections in the annotated workbook.
+    Corrected,
     /// Outputs already newer than the input; left alone.
     UpToDate,
     /// Would be processed (dry run).
@@ -108,6 +112,11 @@ pub struct Outcome {
     pub categories: BTreeMap<Category, usize>,
     /// Outputs written (or planned).
     pub outputs: Vec<PathBuf>,
+    /// What was done, line by line, for the screen (repairs, corrections, things to check).
+    #[serde(skip)]
+    pub details: Vec<String>,
+    /// Records in the upload file, of how many in the rejected file, when one was written.
+    pub records: Option<(usize, usize)>,
 }
 
 impl Outcome {
@@ -120,6 +129,8 @@ impl Outcome {
             notes: 0,
             categories: BTreeMap::new(),
             outputs: Vec::new(),
+            details: Vec::new(),
+            records: None,
         }
     }
 }
@@ -182,6 +193,13 @@ struct Job {
     checklist: PathBuf,
 }
 
+/// An annotated workbook given back on its own: its upload file goes beside it.
+#[derive(Debug, Clone)]
+struct GivenBack {
+    annotated: PathBuf,
+    info: AnnotatedInfo,
+}
+
 impl Job {
     fn outputs(&self) -> Vec<PathBuf> {
         vec![
@@ -200,7 +218,12 @@ pub fn run(
     opts: &BatchOptions,
     progress: &(dyn Fn(&Outcome) + Sync),
 ) -> Result<BatchReport> {
-    let (jobs, skipped, summary_folder) = plan(roots, opts)?;
+    let Planned {
+        jobs,
+        given_back,
+        skipped,
+        summary_folder,
+    } = plan(roots, opts)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
@@ -208,16 +231,27 @@ pub fn run(
             path: PathBuf::from("."),
             detail: format!("cannot start the worker threads: {e}"),
         })?;
-    let results: Vec<(Outcome, Option<Rejected>)> = pool.install(|| {
-        use rayon::prelude::*;
-        jobs.par_iter()
-            .map(|job| {
-                let result = process(job, registry, opts);
-                progress(&result.0);
-                result
-            })
-            .collect()
-    });
+    let (results, returned): (Vec<(Outcome, Option<Rejected>)>, Vec<Outcome>) =
+        pool.install(|| {
+            use rayon::prelude::*;
+            let results = jobs
+                .par_iter()
+                .map(|job| {
+                    let result = process(job, registry, opts);
+                    progress(&result.0);
+                    result
+                })
+                .collect();
+            let returned = given_back
+                .par_iter()
+                .map(|given| {
+                    let outcome = give_back(given, registry, opts);
+                    progress(&outcome);
+                    outcome
+                })
+                .collect();
+            (results, returned)
+        });
     for outcome in &skipped {
         progress(outcome);
     }
@@ -228,11 +262,15 @@ pub fn run(
         files.push(outcome);
         books.extend(book);
     }
+    files.extend(returned);
     files.extend(skipped);
     files.sort_by(|a, b| a.file.cmp(&b.file));
     books.sort_by(|a, b| a.path.cmp(&b.path));
 
     let identity_clients = identity_clients(&books);
+    // A summary only where rejected files were read: a run that only gave corrected
+    // workbooks back, or found nothing, creates no folder.
+    let summary_folder = summary_folder.filter(|_| !books.is_empty());
     let mut report = BatchReport {
         files,
         identity_clients,
@@ -245,12 +283,18 @@ pub fn run(
     Ok(report)
 }
 
+/// What a run will do.
+struct Planned {
+    jobs: Vec<Job>,
+    given_back: Vec<GivenBack>,
+    skipped: Vec<Outcome>,
+    summary_folder: Option<PathBuf>,
+}
+
 /// Finds the inputs and plans every output path.
-fn plan(
-    roots: &[PathBuf],
-    opts: &BatchOptions,
-) -> Result<(Vec<Job>, Vec<Outcome>, Option<PathBuf>)> {
+fn plan(roots: &[PathBuf], opts: &BatchOptions) -> Result<Planned> {
     let mut jobs = Vec::new();
+    let mut annotated = Vec::new();
     let mut skipped = Vec::new();
     let mut taken: HashMap<PathBuf, usize> = HashMap::new();
     let mut summary_folder = None;
@@ -269,19 +313,33 @@ fn plan(
             Destination::Mirror(dir) => Some(dir.clone()),
             Destination::FixedFolders => Some(fixed_folder(root)),
         };
-        if summary_folder.is_none() {
-            summary_folder = Some(out_root.clone().unwrap_or_else(|| {
-                if meta.is_dir() {
-                    root.clone()
-                } else {
-                    base.clone()
-                }
-            }));
-        }
         for input in files {
             if let Some(reason) = skip_reason(&input) {
-                skipped.push(Outcome::new(input, Status::Skipped(reason)));
+                // Given on its own, a file that cannot be handled is a failure, not a skip.
+                let status = if meta.is_dir() {
+                    Status::Skipped(reason)
+                } else {
+                    Status::Failed(reason)
+                };
+                skipped.push(Outcome::new(input, status));
                 continue;
+            }
+            // A corrected workbook given back: its upload file is made from it.
+            if let Some(info) = AnnotatedInfo::read(&input) {
+                annotated.push(GivenBack {
+                    annotated: input,
+                    info,
+                });
+                continue;
+            }
+            if summary_folder.is_none() {
+                summary_folder = Some(out_root.clone().unwrap_or_else(|| {
+                    if meta.is_dir() {
+                        root.clone()
+                    } else {
+                        base.clone()
+                    }
+                }));
             }
             let folder = match &out_root {
                 None => input.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -309,21 +367,45 @@ fn plan(
                 format!("{stem} ({n})")
             };
             let base_name = folder.join(format!("{name}.xlsx"));
-            // A macro-enabled workbook stays one: its upload-ready copy keeps .xlsm.
-            let upload_suffix = if is_xlsm(&input) {
-                "upload.xlsm"
-            } else {
-                UPLOAD_SUFFIX
-            };
             jobs.push(Job {
                 input: input.clone(),
-                upload: sibling_path(&base_name, upload_suffix),
+                upload: sibling_path(&base_name, output::upload_suffix(&input)),
                 annotated: sibling_path(&base_name, ANNOTATED_SUFFIX),
                 checklist: sibling_path(&base_name, CHECKLIST_SUFFIX),
             });
         }
     }
-    Ok((jobs, skipped, summary_folder))
+    // An annotated workbook that is the output of a rejected file of this run is handled
+    // with it.
+    let mut given_back = Vec::new();
+    for given in annotated {
+        let handled = jobs
+            .iter()
+            .find(|job| same_file(&job.annotated, &given.annotated));
+        match handled {
+            Some(job) => skipped.push(Outcome::new(
+                given.annotated,
+                Status::Skipped(format!(
+                    "the annotated workbook of {}, handled with it",
+                    job.input.display()
+                )),
+            )),
+            None => given_back.push(given),
+        }
+    }
+    Ok(Planned {
+        jobs,
+        given_back,
+        skipped,
+        summary_folder,
+    })
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// `Rejected files/` → `Rejected files-fixed/`; `March.xlsx` → `March-fixed/`.
@@ -354,12 +436,9 @@ fn find_files(root: &Path, recursive: bool, skipped: &mut Vec<Outcome>) -> Vec<P
         walker = walker.max_depth(1);
     }
     let mut files = Vec::new();
-    for entry in walker.into_iter().filter_entry(|e| {
-        // Never descend into our own output folders.
-        !(e.file_type().is_dir() && e.file_name().to_string_lossy().ends_with("-fixed"))
-    }) {
+    for entry in walker.into_iter() {
         match entry {
-            Ok(e) if e.file_type().is_file() && is_workbook_name(e.path()) => {
+            Ok(e) if e.file_type().is_file() && is_spreadsheet_name(e.path()) => {
                 files.push(e.into_path())
             }
             Ok(_) => {}
@@ -375,15 +454,15 @@ fn find_files(root: &Path, recursive: bool, skipped: &mut Vec<Outcome>) -> Vec<P
     files
 }
 
-fn is_xlsm(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsm"))
-}
-
-fn is_workbook_name(path: &Path) -> bool {
+fn extension(path: &Path) -> String {
     path.extension()
         .map(|e| e.to_string_lossy().to_lowercase())
-        .is_some_and(|e| e == "xlsx" || e == "xlsm")
+        .unwrap_or_default()
+}
+
+/// The spreadsheets a folder run looks at: workbooks it handles and old formats it names.
+fn is_spreadsheet_name(path: &Path) -> bool {
+    matches!(extension(path).as_str(), "xlsx" | "xlsm" | "xls" | "ods")
 }
 
 /// Why a file found is not processed, judged from its name.
@@ -397,19 +476,69 @@ fn skip_reason(path: &Path) -> Option<String> {
     }
     if name.ends_with(&format!(".{UPLOAD_SUFFIX}"))
         || name.ends_with(".upload.xlsm")
-        || name.ends_with(&format!(".{ANNOTATED_SUFFIX}"))
         || name == SUMMARY_XLSX
     {
         return Some("an output of icare-fix".into());
     }
-    if !is_workbook_name(path) {
-        return Some("not an Excel workbook (.xlsx or .xlsm)".into());
+    match extension(path).as_str() {
+        "xlsx" | "xlsm" => None,
+        "xls" => Some(
+            "an old Excel 97-2003 workbook (.xls): open it in Excel and save it as an Excel Workbook (.xlsx) first".into(),
+        ),
+        "ods" => Some(
+            "an OpenDocument spreadsheet (.ods): save it as an Excel Workbook (.xlsx) first".into(),
+        ),
+        _ => Some("not an Excel workbook (.xlsx or .xlsm)".into()),
     }
-    None
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// `a` was written after `b` (both exist).
+fn newer(a: &Path, b: &Path) -> bool {
+    match (modified(a), modified(b)) {
+        (Some(a), Some(b)) => a >= b,
+        _ => false,
+    }
+}
+
+/// What is at a rejected file's annotated workbook's place.
+enum AnnotatedState {
+    /// Nothing yet.
+    Absent,
+    /// icare-fix's own, unchanged: may be written again.
+    Untouched,
+    /// The user's corrections of this rejected file: the upload file is made from it.
+    Corrected(AnnotatedInfo),
+    /// Something to keep that cannot be used: the reason.
+    Kept(String),
+}
+
+fn annotated_state(job: &Job, book: &Rejected, registry: &Registry) -> Result<AnnotatedState> {
+    let path = &job.annotated;
+    if !path.exists() {
+        return Ok(AnnotatedState::Absent);
+    }
+    let Some(info) = AnnotatedInfo::read(path) else {
+        return Ok(AnnotatedState::Kept(format!(
+            "{} exists but was not written by icare-fix; it is kept as it is. Rename it or move it away, then run again",
+            path.display()
+        )));
+    };
+    if way_back::user_work(path, book, registry).is_none() {
+        return Ok(AnnotatedState::Untouched);
+    }
+    if info.is_from(&job.input)? {
+        return Ok(AnnotatedState::Corrected(info));
+    }
+    Ok(AnnotatedState::Kept(format!(
+        "{} holds corrections made for an earlier copy of {} (the rejected file changed since it was annotated); it is kept as it is. To finish it, run: icare-fix clean \"{}\" --original EARLIER-FILE. To start over from the new file, move it away and run again",
+        path.display(),
+        job.input.display(),
+        path.display()
+    )))
 }
 
 /// Processes one file; never fails: a failure is the outcome.
@@ -449,17 +578,26 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
         );
         return (outcome, None);
     }
-    if crate::output::annotated::AnnotatedInfo::read(&job.input).is_some() {
-        outcome.status = Status::Skipped("an annotated workbook written by icare-fix".into());
-        return (outcome, None);
-    }
     outcome.outputs = job.outputs();
-    let input_time = modified(&job.input);
-    let fresh = |p: &Path| match (modified(p), input_time) {
-        (Some(out), Some(input)) => out >= input,
-        _ => false,
+    let state = match annotated_state(job, &book, registry) {
+        Ok(state) => state,
+        Err(e) => {
+            outcome.status = Status::Failed(e.to_string());
+            return (outcome, Some(book));
+        }
     };
-    if !opts.force && job.outputs().iter().all(|p| fresh(p)) {
+    match state {
+        AnnotatedState::Kept(reason) => {
+            outcome.status = Status::Failed(reason);
+            return (outcome, Some(book));
+        }
+        AnnotatedState::Corrected(info) => {
+            correct(job, &info, &book, registry, opts, &mut outcome);
+            return (outcome, Some(book));
+        }
+        AnnotatedState::Absent | AnnotatedState::Untouched => {}
+    }
+    if !opts.force && job.outputs().iter().all(|p| newer(p, &job.input)) {
         outcome.status = Status::UpToDate;
         return (outcome, Some(book));
     }
@@ -467,46 +605,173 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
         outcome.status = Status::Planned;
         return (outcome, Some(book));
     }
-    if let Some(folder) = job.upload.parent()
-        && !folder.as_os_str().is_empty()
-        && let Err(e) = std::fs::create_dir_all(folder)
-    {
-        outcome.status = Status::Failed(Error::io(folder, e).to_string());
+    if let Err(e) = make_folder(&job.upload) {
+        outcome.status = Status::Failed(e.to_string());
         return (outcome, Some(book));
     }
-    // An output older than its input is stale: ours to replace.
-    let replace = |p: &Path| opts.force || (p.exists() && !fresh(p));
-    if let Err(e) = write_outputs(job, &book, registry, opts, &replace) {
-        outcome.status = Status::Failed(e.to_string());
+    match write_outputs(job, &book, registry, opts) {
+        Ok(details) => outcome.details = details,
+        Err(e) => outcome.status = Status::Failed(e.to_string()),
     }
     (outcome, Some(book))
 }
 
+fn make_folder(file: &Path) -> Result<()> {
+    match file.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => {
+            std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The upload file of a rejected file from the corrections in its annotated workbook; the
+/// checklist is written when missing or older than the rejected file.
+fn correct(
+    job: &Job,
+    info: &AnnotatedInfo,
+    book: &Rejected,
+    registry: &Registry,
+    opts: &BatchOptions,
+    outcome: &mut Outcome,
+) {
+    outcome.status = Status::Corrected;
+    outcome.outputs = vec![job.upload.clone()];
+    let fresh = newer(&job.upload, &job.annotated)
+        && newer(&job.upload, &job.input)
+        && output::is_untouched_upload(&job.upload, &job.input);
+    if fresh && !opts.force {
+        outcome.status = Status::UpToDate;
+        outcome.details.push(format!(
+            "{} already holds the corrections of {}",
+            job.upload.display(),
+            job.annotated.display()
+        ));
+        return;
+    }
+    if opts.dry_run {
+        outcome.status = Status::Planned;
+        return;
+    }
+    let way_back_opts = WayBackOptions {
+        original: Some(job.input.clone()),
+        output: Some(job.upload.clone()),
+        clean: CleanOptions {
+            // An upload file older than the rejected file is from an earlier copy: kept
+            // as a .bak and replaced.
+            force: opts.force || !newer(&job.upload, &job.input),
+            ..CleanOptions::default()
+        },
+    };
+    match way_back::way_back(&job.annotated, info, registry, &way_back_opts) {
+        Ok(done) => {
+            outcome.records = Some((done.plan.kept(), done.plan.records));
+            outcome.details = done.describe().lines().map(str::to_string).collect();
+        }
+        Err(e) => {
+            outcome.status = Status::Failed(e.to_string());
+            return;
+        }
+    }
+    if !newer(&job.checklist, &job.input) || opts.force {
+        let html = checklist_html(&[book], registry, opts.lang);
+        if let Err(e) = output::write_file(&job.checklist, &[&job.input], true, html.as_bytes()) {
+            outcome.status = Status::Failed(e.to_string());
+        }
+    }
+}
+
+/// An annotated workbook given back on its own: its upload file, beside it.
+fn give_back(given: &GivenBack, registry: &Registry, opts: &BatchOptions) -> Outcome {
+    let mut outcome = Outcome::new(given.annotated.clone(), Status::Corrected);
+    if opts.dry_run {
+        outcome.status = Status::Planned;
+        return outcome;
+    }
+    let way_back_opts = WayBackOptions {
+        clean: CleanOptions {
+            force: opts.force,
+            ..CleanOptions::default()
+        },
+        ..WayBackOptions::default()
+    };
+    match way_back::way_back(&given.annotated, &given.info, registry, &way_back_opts) {
+        Ok(done) => {
+            outcome.template = done.clean.template.clone();
+            outcome.rows = done.plan.records;
+            outcome.records = Some((done.plan.kept(), done.plan.records));
+            outcome.outputs = vec![done.clean.output.clone()];
+            outcome.details = done.describe().lines().map(str::to_string).collect();
+        }
+        Err(e) => outcome.status = Status::Failed(e.to_string()),
+    }
+    outcome
+}
+
+/// Writes a rejected file's three outputs; returns what `clean` did, line by line.
 fn write_outputs(
     job: &Job,
     book: &Rejected,
     registry: &Registry,
     opts: &BatchOptions,
-    replace: &dyn Fn(&Path) -> bool,
-) -> Result<()> {
-    write_upload(job, registry, replace(&job.upload))?;
+) -> Result<Vec<String>> {
+    // An output older than its input is stale: ours to replace (an upload file that is not
+    // icare-fix's own untouched one is first kept as a .bak).
+    let stale = |p: &Path| opts.force || (p.exists() && !newer(p, &job.input));
+    let (force, backup) = output::make_room(
+        &job.upload,
+        &job.input,
+        &[&job.input],
+        stale(&job.upload),
+        false,
+    )?;
+    let report = crate::output::clean::clean(
+        &job.input,
+        &job.upload,
+        registry,
+        &CleanOptions {
+            force,
+            ..CleanOptions::default()
+        },
+    )?;
+    // The annotated workbook was found untouched (or absent) just before.
     annotate::annotate(
         book,
         registry,
         &job.annotated,
         &annotate::AnnotateOptions {
             lang: opts.lang,
-            force: replace(&job.annotated),
+            force: job.annotated.exists(),
         },
     )?;
     let html = checklist_html(&[book], registry, opts.lang);
     output::write_file(
         &job.checklist,
         &[&job.input],
-        replace(&job.checklist),
+        stale(&job.checklist),
         html.as_bytes(),
     )?;
-    Ok(())
+    let mut details: Vec<String> = report
+        .repairs
+        .iter()
+        .map(|r| {
+            format!(
+                "repaired {}: {} -> {} ({})",
+                r.cell,
+                output::shown(&r.before),
+                output::shown(&r.after),
+                r.kind.describe()
+            )
+        })
+        .collect();
+    if let Some(backup) = backup {
+        details.push(format!(
+            "the earlier {} was kept as {}",
+            job.upload.display(),
+            backup.display()
+        ));
+    }
+    Ok(details)
 }
 
 /// Clients with an identity note in any file, with all their records in all files.
@@ -576,7 +841,10 @@ fn write_summary(
     }
     // A run that wrote no output leaves an existing summary alone, so a re-run changes
     // nothing (files that fail again are reported on screen).
-    let changed = report.files.iter().any(|f| f.status == Status::Done);
+    let changed = report
+        .files
+        .iter()
+        .any(|f| matches!(f.status, Status::Done | Status::Corrected));
     if !changed && !opts.force && paths.iter().all(|p| p.exists()) {
         return Ok(paths);
     }
@@ -597,6 +865,7 @@ fn write_summary(
 fn status_text(status: &Status) -> (&'static str, String) {
     match status {
         Status::Done => ("done", String::new()),
+        Status::Corrected => ("corrected", String::new()),
         Status::UpToDate => ("up to date", String::new()),
         Status::Planned => ("planned", String::new()),
         Status::Skipped(r) => ("skipped", r.clone()),
@@ -693,16 +962,6 @@ fn summary_workbook(
     ws.set_column_width(8, 60)?;
     ws.set_freeze_panes(1, 0)?;
     wb.save_to_buffer()
-}
-
-// The writers of the single-file commands, used here as they are one file at a time.
-
-fn write_upload(job: &Job, registry: &Registry, force: bool) -> Result<()> {
-    let opts = crate::output::clean::CleanOptions {
-        force,
-        ..Default::default()
-    };
-    crate::output::clean::clean(&job.input, &job.upload, registry, &opts).map(|_| ())
 }
 
 fn checklist_html(books: &[&Rejected], registry: &Registry, lang: Lang) -> String {

@@ -137,6 +137,13 @@ pub enum Error {
     )]
     OutputExists { path: PathBuf },
 
+    /// The output exists and is not icare-fix's own untouched output.
+    #[error(
+        "'{}' already exists and was changed after icare-fix wrote it (or was not written by icare-fix), so it was not replaced. If it holds changes you want, rename it first; --force keeps a copy of it as a .bak file and writes the new one.",
+        .path.display()
+    )]
+    OutputChanged { path: PathBuf },
+
     /// The output path is the input itself.
     #[error(
         "the output '{}' is the input file itself; icare-fix never changes an input. Choose another name with -o.",
@@ -154,12 +161,33 @@ pub enum Error {
 
     /// An annotated workbook's original rejected file cannot be found.
     #[error(
-        "cannot find '{}', the rejected file '{}' was made from. Put it back in the same folder, or name it with --original.",
-        .original.display(), .annotated.display()
+        "cannot find '{name}', the rejected file '{}' was made from. Looked in {looked}.{changed} Put the rejected file, exactly as downloaded from iCARE, back in the folder of the annotated workbook or the folder above it, or name it with --original.",
+        .annotated.display()
     )]
     OriginalMissing {
         annotated: PathBuf,
-        original: PathBuf,
+        name: String,
+        looked: String,
+        changed: String,
+    },
+
+    /// The annotated workbook cannot be matched with its original with certainty: making an
+    /// upload file from it could move or lose data.
+    #[error(
+        "cannot make the upload file from '{}': {detail}. Nothing was written.",
+        .path.display()
+    )]
+    AnnotatedMismatch { path: PathBuf, detail: String },
+
+    /// An output that the user changed after icare-fix wrote it: it is never replaced.
+    #[error(
+        "'{}' {reason}: icare-fix never replaces it, even with --force. {next}",
+        .path.display()
+    )]
+    UserWork {
+        path: PathBuf,
+        reason: String,
+        next: String,
     },
 
     /// The original rejected file changed after the annotated workbook was made.

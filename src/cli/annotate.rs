@@ -8,6 +8,7 @@ use clap::Args;
 use icare_fix::Rejected;
 use icare_fix::output::annotate::{AnnotateOptions, annotate};
 use icare_fix::output::sibling_path;
+use icare_fix::workbook::Format;
 
 use super::LangArg;
 
@@ -31,6 +32,12 @@ pub struct AnnotateArgs {
 
 pub fn run(args: AnnotateArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
+    // The way back needs an .xlsx original: say so before any work is done.
+    match icare_fix::workbook::read::sniff(&args.file)? {
+        Format::Xls => return Err(icare_fix::Error::OldExcelFormat { path: args.file }.into()),
+        Format::Ods => return Err(icare_fix::Error::OpenDocument { path: args.file }.into()),
+        Format::Xlsx => {}
+    }
     let book = Rejected::open(&args.file, &registry)?;
     let output = args
         .output
@@ -41,7 +48,7 @@ pub fn run(args: AnnotateArgs) -> Result<ExitCode> {
     };
     let report = annotate(&book, &registry, &output, &opts)?;
     eprintln!(
-        "Highlighted {} cell{} for {} note{}. Correct them in Excel, save, then run: icare-fix clean \"{}\"",
+        "Highlighted {} cell{} for {} note{}. Next: correct them in Excel, save, then give the workbook back: icare-fix \"{}\" (it writes the upload file with your corrections).",
         report.flagged_cells,
         if report.flagged_cells == 1 { "" } else { "s" },
         report.notes,

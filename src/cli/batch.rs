@@ -92,6 +92,17 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
         let (word, detail) = describe(f);
         *counts.entry(word).or_default() += 1;
         println!("{word:<11} {}{detail}", f.file.display());
+        for line in &f.details {
+            println!("            {line}");
+        }
+    }
+    if report.files.is_empty() {
+        let names: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+        println!(
+            "Found no workbook in {}: nothing was done.",
+            names.join(", ")
+        );
+        return Ok(ExitCode::from(2));
     }
     let totals: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
     println!(
@@ -120,11 +131,69 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
             batch::SUMMARY_CHECKLIST
         );
     }
+    if !opts.dry_run {
+        for line in next_steps(&report.files) {
+            println!("{line}");
+        }
+    }
     Ok(if report.has_failures() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What to do next, after a run: correct the annotated workbooks, or upload.
+fn next_steps(files: &[Outcome]) -> Vec<String> {
+    let name = |p: &std::path::Path| format!("\"{}\"", p.display());
+    let to_correct: Vec<&Outcome> = files
+        .iter()
+        .filter(|f| matches!(f.status, Status::Done | Status::UpToDate) && f.outputs.len() == 3)
+        .collect();
+    let to_upload: Vec<&Outcome> = files
+        .iter()
+        .filter(|f| {
+            matches!(f.status, Status::Corrected)
+                || (f.status == Status::UpToDate && f.outputs.len() == 1)
+        })
+        .collect();
+    let mut lines = Vec::new();
+    match to_correct.as_slice() {
+        [] => {}
+        [one] => {
+            let (upload, annotated) = (&one.outputs[0], &one.outputs[1]);
+            lines.push(format!(
+                "Next: open {} in Excel, correct the highlighted cells and save it. Then give it back: icare-fix {} (or drop it on icare-fix, or run this same command again). That writes {} with your corrections: upload that file. Until then it holds the records exactly as rejected.",
+                name(annotated),
+                name(annotated),
+                name(upload)
+            ));
+        }
+        many => lines.push(format!(
+            "Next: open each of the {} annotated workbooks (NAME.annotated.xlsx) in Excel, correct the highlighted cells and save it. Then run this same command again: each upload file (NAME.upload.xlsx) is then written with your corrections. Upload those files.",
+            many.len()
+        )),
+    }
+    match to_upload.as_slice() {
+        [] => {}
+        [one] => {
+            let records = one
+                .records
+                .map(|(kept, total)| format!(" ({kept} of the {total} records)"))
+                .unwrap_or_default();
+            if let Some(upload) = one.outputs.first() {
+                lines.push(format!(
+                    "Next: upload {}{records} to iCARE, clients rejected for identity first.",
+                    name(upload)
+                ));
+            }
+        }
+        many => lines.push(format!(
+            "Next: upload the {} corrected upload files (NAME.upload.xlsx) to iCARE, clients rejected for identity first.",
+            many.len()
+        )),
+    }
+    lines
 }
 
 fn describe(f: &Outcome) -> (&'static str, String) {
@@ -138,9 +207,14 @@ fn describe(f: &Outcome) -> (&'static str, String) {
     };
     match &f.status {
         Status::Done => ("done", outputs()),
+        Status::Corrected => ("corrected", outputs()),
+        Status::UpToDate if f.outputs.len() == 1 => (
+            "up to date",
+            ": its upload file already holds the corrections".to_string(),
+        ),
         Status::UpToDate => (
             "up to date",
-            ": its outputs are newer than it (--force writes them again)".to_string(),
+            ": its outputs are newer than it (--force writes them again; a corrected annotated workbook is never replaced)".to_string(),
         ),
         Status::Planned => ("would do", outputs()),
         Status::Skipped(reason) => ("skipped", format!(": {reason}")),

@@ -106,7 +106,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Tells on stderr when `file` is an annotated workbook rather than iCARE's rejected file.
 fn hint_if_annotated(file: &std::path::Path) {
-    if let Some(info) = icare_fix::output::annotated::AnnotatedInfo::read(file) {
+    if let Some(info) = icare_fix::output::way_back::AnnotatedInfo::read(file) {
         eprintln!(
             "Note: this is an annotated workbook made by icare-fix from '{}'; its notes column holds summaries, not iCARE's notes. To make the upload-ready file, run: icare-fix clean \"{}\"",
             icare_fix::output::terminal_safe(&info.source_name),

@@ -30,6 +30,10 @@ use crate::workbook::{LocatedNote, Rejected, cell_name, col_name};
 pub const PROP_SOURCE_NAME: &str = "icare-fix source file";
 /// Custom document property holding the source file's SHA-256, in hex.
 pub const PROP_SOURCE_SHA256: &str = "icare-fix source SHA-256";
+/// Custom document property holding the source file's absolute path when annotated.
+pub const PROP_SOURCE_PATH: &str = "icare-fix source path";
+/// Custom document property holding the source file's size in bytes.
+pub const PROP_SOURCE_SIZE: &str = "icare-fix source size";
 /// Custom document property holding the version of icare-fix that wrote the file.
 pub const PROP_VERSION: &str = "icare-fix version";
 
@@ -157,6 +161,30 @@ pub fn annotate(
             path: book.path.clone(),
         });
     }
+    match book.format {
+        crate::workbook::Format::Xls => {
+            return Err(Error::OldExcelFormat {
+                path: book.path.clone(),
+            });
+        }
+        crate::workbook::Format::Ods => {
+            return Err(Error::OpenDocument {
+                path: book.path.clone(),
+            });
+        }
+        crate::workbook::Format::Xlsx => {}
+    }
+    // The user's corrections are never replaced, with or without --force.
+    if let Some(reason) = crate::output::way_back::user_work(output, book, registry) {
+        return Err(Error::UserWork {
+            path: output.to_path_buf(),
+            reason,
+            next: format!(
+                "To make the upload file from it, run: icare-fix \"{}\". To start over, move it away first.",
+                output.display()
+            ),
+        });
+    }
     crate::output::check_target(output, &[&book.path], opts.force)?;
     let sha = sha256_file(&book.path)?;
     let (mut workbook, flagged_cells) = build(book, registry, opts.lang, &sha)?;
@@ -230,10 +258,20 @@ pub fn build(
     workbook.set_zip_compression_level(3);
     let properties = DocProperties::new()
         .set_title(format!("icare-fix: corrections for {}", book.file_name()))
-        .set_comment("Written by icare-fix. Correct the highlighted cells, then run: icare-fix clean <this file>")
+        .set_comment("Written by icare-fix. Correct the highlighted cells, save, then give this file back to icare-fix: it writes the upload file with your corrections.")
         .set_custom_property(PROP_SOURCE_NAME, book.file_name())
         .set_custom_property(PROP_SOURCE_SHA256, source_sha256)
         .set_custom_property(PROP_VERSION, env!("CARGO_PKG_VERSION"));
+    // Where the original is, so the way back finds it from wherever the annotated workbook
+    // goes (an `--out` folder, a renamed or moved copy).
+    let properties = match std::path::absolute(&book.path) {
+        Ok(path) => properties.set_custom_property(PROP_SOURCE_PATH, path.display().to_string()),
+        Err(_) => properties,
+    };
+    let properties = match std::fs::metadata(&book.path) {
+        Ok(meta) => properties.set_custom_property(PROP_SOURCE_SIZE, meta.len().to_string()),
+        Err(_) => properties,
+    };
     workbook.set_properties(&properties);
 
     let flags = flags(book);

@@ -6,10 +6,10 @@
 //! and an output can never be the input.
 
 pub mod annotate;
-pub mod annotated;
 pub mod checklist;
 pub mod clean;
 pub mod errors;
+pub mod way_back;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -161,6 +161,113 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         text.into()
     }
+}
+
+/// A value as printed in a report: in quotes when its spaces would not show.
+pub fn shown(value: &str) -> String {
+    if value.is_empty() || value.trim() != value {
+        format!("\"{value}\"")
+    } else {
+        value.to_string()
+    }
+}
+
+/// `1 cell`, `2 cells`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The suffix of the upload file of `input`: `upload.xlsm` for a macro-enabled workbook
+/// (its copy must keep the extension Excel expects for its content), else `upload.xlsx`.
+pub fn upload_suffix(input: &Path) -> &'static str {
+    match input.extension() {
+        Some(e) if e.eq_ignore_ascii_case("xlsm") => "upload.xlsm",
+        _ => "upload.xlsx",
+    }
+}
+
+/// True when `upload` is an upload file icare-fix wrote from `original` and nobody saved
+/// since: `clean` copies every part but the data sheet and its strings byte for byte, and
+/// any spreadsheet program that saves a workbook rewrites its document properties and
+/// styles. Compared through the zip directories only (names, CRC-32s, sizes).
+pub fn is_untouched_upload(upload: &Path, original: &Path) -> bool {
+    const WITNESSES: [&str; 3] = ["docProps/core.xml", "docProps/app.xml", "xl/styles.xml"];
+    fn directory(path: &Path) -> Option<std::collections::BTreeMap<String, (u32, u64)>> {
+        if !std::fs::metadata(path).ok()?.is_file() {
+            return None;
+        }
+        let file = File::open(path).ok()?;
+        let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+        let mut entries = std::collections::BTreeMap::new();
+        for i in 0..zip.len() {
+            let entry = zip.by_index_raw(i).ok()?;
+            entries.insert(
+                entry.name().ok()?.into_owned(),
+                (entry.crc32(), entry.size()),
+            );
+        }
+        Some(entries)
+    }
+    let (Some(up), Some(orig)) = (directory(upload), directory(original)) else {
+        return false;
+    };
+    up.keys().eq(orig.keys())
+        && WITNESSES.iter().any(|w| orig.contains_key(*w))
+        && WITNESSES.iter().all(|w| up.get(*w) == orig.get(*w))
+}
+
+/// Makes room for the upload file `target` of `original`. Nothing to do when it does not
+/// exist. icare-fix's own untouched output of the same original is replaced when
+/// `replace_own` (the way back brings it up to date) or `force`. Anything else is replaced
+/// only with `force`, and then first copied to a dated `.bak` file beside it, so nothing is
+/// ever lost. Returns whether to replace, and the backup made.
+pub fn make_room(
+    target: &Path,
+    original: &Path,
+    inputs: &[&Path],
+    force: bool,
+    replace_own: bool,
+) -> Result<(bool, Option<PathBuf>)> {
+    if inputs.iter().any(|input| same_file(input, target)) {
+        return Err(Error::OutputIsInput {
+            path: target.to_path_buf(),
+        });
+    }
+    if !target.exists() {
+        return Ok((force, None));
+    }
+    let own = is_untouched_upload(target, original);
+    match (own, force) {
+        (true, _) if force || replace_own => Ok((true, None)),
+        (true, _) => Err(Error::OutputExists {
+            path: target.to_path_buf(),
+        }),
+        (false, false) => Err(Error::OutputChanged {
+            path: target.to_path_buf(),
+        }),
+        (false, true) => {
+            let backup = backup_path(target);
+            std::fs::copy(target, &backup).map_err(|e| Error::io(&backup, e))?;
+            Ok((true, Some(backup)))
+        }
+    }
+}
+
+/// `NAME.upload.xlsx` → `NAME.upload.xlsx.2026-11-29-184502.bak`: a name no upload dialog
+/// offers, so it is never uploaded by mistake.
+fn backup_path(target: &Path) -> PathBuf {
+    let stamp = chrono::Local::now().format("%Y-%m-%d-%H%M%S");
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut path = target.with_file_name(format!("{name}.{stamp}.bak"));
+    let mut n = 2;
+    while path.exists() {
+        path = target.with_file_name(format!("{name}.{stamp}-{n}.bak"));
+        n += 1;
+    }
+    path
 }
 
 /// Writes `bytes` to `target` through an [`OutputFile`].

@@ -429,7 +429,7 @@ pub fn read_sheet(path: &Path, sheet: &str) -> Result<Grid> {
 
 /// The row (within the top rows) that holds the field codes: the row with an anchor code, or
 /// at least three codes some template knows; the one with the most known codes wins.
-fn find_codes_row(grid: &Grid, registry: &Registry) -> Option<u32> {
+pub(crate) fn find_codes_row(grid: &Grid, registry: &Registry) -> Option<u32> {
     let mut best: Option<(u32, usize)> = None;
     for row in grid.rows.iter().take_while(|r| r.row <= HEADER_SEARCH_ROWS) {
         let mut known = 0usize;

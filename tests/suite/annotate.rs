@@ -7,7 +7,7 @@ use calamine::{Reader, Xlsx};
 use icare_fix::output::annotate::{
     PROP_SOURCE_NAME, PROP_SOURCE_SHA256, category_color, sha256_file,
 };
-use icare_fix::output::annotated::AnnotatedInfo;
+use icare_fix::output::way_back::AnnotatedInfo;
 use icare_fix::{Registry, Rejected};
 
 use crate::common::{elements, icare_fix, read_part, sample_copy};

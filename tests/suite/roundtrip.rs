@@ -130,7 +130,7 @@ fn corrections_in_the_annotated_workbook_reach_the_upload_ready_file() {
         "{stderr}"
     );
 
-    let upload = dir.path().join("client_profile.corrected.upload.xlsx");
+    let upload = dir.path().join("client_profile.upload.xlsx");
     // The original is untouched.
     assert_eq!(std::fs::read(&input).unwrap(), original_bytes);
 

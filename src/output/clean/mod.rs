@@ -203,6 +203,71 @@ impl CleanReport {
     }
 }
 
+/// The text `clean` writes for `text` put into a cell of column `code`, with the repairs it
+/// makes to every cell (a date serial becomes a date, a list value spelled differently the
+/// list's own spelling); `None` when it stays as it is.
+pub fn repaired_text(
+    registry: &Registry,
+    template: Option<&str>,
+    code: &str,
+    text: &str,
+) -> Option<(RepairKind, String)> {
+    let list = registry.allowed_values(code).map(repair::ListIndex::new);
+    repair::Rule::for_column(registry, template, code, list.as_ref()).patch(text, false)
+}
+
+/// What `clean` did, in plain words.
+pub fn describe(report: &CleanReport) -> String {
+    use crate::output::{plural, shown};
+    let mut text = String::new();
+    let column = report.notes_column_name().unwrap_or_default();
+    let notes = plural(report.notes_removed, "note", "notes");
+    match (report.notes_column, report.layout, report.detected) {
+        (None, _, _) => text.push_str("No notes column found: nothing removed.\n"),
+        (Some(_), Layout::Native, Some(Layout::Native)) => text.push_str(&format!(
+            "Removed {notes} from column {column} (kept the column: it is the template's own Processing Details column).\n"
+        )),
+        (Some(_), Layout::Native, _) => text.push_str(&format!(
+            "Removed {notes} from column {column} (kept the column, as --notes-column clear asks).\n"
+        )),
+        (Some(_), Layout::Inserted, Some(Layout::Inserted)) => text.push_str(&format!(
+            "Removed column {column} with {notes} (it is not part of the template); the columns after it moved one to the left.\n"
+        )),
+        (Some(_), Layout::Inserted, _) => text.push_str(&format!(
+            "Removed column {column} with {notes}, as --notes-column remove asks; the columns after it moved one to the left. Warning: the codes row names this column, so iCARE may reject every record of this file.\n"
+        )),
+    }
+    if !report.other_cleared.is_empty() {
+        text.push_str(&format!(
+            "Also emptied {} of column {column} that held other text: {}.\n",
+            plural(report.other_cleared.len(), "cell", "cells"),
+            report.other_cleared.join(", ")
+        ));
+    }
+    if report.repairs.is_empty() {
+        text.push_str("No Excel damage to repair.\n");
+    } else {
+        text.push_str(&format!(
+            "Repaired {} damaged by Excel:\n",
+            plural(report.repairs.len(), "cell", "cells")
+        ));
+        for r in &report.repairs {
+            text.push_str(&format!(
+                "  {}: {} -> {} ({})\n",
+                r.cell,
+                shown(&r.before),
+                shown(&r.after),
+                r.kind.describe()
+            ));
+        }
+    }
+    text.push_str(&format!(
+        "Wrote {} (checked: every other cell reads back as in the original).\n",
+        report.output.display()
+    ));
+    text
+}
+
 /// The input made the reader give up (a panic caught in calamine): it is damaged.
 fn unreadable(input: &Path) -> Error {
     Error::Damaged {
@@ -259,6 +324,27 @@ pub fn clean(
     } else {
         Vec::new()
     };
+    // A value put into a cell gets the same repairs as every other cell.
+    let mut patch_repairs: HashMap<(u32, u32), (RepairKind, String)> = HashMap::new();
+    let patch_texts: Vec<CellPatch> = opts
+        .patches
+        .iter()
+        .map(|p| {
+            let fix = rules
+                .get(p.col as usize)
+                .and_then(|rule| rule.patch(&p.text, pkg.date1904));
+            match fix {
+                Some((kind, after)) => {
+                    patch_repairs.insert((p.row, p.col), (kind, p.text.clone()));
+                    CellPatch {
+                        text: after,
+                        ..p.clone()
+                    }
+                }
+                None => p.clone(),
+            }
+        })
+        .collect();
     let drop_rows: BTreeSet<u32> = opts.drop_rows.iter().copied().collect();
     if let Some(row) = drop_rows.iter().find(|r| **r < header.data_start) {
         return Err(Error::Unsupported {
@@ -293,7 +379,7 @@ pub fn clean(
         let notes_col = action.map(|n| n.col);
         let mut patches: BTreeMap<(u32, u32), &str> = BTreeMap::new();
         let mut ignored = Vec::new();
-        for p in &opts.patches {
+        for p in &patch_texts {
             if Some(p.col) == notes_col || drop_rows.contains(&p.row) {
                 ignored.push(p.clone());
             } else {
@@ -451,6 +537,16 @@ pub fn clean(
                 after: r.after.clone(),
                 kind: r.kind,
             })
+            .chain(outcome.patched.iter().filter_map(|(at, cell)| {
+                let (kind, before) = patch_repairs.get(at)?;
+                Some(Repair {
+                    cell: cell.clone(),
+                    code: code_of(at.1),
+                    before: before.clone(),
+                    after: plan.patches[at].to_string(),
+                    kind: *kind,
+                })
+            }))
             .collect(),
         patched: outcome
             .patched

@@ -113,6 +113,20 @@ impl<'a> Rule<'a> {
         }
     }
 
+    /// The repaired form of `text` put into a cell (the way back): a number is taken as
+    /// Excel would have stored it, other text as a list value; `None` when it stays.
+    ///
+    /// Only a date column takes a number as Excel's date serial; an identifier typed as text
+    /// stays as typed (leading zeros included).
+    pub fn patch(self, text: &str, date1904: bool) -> Option<(RepairKind, String)> {
+        let fix = match self {
+            Rule::Date => self.number(text, date1904),
+            Rule::List(_) => self.text(text),
+            Rule::Identifier | Rule::None => None,
+        };
+        fix.filter(|(_, after)| after != text)
+    }
+
     /// The allowed value a text cell should hold, if it differs from one only by apostrophe,
     /// case or surrounding spaces.
     pub fn text(self, text: &str) -> Option<(RepairKind, String)> {
