@@ -10,3 +10,4 @@ mod common;
 mod mapping;
 mod roundtrip;
 mod samples;
+mod way_back;
