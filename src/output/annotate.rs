@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::note::Category;
-use crate::template::{Registry, ValueKind};
+use crate::template::Registry;
 use crate::workbook::{LocatedNote, Rejected, cell_name, col_name};
 
 /// Custom document property holding the source file's name.
@@ -340,46 +340,17 @@ fn sheet_name(name: &str) -> String {
     }
 }
 
-/// For each list column (by 0-based column), its allowed values: from the workbook's own
-/// LOV sheet when present, else from the templates.
+/// For each list column (by 0-based column), its allowed values, spelled exactly: from the
+/// workbook's own LOV sheet when present, else from the templates.
 fn list_columns(book: &Rejected, registry: &Registry) -> BTreeMap<u32, Vec<String>> {
-    let lov = book
-        .sheets
-        .iter()
-        .find(|s| s.name.eq_ignore_ascii_case("LOV"))
-        .and_then(|s| crate::workbook::read_sheet(&book.path, &s.name).ok());
-    let template_start = book.codes.iter().position(Option::is_some).unwrap_or(0) as u32;
-    let mut lists = BTreeMap::new();
-    for (col, code) in book.codes.iter().enumerate() {
-        let Some(code) = code else { continue };
-        let col = col as u32;
-        let kind = registry.kind(book.template.as_deref(), code);
-        // The LOV sheet lines up with the template's own columns.
-        let from_lov: Vec<String> = lov
-            .as_ref()
-            .map(|grid| {
-                let lov_col = col - template_start;
-                grid.rows
-                    .iter()
-                    .filter(|r| r.row >= 2)
-                    .filter_map(|r| r.get(lov_col))
-                    .map(crate::workbook::display)
-                    .filter(|v| !v.trim().is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let values = if !from_lov.is_empty() {
-            from_lov
-        } else if let Some(values) = registry.allowed_values(code) {
-            values.iter().map(|v| v.value.clone()).collect()
-        } else if kind == ValueKind::YesNo {
-            vec!["Yes".into(), "No".into()]
-        } else {
-            continue;
-        };
-        lists.insert(col, values);
-    }
+    let lists = crate::workbook::lists::ColumnLists::of_book(book, registry).unwrap_or_else(|_| {
+        crate::workbook::lists::ColumnLists::build(&book.codes, None, registry)
+    });
     lists
+        .iter()
+        .filter(|(_, list)| list.is_list())
+        .map(|(col, list)| (col, list.values.clone()))
+        .collect()
 }
 
 fn header_format() -> Format {

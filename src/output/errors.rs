@@ -362,6 +362,9 @@ pub struct InspectReport {
     pub missing_codes: Vec<String>,
     /// Codes of the codes row that the template does not list.
     pub extra_codes: Vec<String>,
+    /// Where the columns' allowed values come from: the workbook's own LOV sheet or the
+    /// bundled templates.
+    pub lists: crate::workbook::lists::SourceSummary,
 }
 
 /// One sheet in [`InspectReport`].
@@ -400,7 +403,12 @@ impl InspectReport {
             ),
             None => (Vec::new(), Vec::new()),
         };
+        let lists =
+            crate::workbook::lists::ColumnLists::of_book(book, registry).unwrap_or_else(|_| {
+                crate::workbook::lists::ColumnLists::build(&book.codes, None, registry)
+            });
         InspectReport {
+            lists: lists.source_summary(),
             file: book.path.display().to_string(),
             format: match book.format {
                 crate::workbook::Format::Xlsx => "xlsx",
@@ -512,6 +520,7 @@ impl InspectReport {
                 None => "none found".into(),
             },
         );
+        line(&mut s, "Lists from:", self.lists.to_string());
         line(&mut s, "Data rows:", self.rows.to_string());
         let cats: Vec<String> = self
             .categories

@@ -31,6 +31,7 @@ use crate::output::annotate::{
 use crate::output::clean::{self, CellPatch, CleanOptions, CleanReport};
 use crate::output::{plural, shown};
 use crate::template::{Registry, ValueKind};
+use crate::workbook::lists::ColumnLists;
 use crate::workbook::{self, Grid, GridRow, Layout, Rejected, cell_name, col_name};
 
 /// What an annotated workbook records about its source.
@@ -708,7 +709,7 @@ fn warnings(plan: &Plan, original: &Rejected, registry: &Registry) -> Vec<String
             note.note.message_en.trim_end_matches('.')
         ));
     }
-    let lists = allowed_values(original, registry);
+    let lists = ColumnLists::of_book(original, registry).unwrap_or_default();
     for change in &plan.changes {
         if let Some(problem) = check_value(original, registry, &lists, change) {
             warnings.push(format!("{}: {problem}", plan.cell(change.row, change.col)));
@@ -717,33 +718,50 @@ fn warnings(plan: &Plan, original: &Rejected, registry: &Registry) -> Vec<String
     warnings
 }
 
-/// Allowed values by column, from the templates.
-fn allowed_values(book: &Rejected, registry: &Registry) -> BTreeMap<u32, Vec<String>> {
-    let mut lists = BTreeMap::new();
-    for (col, code) in book.codes.iter().enumerate() {
-        if let Some(values) = code.as_deref().and_then(|c| registry.allowed_values(c)) {
-            lists.insert(col as u32, values.iter().map(|v| v.value.clone()).collect());
-        }
-    }
-    lists
-}
-
 /// Why a new value looks wrong for its column, if it does. The value is checked as the
 /// upload file will hold it, after the repairs `clean` makes to every cell.
 fn check_value(
     book: &Rejected,
     registry: &Registry,
-    lists: &BTreeMap<u32, Vec<String>>,
+    lists: &ColumnLists,
     change: &Change,
 ) -> Option<String> {
     let code = book.code(change.col)?;
     let kind = registry.kind(book.template.as_deref(), code);
-    let list = lists.get(&change.col);
-    let repaired = clean::repaired_text(registry, book.template.as_deref(), code, &change.after);
-    let value = repaired.as_ref().map_or(&change.after, |(_, t)| t).trim();
-    if value.is_empty() {
+    let list = lists.values(change.col);
+    let repaired = clean::repaired_text(
+        registry,
+        book.template.as_deref(),
+        code,
+        list,
+        &change.after,
+    );
+    let value = repaired
+        .as_ref()
+        .map_or(change.after.as_str(), |(_, t)| t.as_str());
+    if value.trim().is_empty() {
         return None;
     }
+    if let Some(values) = list {
+        if values.iter().any(|v| v == value) {
+            return None;
+        }
+        // French list values in an English template: the English value to use.
+        let english = match value.trim().to_lowercase().as_str() {
+            "oui" => Some("Yes"),
+            "non" => Some("No"),
+            _ => None,
+        }
+        .filter(|e| values.iter().any(|v| v == e));
+        return Some(match english {
+            Some(e) => format!("'{value}' is French: this template's list says '{e}'."),
+            None => format!(
+                "'{value}' is not one of the allowed values of {}; choose one from the drop-down list.",
+                book.label(change.col)
+            ),
+        });
+    }
+    let value = value.trim();
     match kind {
         ValueKind::Date => {
             let ok =
@@ -756,19 +774,7 @@ fn check_value(
             let ok = value.bytes().all(|b| b.is_ascii_digit());
             (!ok).then(|| format!("'{value}' should hold digits only, without dashes or spaces."))
         }
-        ValueKind::YesNo if list.is_none() => {
-            (!matches!(value, "Yes" | "No")).then(|| format!("'{value}' should be Yes or No."))
-        }
-        ValueKind::List | ValueKind::YesNo => {
-            let values = list?;
-            (!values.iter().any(|v| v == value)).then(|| {
-                format!(
-                    "'{value}' is not one of the allowed values of {}.",
-                    book.label(change.col)
-                )
-            })
-        }
-        ValueKind::Text => None,
+        ValueKind::YesNo | ValueKind::List | ValueKind::Text => None,
     }
 }
 

@@ -210,20 +210,22 @@ impl Registry {
         let id = table.meta("id")?.to_string();
         let mut columns = Vec::new();
         for row in table.rows(&["code", "label_en", "label_fr", "mandatory", "kind"])? {
-            let mandatory = match row.get("mandatory") {
+            // Codes, flags and labels are names: spaces around them are typing slips. Only
+            // allowed values (`add_lists`) are kept exactly as written.
+            let mandatory = match row.get_trimmed("mandatory") {
                 "yes" => true,
                 "no" | "" => false,
                 other => {
                     return Err(row.error(format!("mandatory must be yes or no, not '{other}'")));
                 }
             };
-            let kind = ValueKind::from_id(row.get("kind")).ok_or_else(|| {
+            let kind = ValueKind::from_id(row.get_trimmed("kind")).ok_or_else(|| {
                 row.error(format!(
                     "kind must be one of text, date, yes_no, list, identifier, not '{}'",
-                    row.get("kind")
+                    row.get_trimmed("kind")
                 ))
             })?;
-            let code = row.get("code");
+            let code = row.get_trimmed("code");
             if code.is_empty() {
                 return Err(row.error("the code is empty".into()));
             }
@@ -232,8 +234,8 @@ impl Registry {
             }
             columns.push(Column {
                 code: code.to_string(),
-                label_en: row.get("label_en").to_string(),
-                label_fr: row.get("label_fr").to_string(),
+                label_en: row.get_trimmed("label_en").to_string(),
+                label_fr: row.get_trimmed("label_fr").to_string(),
                 mandatory,
                 kind,
             });
@@ -254,14 +256,16 @@ impl Registry {
     fn add_lists(&mut self, table: &tsv::Table) -> Result<()> {
         let mut added: BTreeMap<String, Vec<ListValue>> = BTreeMap::new();
         for row in table.rows(&["code", "value_id", "value"])? {
-            if row.get("code").is_empty() || row.get("value").is_empty() {
+            if row.get_trimmed("code").is_empty() || row.get_trimmed("value").is_empty() {
                 return Err(row.error("code and value must not be empty".into()));
             }
             added
-                .entry(row.get("code").to_string())
+                .entry(row.get_trimmed("code").to_string())
                 .or_default()
                 .push(ListValue {
-                    id: row.get("value_id").to_string(),
+                    id: row.get_trimmed("value_id").to_string(),
+                    // The value is data, spelled exactly as iCARE lists it: a trailing space
+                    // (`Plautdietsch (Mennonite Low German) `) is part of it.
                     value: row.get("value").to_string(),
                 });
         }
@@ -283,27 +287,27 @@ impl Registry {
             "advice_fr",
         ];
         for row in table.rows(&cols)? {
-            let category = Category::from_id(row.get("category")).ok_or_else(|| {
+            let category = Category::from_id(row.get_trimmed("category")).ok_or_else(|| {
                 row.error(format!(
                     "category must be one of identity, missing, invalid, date, reference, other, not '{}'",
-                    row.get("category")
+                    row.get_trimmed("category")
                 ))
             })?;
-            if row.get("id").is_empty() || row.get("message_en").is_empty() {
+            if row.get_trimmed("id").is_empty() || row.get_trimmed("message_en").is_empty() {
                 return Err(row.error("id and message_en must not be empty".into()));
             }
             let message = Message {
-                id: row.get("id").to_string(),
+                id: row.get_trimmed("id").to_string(),
                 category,
-                message_en: row.get("message_en").to_string(),
-                message_fr: row.get("message_fr").to_string(),
+                message_en: row.get_trimmed("message_en").to_string(),
+                message_fr: row.get_trimmed("message_fr").to_string(),
                 fields: row
                     .get("fields")
                     .split_whitespace()
                     .map(str::to_string)
                     .collect(),
-                advice_en: row.get("advice_en").to_string(),
-                advice_fr: row.get("advice_fr").to_string(),
+                advice_en: row.get_trimmed("advice_en").to_string(),
+                advice_fr: row.get_trimmed("advice_fr").to_string(),
             };
             match self.messages.iter_mut().find(|m| m.id == message.id) {
                 Some(existing) => *existing = message,
@@ -488,6 +492,63 @@ mod tests {
             .unwrap();
         assert!(values.iter().any(|v| v.value.contains('\u{2019}')));
         assert_eq!(values.len(), 3);
+    }
+
+    #[test]
+    fn the_bundled_trailing_space_survives() {
+        let registry = Registry::builtin();
+        for code in ["service_language_id", "translation_language_to_id"] {
+            let values = registry.allowed_values(code).unwrap();
+            assert!(
+                values
+                    .iter()
+                    .any(|v| v.value == "Plautdietsch (Mennonite Low German) "),
+                "{code}"
+            );
+            assert!(
+                !values
+                    .iter()
+                    .any(|v| v.value == "Plautdietsch (Mennonite Low German)")
+            );
+        }
+    }
+
+    #[test]
+    fn an_override_keeps_values_exact_and_trims_names_with_crlf() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("lists.tsv"),
+            "code\tvalue_id\tvalue\r\n service_language_id \t 251 \tPlautdietsch (Mennonite Low German) \r\nservice_language_id\t2\tMinister\u{2019}s \r\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("mine.tsv"),
+            "# id: mine\r\ncode\tlabel_en\tlabel_fr\tmandatory\tkind\r\n my_code \t My label \t\t yes \t list \r\n",
+        )
+        .unwrap();
+        let registry = Registry::with_overrides(dir.path()).unwrap();
+        let values = registry.allowed_values("service_language_id").unwrap();
+        assert_eq!(
+            values,
+            [
+                ListValue {
+                    id: "251".into(),
+                    value: "Plautdietsch (Mennonite Low German) ".into()
+                },
+                ListValue {
+                    id: "2".into(),
+                    value: "Minister\u{2019}s ".into()
+                }
+            ]
+        );
+        let column = registry
+            .template("mine")
+            .unwrap()
+            .column("my_code")
+            .unwrap();
+        assert_eq!(column.label_en, "My label");
+        assert!(column.mandatory);
+        assert_eq!(column.kind, ValueKind::List);
     }
 
     #[test]

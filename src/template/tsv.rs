@@ -3,6 +3,12 @@
 //! Lines starting with `#` are comments; `# key: value` comments before the header row are
 //! metadata. The first other line names the columns. Blank lines are skipped; CRLF line ends
 //! (files saved on Windows) are accepted.
+//!
+//! Fields are kept exactly as written: only the line end (`\n` or `\r\n`) is removed. Allowed
+//! values are data (one iCARE language value ends in a space, others hold the typographic
+//! apostrophe `’`), so the reader never trims; a consumer that wants a trimmed identifier asks
+//! [`Row::get_trimmed`]. Column names in the header row and `# key: value` metadata are
+//! trimmed, as they are names, not data.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -33,9 +39,10 @@ impl Table {
             rows: Vec::new(),
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        for (i, line) in text.lines().enumerate() {
+        for (i, line) in text.split('\n').enumerate() {
             let line_no = i + 1;
-            let line = line.trim_end_matches('\r');
+            // Only the line end goes: a space or tab before it belongs to the last field.
+            let line = line.strip_suffix('\r').unwrap_or(line);
             if line.trim().is_empty() {
                 continue;
             }
@@ -50,9 +57,9 @@ impl Table {
                 }
                 continue;
             }
-            let cells: Vec<String> = line.split('\t').map(|c| c.trim().to_string()).collect();
+            let cells: Vec<String> = line.split('\t').map(str::to_string).collect();
             if table.header.is_empty() {
-                table.header = cells;
+                table.header = cells.iter().map(|c| c.trim().to_string()).collect();
                 table.header_line = line_no;
             } else {
                 table.rows.push((line_no, cells));
@@ -99,7 +106,8 @@ impl Table {
 }
 
 impl Row<'_> {
-    /// The cell under `column`; empty when the row is short.
+    /// The cell under `column`, exactly as written (spaces and all); empty when the row is
+    /// short.
     pub(super) fn get(&self, column: &str) -> &str {
         self.table
             .header
@@ -110,11 +118,94 @@ impl Row<'_> {
             .unwrap_or("")
     }
 
+    /// The cell under `column` without surrounding spaces: for codes, ids, flags and prose,
+    /// never for allowed values.
+    pub(super) fn get_trimmed(&self, column: &str) -> &str {
+        self.get(column).trim()
+    }
+
     pub(super) fn error(&self, message: String) -> Error {
         Error::TemplateFile {
             path: self.table.path.clone(),
             line: self.line,
             message,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Table {
+        Table::parse(Path::new("lists.tsv"), text).unwrap()
+    }
+
+    fn values(table: &Table) -> Vec<String> {
+        table
+            .rows(&["code", "value"])
+            .unwrap()
+            .iter()
+            .map(|r| r.get("value").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_trailing_space_survives() {
+        let table = parse(
+            "code\tvalue_id\tvalue\nservice_language_id\t251\tPlautdietsch (Mennonite Low German) \n",
+        );
+        assert_eq!(values(&table), ["Plautdietsch (Mennonite Low German) "]);
+    }
+
+    #[test]
+    fn leading_spaces_survive_and_empty_fields_keep_their_place() {
+        let table = parse("code\tvalue\nx\t  two spaces first\nx\t\ty\n");
+        let rows = table.rows(&["code", "value"]).unwrap();
+        assert_eq!(rows[0].get("value"), "  two spaces first");
+        assert_eq!(rows[1].get("value"), "");
+    }
+
+    #[test]
+    fn a_curly_apostrophe_survives() {
+        let table = parse(
+            "code\tvalue_id\tvalue\nclient_validation_type_id\t2\tTemporary Resident or Minister\u{2019}s Permit Number\n",
+        );
+        assert_eq!(
+            values(&table),
+            ["Temporary Resident or Minister\u{2019}s Permit Number"]
+        );
+    }
+
+    #[test]
+    fn crlf_files_parse_and_lose_only_the_line_end() {
+        let table = parse(
+            "\u{feff}# note: a comment\r\ncode\tvalue_id\tvalue\r\n\r\nservice_language_id\t251\tPlautdietsch (Mennonite Low German) \r\nservice_language_id\t1\tEnglish\r\n",
+        );
+        assert_eq!(table.meta("note").unwrap(), "a comment");
+        assert_eq!(
+            values(&table),
+            ["Plautdietsch (Mennonite Low German) ", "English"]
+        );
+        let rows = table.rows(&["code", "value_id", "value"]).unwrap();
+        assert_eq!(rows[1].get("code"), "service_language_id");
+        assert_eq!(rows[1].get("value_id"), "1");
+        // Line numbers count the blank line.
+        assert_eq!(rows[0].line, 4);
+    }
+
+    #[test]
+    fn a_last_line_without_line_end_is_read() {
+        let table = parse("code\tvalue\r\nx\tEnglish ");
+        assert_eq!(values(&table), ["English "]);
+    }
+
+    #[test]
+    fn header_names_are_trimmed_and_trimmed_cells_on_request() {
+        let table = parse("code \t value\r\n yes_no_ind \tYes\r\n");
+        let rows = table.rows(&["code", "value"]).unwrap();
+        assert_eq!(rows[0].get("code"), " yes_no_ind ");
+        assert_eq!(rows[0].get_trimmed("code"), "yes_no_ind");
+        assert_eq!(rows[0].get("value"), "Yes");
     }
 }

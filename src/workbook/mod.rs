@@ -10,6 +10,7 @@
 //! for the upload-ready file lives in [`crate::output`].
 
 pub mod address;
+pub mod lists;
 mod ole;
 pub mod read;
 

@@ -586,3 +586,82 @@ fn an_upload_file_edited_by_hand_is_never_lost() {
     assert_eq!(backups.len(), 1);
     assert_eq!(std::fs::read(&backups[0]).unwrap(), hand_edited);
 }
+
+#[test]
+fn every_allowed_value_of_the_file_passes_both_paths_unchanged_and_near_misses_are_repaired() {
+    use icare_fix::output::clean::repaired_text;
+    use icare_fix::workbook::lists::{ColumnLists, ListSource};
+    let registry = Registry::builtin();
+    let book = Rejected::open(&sample("information_orientation.xlsx"), &registry).unwrap();
+    let lists = ColumnLists::of_book(&book, &registry).unwrap();
+    let mut checked = 0;
+    for (col, list) in lists.iter().filter(|(_, l)| l.is_list()) {
+        assert_eq!(list.source, ListSource::Workbook, "column {col}");
+        let code = book.code(col).unwrap();
+        let template = book.template.as_deref();
+        for value in &list.values {
+            // The one repair both paths share leaves an allowed value alone...
+            assert_eq!(
+                repaired_text(&registry, template, code, Some(&list.values), value),
+                None,
+                "{code}: {value:?}"
+            );
+            // ...and brings a near miss back to the list's exact spelling.
+            let straight = value.replace('’', "'");
+            for miss in [straight.trim().to_string(), value.to_uppercase()] {
+                if miss != *value
+                    && list
+                        .values
+                        .iter()
+                        .all(|v| v.to_lowercase() != miss.to_lowercase() || v == value)
+                {
+                    let fixed = repaired_text(&registry, template, code, Some(&list.values), &miss);
+                    assert_eq!(
+                        fixed.map(|f| f.1).as_deref(),
+                        Some(value.as_str()),
+                        "{code}: {miss:?}"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+
+    // End to end: the value with a trailing space and a straight apostrophe, given back.
+    let (_dir, input) = rejected("information_orientation.xlsx");
+    let (annotated, upload) = one_step(&input);
+    let language = book.column_of("service_language_id").unwrap();
+    let id_type = book.column_of("client_validation_type_id").unwrap();
+    let row = book.data_rows().nth(1).unwrap().row;
+    let plautdietsch = "Plautdietsch (Mennonite Low German) ";
+    let permit = "Temporary Resident or Minister’s Permit Number";
+    assert!(
+        lists
+            .values(language)
+            .unwrap()
+            .iter()
+            .any(|v| v == plautdietsch)
+    );
+    library_save(&annotated, |cells| {
+        cells.insert((row, language), Data::String(plautdietsch.into()));
+        cells.insert((row, id_type), Data::String(permit.replace('’', "'")));
+    });
+    let out = icare_fix().arg("clean").arg(&annotated).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        !stderr.contains("Plautdietsch (Mennonite Low German) ->"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("is not one of the allowed values"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("(list value spelled differently)"),
+        "{stderr}"
+    );
+    let (_, cells) = first_sheet(&upload);
+    assert_eq!(cells[&(row, language)], plautdietsch);
+    assert_eq!(cells[&(row, id_type)], permit);
+}

@@ -63,6 +63,7 @@ use crate::error::{Error, Result};
 use crate::output::OutputFile;
 use crate::template::Registry;
 use crate::workbook::address::{MAX_COL, cell_name};
+use crate::workbook::lists::{self, ColumnLists};
 use crate::workbook::{Layout, NotesColumn};
 use cells::FormulaMove;
 use package::{Package, rel};
@@ -210,9 +211,10 @@ pub fn repaired_text(
     registry: &Registry,
     template: Option<&str>,
     code: &str,
+    list: Option<&[String]>,
     text: &str,
 ) -> Option<(RepairKind, String)> {
-    let list = registry.allowed_values(code).map(repair::ListIndex::new);
+    let list = list.map(repair::ListIndex::new);
     repair::Rule::for_column(registry, template, code, list.as_ref()).patch(text, false)
 }
 
@@ -301,11 +303,17 @@ pub fn clean(
     let template = registry
         .detect(header.codes.iter().flatten().map(String::as_str))
         .map(|t| t.id.clone());
-    let lists: Vec<Option<repair::ListIndex>> = header
-        .codes
+    // What each column may hold: the workbook's own LOV sheet first, then the templates.
+    let lov = pkg
+        .sheets
         .iter()
-        .map(|code| {
-            let values = code.as_deref().and_then(|c| registry.allowed_values(c));
+        .find(|s| s.worksheet && s.name.eq_ignore_ascii_case(lists::LOV_SHEET))
+        .map(|s| crate::workbook::read_sheet(input, &s.name))
+        .transpose()?;
+    let column_lists = ColumnLists::build(&header.codes, lov.as_ref(), registry);
+    let lists: Vec<Option<repair::ListIndex>> = (0..header.codes.len() as u32)
+        .map(|col| {
+            let values = column_lists.values(col);
             values.filter(|_| opts.repair).map(repair::ListIndex::new)
         })
         .collect();

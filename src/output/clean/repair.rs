@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 use super::check::FastHash;
-use crate::template::{ListValue, Registry, ValueKind};
+use crate::template::{Registry, ValueKind};
 
 /// What a repair did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,19 +46,20 @@ pub struct ListIndex {
 
 impl ListIndex {
     /// Indexes a list.
-    pub fn new(values: &[ListValue]) -> ListIndex {
+    pub fn new<S: AsRef<str>>(values: &[S]) -> ListIndex {
         let mut index = ListIndex::default();
         for v in values {
-            index.exact.insert(v.value.clone());
+            let v = v.as_ref();
+            index.exact.insert(v.to_string());
             index
                 .folded
-                .entry(fold(&v.value))
+                .entry(fold(v))
                 .and_modify(|e| {
-                    if e.as_deref() != Some(v.value.as_str()) {
+                    if e.as_deref() != Some(v) {
                         *e = None;
                     }
                 })
-                .or_insert_with(|| Some(v.value.clone()));
+                .or_insert_with(|| Some(v.to_string()));
         }
         index
     }
@@ -206,14 +207,8 @@ mod tests {
     #[test]
     fn list_values_match_apostrophe_case_and_spaces_only() {
         let values = vec![
-            ListValue {
-                id: "2".into(),
-                value: "Temporary Resident or Minister’s Permit Number".into(),
-            },
-            ListValue {
-                id: "1".into(),
-                value: "FOSS/GCMS Client ID".into(),
-            },
+            "Temporary Resident or Minister’s Permit Number",
+            "FOSS/GCMS Client ID",
         ];
         let index = ListIndex::new(&values);
         let r = Rule::List(&index);
