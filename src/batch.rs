@@ -642,11 +642,6 @@ fn correct(
         && output::is_untouched_upload(&job.upload, &job.input);
     if fresh && !opts.force {
         outcome.status = Status::UpToDate;
-        outcome.details.push(format!(
-            "{} already holds the corrections of {}",
-            job.upload.display(),
-            job.annotated.display()
-        ));
         return;
     }
     if opts.dry_run {
