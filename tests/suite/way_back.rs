@@ -142,6 +142,13 @@ fn new_value(code: &str, n: usize) -> String {
     }
 }
 
+/// Types `edits` into `cells`.
+fn put(cells: &mut BTreeMap<(u32, u32), Data>, edits: &BTreeMap<(u32, u32), String>) {
+    for ((row, col), value) in edits {
+        cells.insert((*row, *col), Data::String(value.clone()));
+    }
+}
+
 /// Edits in original coordinates: one highlighted cell of each of the first `count` notes.
 fn edits_for(book: &Rejected, count: usize) -> BTreeMap<(u32, u32), String> {
     let mut edits = BTreeMap::new();
@@ -231,9 +238,7 @@ fn the_everyday_loop_keeps_every_correction_in_both_layouts() {
         let edits = edits_for(&book, 3);
         // 2. Corrections typed in the highlighted cells, saved by LibreOffice (or a library).
         library_save(&annotated, |cells| {
-            for ((row, col), value) in &edits {
-                cells.insert((*row, *col), Data::String(value.clone()));
-            }
+            put(cells, &edits);
         });
         libreoffice_save(&annotated);
         let corrected = std::fs::read(&annotated).unwrap();
@@ -299,9 +304,7 @@ fn the_notes_column_emptied_or_deleted_keeps_every_value_under_its_code() {
             let notes = book.notes_column.unwrap().col;
             let edits = edits_for(&book, 2);
             library_save(&annotated, |cells| {
-                for ((row, col), value) in &edits {
-                    cells.insert((*row, *col), Data::String(value.clone()));
-                }
+                put(cells, &edits);
                 let old = std::mem::take(cells);
                 for ((row, col), value) in old {
                     if col == notes && (delete || row >= book.data_start) {
@@ -338,9 +341,7 @@ fn a_column_moved_by_the_user_keeps_its_values_and_an_added_one_is_refused() {
     let id = book.column_of("client_validation_id").unwrap();
     // Swap two columns (codes, labels and values move together), and edit.
     library_save(&annotated, |cells| {
-        for ((row, col), value) in &edits {
-            cells.insert((*row, *col), Data::String(value.clone()));
-        }
+        put(cells, &edits);
         let old = std::mem::take(cells);
         for ((row, col), value) in old {
             let col = if col == phone {
@@ -446,9 +447,7 @@ fn a_moved_or_renamed_annotated_workbook_finds_its_original() {
     let book = Rejected::open(&input, &registry).unwrap();
     let edits = edits_for(&book, 1);
     library_save(&annotated, |cells| {
-        for ((row, col), value) in &edits {
-            cells.insert((*row, *col), Data::String(value.clone()));
-        }
+        put(cells, &edits);
     });
     // Moved and renamed: found at the recorded path.
     let elsewhere = tempfile::tempdir().unwrap();
@@ -496,9 +495,7 @@ fn batch_out_then_the_way_back() {
     let book = Rejected::open(&input, &registry).unwrap();
     let edits = edits_for(&book, 2);
     library_save(&annotated, |cells| {
-        for ((row, col), value) in &edits {
-            cells.insert((*row, *col), Data::String(value.clone()));
-        }
+        put(cells, &edits);
     });
     // The same batch again makes the upload file from the corrections.
     let run = icare_fix()
