@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::note::Category;
 use crate::output::clean::CleanOptions;
-use crate::output::way_back::{self, AnnotatedInfo, WayBackOptions};
+use crate::output::way_back::{self, AnnotatedInfo, Existing, WayBackOptions};
 use crate::output::{self, annotate, sibling_path};
 use crate::template::Registry;
 use crate::workbook::{Client, Rejected};
@@ -381,7 +381,7 @@ fn plan(roots: &[PathBuf], opts: &BatchOptions) -> Result<Planned> {
     for given in annotated {
         let handled = jobs
             .iter()
-            .find(|job| same_file(&job.annotated, &given.annotated));
+            .find(|job| output::same_file(&job.annotated, &given.annotated));
         match handled {
             Some(job) => skipped.push(Outcome::new(
                 given.annotated,
@@ -399,13 +399,6 @@ fn plan(roots: &[PathBuf], opts: &BatchOptions) -> Result<Planned> {
         skipped,
         summary_folder,
     })
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 /// `Rejected files/` → `Rejected files-fixed/`; `March.xlsx` → `March-fixed/`.
@@ -504,43 +497,6 @@ fn newer(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// What is at a rejected file's annotated workbook's place.
-enum AnnotatedState {
-    /// Nothing yet.
-    Absent,
-    /// icare-fix's own, unchanged: may be written again.
-    Untouched,
-    /// The user's corrections of this rejected file: the upload file is made from it.
-    Corrected(AnnotatedInfo),
-    /// Something to keep that cannot be used: the reason.
-    Kept(String),
-}
-
-fn annotated_state(job: &Job, book: &Rejected, registry: &Registry) -> Result<AnnotatedState> {
-    let path = &job.annotated;
-    if !path.exists() {
-        return Ok(AnnotatedState::Absent);
-    }
-    let Some(info) = AnnotatedInfo::read(path) else {
-        return Ok(AnnotatedState::Kept(format!(
-            "{} exists but was not written by icare-fix; it is kept as it is. Rename it or move it away, then run again",
-            path.display()
-        )));
-    };
-    if way_back::user_work(path, book, registry).is_none() {
-        return Ok(AnnotatedState::Untouched);
-    }
-    if info.is_from(&job.input)? {
-        return Ok(AnnotatedState::Corrected(info));
-    }
-    Ok(AnnotatedState::Kept(format!(
-        "{} holds corrections made for an earlier copy of {} (the rejected file changed since it was annotated); it is kept as it is. To finish it, run: icare-fix clean \"{}\" --original EARLIER-FILE. To start over from the new file, move it away and run again",
-        path.display(),
-        job.input.display(),
-        path.display()
-    )))
-}
-
 /// Processes one file; never fails: a failure is the outcome.
 fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Option<Rejected>) {
     let mut outcome = Outcome::new(job.input.clone(), Status::Done);
@@ -579,23 +535,32 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
         return (outcome, None);
     }
     outcome.outputs = job.outputs();
-    let state = match annotated_state(job, &book, registry) {
-        Ok(state) => state,
+    match way_back::assess(&job.annotated, &book, registry) {
+        Ok(Existing::Absent | Existing::Untouched) => {}
+        Ok(Existing::Corrected(_)) => {
+            correct(job, &book, registry, opts, &mut outcome);
+            return (outcome, Some(book));
+        }
+        Ok(Existing::NotOurs) => {
+            outcome.status = Status::Failed(format!(
+                "{} exists but was not written by icare-fix; it is kept as it is. Rename it or move it away, then run again",
+                job.annotated.display()
+            ));
+            return (outcome, Some(book));
+        }
+        Ok(Existing::Earlier(_)) => {
+            outcome.status = Status::Failed(format!(
+                "{} holds corrections made for an earlier copy of {} (the rejected file changed since it was annotated); it is kept as it is. To finish it, run: icare-fix clean \"{}\" --original EARLIER-FILE. To start over from the new file, move it away and run again",
+                job.annotated.display(),
+                job.input.display(),
+                job.annotated.display()
+            ));
+            return (outcome, Some(book));
+        }
         Err(e) => {
             outcome.status = Status::Failed(e.to_string());
             return (outcome, Some(book));
         }
-    };
-    match state {
-        AnnotatedState::Kept(reason) => {
-            outcome.status = Status::Failed(reason);
-            return (outcome, Some(book));
-        }
-        AnnotatedState::Corrected(info) => {
-            correct(job, &info, &book, registry, opts, &mut outcome);
-            return (outcome, Some(book));
-        }
-        AnnotatedState::Absent | AnnotatedState::Untouched => {}
     }
     if !opts.force && job.outputs().iter().all(|p| newer(p, &job.input)) {
         outcome.status = Status::UpToDate;
@@ -629,7 +594,6 @@ fn make_folder(file: &Path) -> Result<()> {
 /// checklist is written when missing or older than the rejected file.
 fn correct(
     job: &Job,
-    info: &AnnotatedInfo,
     book: &Rejected,
     registry: &Registry,
     opts: &BatchOptions,
@@ -649,7 +613,7 @@ fn correct(
         return;
     }
     let way_back_opts = WayBackOptions {
-        original: Some(job.input.clone()),
+        original: None,
         output: Some(job.upload.clone()),
         clean: CleanOptions {
             // An upload file older than the rejected file is from an earlier copy: kept
@@ -658,7 +622,7 @@ fn correct(
             ..CleanOptions::default()
         },
     };
-    match way_back::way_back(&job.annotated, info, registry, &way_back_opts) {
+    match way_back::way_back_from(&job.annotated, book, registry, &way_back_opts) {
         Ok(done) => {
             outcome.records = Some((done.plan.kept(), done.plan.records));
             outcome.details = done.describe().lines().map(str::to_string).collect();
@@ -749,15 +713,7 @@ fn write_outputs(
     let mut details: Vec<String> = report
         .repairs
         .iter()
-        .map(|r| {
-            format!(
-                "repaired {}: {} -> {} ({})",
-                r.cell,
-                output::shown(&r.before),
-                output::shown(&r.after),
-                r.kind.describe()
-            )
-        })
+        .map(|r| format!("repaired {r}"))
         .collect();
     if let Some(backup) = backup {
         details.push(format!(

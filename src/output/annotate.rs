@@ -175,10 +175,12 @@ pub fn annotate(
         crate::workbook::Format::Xlsx => {}
     }
     // The user's corrections are never replaced, with or without --force.
-    if let Some(reason) = crate::output::way_back::user_work(output, book, registry) {
+    use crate::output::way_back::{Existing, assess};
+    if let Existing::Corrected(_) | Existing::Earlier(_) = assess(output, book, registry)? {
         return Err(Error::UserWork {
             path: output.to_path_buf(),
-            reason,
+            reason: "was saved or changed after icare-fix wrote it and may hold your corrections"
+                .into(),
             next: format!(
                 "To make the upload file from it, run: icare-fix \"{}\". To start over, move it away first.",
                 output.display()

@@ -123,7 +123,8 @@ pub fn check_target(target: &Path, inputs: &[&Path], force: bool) -> Result<()> 
     Ok(())
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
+/// True when `a` and `b` name the same file (the same path when either does not exist).
+pub fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,

@@ -161,17 +161,39 @@ fn properties(xml: &str) -> HashMap<String, String> {
     props
 }
 
-/// Why the annotated workbook at `path`, made from `book`'s file or an earlier copy of it,
-/// holds the user's work and must never be replaced; `None` when it does not exist, was not
-/// written by icare-fix, or is exactly as icare-fix wrote it.
-pub fn user_work(path: &Path, book: &Rejected, registry: &Registry) -> Option<String> {
-    let info = AnnotatedInfo::read(path)?;
-    if info.saved_since_written {
-        return Some("was saved after icare-fix wrote it and may hold your corrections".into());
+/// What stands at an annotated workbook's place, for a run that would write it.
+#[derive(Debug, Clone)]
+pub enum Existing {
+    /// Nothing.
+    Absent,
+    /// A file icare-fix did not write (or cannot read as its own).
+    NotOurs,
+    /// icare-fix's own annotated workbook, exactly as written: it may be written again.
+    Untouched,
+    /// The user's corrections of this very rejected file: the way back makes the upload file
+    /// from it; it is never replaced.
+    Corrected(AnnotatedInfo),
+    /// The user's corrections of an earlier copy of the rejected file: kept, never replaced.
+    Earlier(AnnotatedInfo),
+}
+
+/// What stands at `path`, the annotated workbook's place for `book`. It is the user's work
+/// when a spreadsheet program saved it, or its data differs from `book`'s.
+pub fn assess(path: &Path, book: &Rejected, registry: &Registry) -> Result<Existing> {
+    if !path.exists() {
+        return Ok(Existing::Absent);
     }
-    let same_source = info.is_from(&book.path).unwrap_or(false);
-    let changed = same_source && !plan(path, book, registry).is_ok_and(|p| p.is_pristine());
-    changed.then(|| "holds changes you made (your corrections)".into())
+    let Some(info) = AnnotatedInfo::read(path) else {
+        return Ok(Existing::NotOurs);
+    };
+    let same_source = info.is_from(&book.path)?;
+    let changed = info.saved_since_written
+        || same_source && !plan(path, book, registry).is_ok_and(|p| p.is_pristine());
+    Ok(match (changed, same_source) {
+        (false, _) => Existing::Untouched,
+        (true, true) => Existing::Corrected(info),
+        (true, false) => Existing::Earlier(info),
+    })
 }
 
 /// Finds the original of an annotated workbook: `given` when named; otherwise the recorded
@@ -214,7 +236,7 @@ pub fn find_original(
     candidates.extend(info.source_path.clone());
     let mut changed = Vec::new();
     for candidate in &candidates {
-        if candidate.is_file() && !same_path(candidate, annotated) {
+        if candidate.is_file() && !crate::output::same_file(candidate, annotated) {
             if same(candidate) {
                 return Ok(candidate.clone());
             }
@@ -231,7 +253,7 @@ pub fn find_original(
             names.sort();
             for path in names {
                 let fits = std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == size);
-                if fits && !same_path(&path, annotated) && same(&path) {
+                if fits && !crate::output::same_file(&path, annotated) && same(&path) {
                     return Ok(path);
                 }
             }
@@ -254,13 +276,6 @@ pub fn find_original(
             .map(|p| format!(" '{}' is there, but it is not the file it was made from (its content changed since).", p.display()))
             .collect(),
     })
-}
-
-fn same_path(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
 }
 
 /// A cell the user changed.
@@ -616,14 +631,12 @@ pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Resul
     }
 
     let col_at: HashMap<u32, u32> = a.to_original.iter().map(|(a, o)| (*o, *a)).collect();
-    let by_row: HashMap<u32, &GridRow> = a.grid.rows.iter().map(|r| (r.row, r)).collect();
-    let empty = GridRow {
-        row: 0,
-        cells: Vec::new(),
-    };
     let mut changes = Vec::new();
     for (&orow, &arow) in &matched {
-        let arow_cells = by_row.get(&arow).copied().unwrap_or(&empty);
+        // Every matched row holds a value (rows are matched from the annotated grid).
+        let Some(arow_cells) = a.grid.row(arow) else {
+            continue;
+        };
         for (&acol, &ocol) in &a.to_original {
             if Some(ocol) == notes_col {
                 continue;
@@ -827,15 +840,27 @@ pub fn way_back(
 ) -> Result<WayBack> {
     let original = find_original(annotated, info, opts.original.as_deref())?;
     let book = Rejected::open(&original, registry)?;
-    let plan = plan(annotated, &book, registry)?;
+    way_back_from(annotated, &book, registry, opts)
+}
+
+/// [`way_back`] from an original already read, known to be the annotated workbook's own
+/// (see [`assess`]).
+pub fn way_back_from(
+    annotated: &Path,
+    book: &Rejected,
+    registry: &Registry,
+    opts: &WayBackOptions,
+) -> Result<WayBack> {
+    let original = &book.path;
+    let plan = plan(annotated, book, registry)?;
     let output = opts
         .output
         .clone()
-        .unwrap_or_else(|| upload_path(annotated, &original));
+        .unwrap_or_else(|| upload_path(annotated, original));
     let (force, backup) = crate::output::make_room(
         &output,
-        &original,
-        &[annotated, &original],
+        original,
+        &[annotated, original],
         opts.clean.force,
         true,
     )?;
@@ -853,7 +878,7 @@ pub fn way_back(
         force,
         ..opts.clean.clone()
     };
-    let report = clean::clean(&original, &output, registry, &clean_opts)?;
+    let report = clean::clean(original, &output, registry, &clean_opts)?;
     let labels = plan
         .changes
         .iter()
@@ -861,7 +886,7 @@ pub fn way_back(
         .collect();
     Ok(WayBack {
         annotated: annotated.to_path_buf(),
-        original,
+        original: original.clone(),
         plan,
         clean: report,
         backup,

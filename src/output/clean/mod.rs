@@ -144,6 +144,21 @@ pub struct Repair {
     pub kind: RepairKind,
 }
 
+impl std::fmt::Display for Repair {
+    /// `E4: 24255 -> 1966-05-28 (date stored as a number)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::output::shown;
+        write!(
+            f,
+            "{}: {} -> {} ({})",
+            self.cell,
+            shown(&self.before),
+            shown(&self.after),
+            self.kind.describe()
+        )
+    }
+}
+
 /// One patched cell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Patched {
@@ -220,7 +235,7 @@ pub fn repaired_text(
 
 /// What `clean` did, in plain words.
 pub fn describe(report: &CleanReport) -> String {
-    use crate::output::{plural, shown};
+    use crate::output::plural;
     let mut text = String::new();
     let column = report.notes_column_name().unwrap_or_default();
     let notes = plural(report.notes_removed, "note", "notes");
@@ -254,13 +269,7 @@ pub fn describe(report: &CleanReport) -> String {
             plural(report.repairs.len(), "cell", "cells")
         ));
         for r in &report.repairs {
-            text.push_str(&format!(
-                "  {}: {} -> {} ({})\n",
-                r.cell,
-                shown(&r.before),
-                shown(&r.after),
-                r.kind.describe()
-            ));
+            text.push_str(&format!("  {r}\n"));
         }
     }
     text.push_str(&format!(
