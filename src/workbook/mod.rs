@@ -10,11 +10,12 @@
 //! for the upload-ready file lives in [`crate::output`].
 
 pub mod address;
+pub mod layout;
 pub mod lists;
 mod ole;
 pub mod read;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use calamine::Data;
@@ -39,16 +40,6 @@ pub(crate) fn codes_row_hint(template_hidden: bool, all_hidden: bool) -> String 
     }
     .to_string()
 }
-
-/// How many rows from the top are searched for the codes row.
-const HEADER_SEARCH_ROWS: u32 = 30;
-
-/// Codes that mark a codes row on their own: every known template has one of them.
-const ANCHOR_CODES: [&str; 3] = [
-    "client_validation_type_id",
-    "course_cd",
-    "processing_details",
-];
 
 /// The fields iCARE validates a client by: identifier type, identifier value, birth date.
 pub const IDENTITY_FIELDS: [&str; 3] = [
@@ -188,15 +179,15 @@ impl Rejected {
         let mut found = None;
         for info in sheets.iter().filter(|s| s.worksheet && s.visible) {
             let grid = book.read_grid(path, &info.name, None)?;
-            if let Some(codes_row) = find_codes_row(&grid, registry) {
-                found = Some((info.name.clone(), codes_row, grid));
+            if let Some(header) = layout::find_header(text_rows(&grid), registry) {
+                found = Some((info.name.clone(), header, grid));
                 break;
             }
         }
-        let Some((sheet, codes_row, grid)) = found else {
+        let Some((sheet, header, grid)) = found else {
             let mut hidden_with_codes = false;
             for info in sheets.iter().filter(|s| s.worksheet && !s.visible) {
-                let top = book.read_grid(path, &info.name, Some(HEADER_SEARCH_ROWS))?;
+                let top = book.read_grid(path, &info.name, Some(layout::HEADER_SEARCH_ROWS))?;
                 hidden_with_codes |= find_codes_row(&top, registry).is_some();
             }
             if sheets.is_empty() {
@@ -216,7 +207,7 @@ impl Rejected {
             book.format(),
             sheets,
             sheet,
-            codes_row,
+            header,
             grid,
             registry,
         ))
@@ -227,24 +218,12 @@ impl Rejected {
         format: Format,
         sheets: Vec<SheetInfo>,
         sheet: String,
-        codes_row: u32,
+        header: layout::Header,
         grid: Grid,
         registry: &Registry,
     ) -> Rejected {
-        let mut codes: Vec<Option<String>> = Vec::new();
-        if let Some(row) = grid.row(codes_row) {
-            for (col, value) in &row.cells {
-                let text = display(value).trim().to_string();
-                if text.is_empty() {
-                    continue;
-                }
-                let col = *col as usize;
-                if codes.len() <= col {
-                    codes.resize(col + 1, None);
-                }
-                codes[col] = Some(text);
-            }
-        }
+        let codes_row = header.codes_row;
+        let codes = header.codes;
         let mut code_index = HashMap::new();
         for (col, code) in codes.iter().enumerate() {
             if let Some(code) = code {
@@ -255,15 +234,7 @@ impl Rejected {
             .detect(codes.iter().flatten().map(String::as_str))
             .map(|t| t.id.clone());
 
-        // The labels row follows the codes row, unless the notes start right there.
-        let next = grid.row(codes_row + 1);
-        let next_has_note = next.is_some_and(|r| {
-            r.cells
-                .iter()
-                .any(|(_, v)| matches!(v, Data::String(s) if note::contains_note(s)))
-        });
-        let labels_row = (!next_has_note).then_some(codes_row + 1);
-        let data_start = codes_row + if next_has_note { 1 } else { 2 };
+        let (labels_row, data_start) = (header.labels_row, header.data_start);
         let labels = labels_row
             .and_then(|r| grid.row(r))
             .map(|row| {
@@ -428,39 +399,34 @@ pub fn read_sheet(path: &Path, sheet: &str) -> Result<Grid> {
     read::open(path)?.read_grid(path, sheet, None)
 }
 
-/// The row (within the top rows) that holds the field codes: the row with an anchor code, or
-/// at least three codes some template knows; the one with the most known codes wins.
-pub(crate) fn find_codes_row(grid: &Grid, registry: &Registry) -> Option<u32> {
-    let mut best: Option<(u32, usize)> = None;
-    for row in grid.rows.iter().take_while(|r| r.row <= HEADER_SEARCH_ROWS) {
-        let mut known = 0usize;
-        let mut anchor = false;
-        for (_, value) in &row.cells {
-            if let Data::String(s) = value {
-                let s = s.trim();
-                if ANCHOR_CODES.contains(&s) {
-                    anchor = true;
-                }
-                if registry.is_known_code(s) {
-                    known += 1;
-                }
-            }
-        }
-        if (anchor || known >= 3) && best.is_none_or(|(_, k)| known > k) {
-            best = Some((row.row, known));
-        }
-    }
-    best.map(|(row, _)| row)
+/// Each row's index and its text cells, for the layout detector.
+fn text_rows(
+    grid: &Grid,
+) -> impl Iterator<Item = (u32, impl Iterator<Item = (u32, &str)>)> + Clone {
+    grid.rows.iter().map(|r| {
+        (
+            r.row,
+            r.cells.iter().filter_map(|(c, v)| match v {
+                Data::String(s) => Some((*c, s.as_str())),
+                _ => None,
+            }),
+        )
+    })
 }
 
-/// The column holding the notes: the one with the most `[BUID:` cells in the data rows; when
-/// there are none, the Processing Details column, or an uncoded first column.
+/// The row of the field codes, by the rules of [`layout::find_header`].
+pub(crate) fn find_codes_row(grid: &Grid, registry: &Registry) -> Option<u32> {
+    layout::find_header(text_rows(grid), registry).map(|h| h.codes_row)
+}
+
+/// The column holding the notes: note cells are counted per column of the data rows and
+/// [`layout::notes_column`] decides.
 fn find_notes_column(
     grid: &Grid,
     data_start: u32,
     codes: &[Option<String>],
 ) -> Option<NotesColumn> {
-    let mut counts: HashMap<u32, usize> = HashMap::new();
+    let mut counts: BTreeMap<u32, usize> = BTreeMap::new();
     for row in grid.rows.iter().filter(|r| r.row >= data_start) {
         for (col, value) in &row.cells {
             if let Data::String(s) = value
@@ -470,29 +436,7 @@ fn find_notes_column(
             }
         }
     }
-    let layout_of = |col: u32| match codes.get(col as usize) {
-        Some(Some(_)) => Layout::Native,
-        _ => Layout::Inserted,
-    };
-    if let Some((col, _)) = counts
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-    {
-        return Some(NotesColumn {
-            col,
-            layout: layout_of(col),
-        });
-    }
-    if let Some(col) = codes
-        .iter()
-        .position(|c| c.as_deref() == Some("processing_details"))
-    {
-        return Some(NotesColumn {
-            col: col as u32,
-            layout: Layout::Native,
-        });
-    }
-    None
+    layout::notes_column(&counts, codes)
 }
 
 /// A cell value as a person reads it: text as is, whole numbers without `.0`, dates as

@@ -1,5 +1,5 @@
-//! Finding what to clean, streamed: the data sheet and its header rows (the same rules as
-//! [`crate::Rejected::open`]: the first visible sheet with a codes row among its top rows),
+//! Finding what to clean, streamed: the data sheet and its header rows (by the one layout
+//! detector, [`crate::workbook::layout`], which `Rejected::open` uses too),
 //! a first guess of the notes column from those rows, and the rules that decide the notes
 //! column from what the rewrite of the whole sheet counted ([`Scan`]).
 //!
@@ -17,26 +17,9 @@ use super::tokens::{Events, Tokenizer};
 use super::xml::{self, XmlResult, local};
 use crate::note;
 use crate::template::Registry;
-use crate::workbook::{Layout, NotesColumn, format_number};
+use crate::workbook::{NotesColumn, format_number, layout};
 
-/// How many rows from the top are searched for the codes row (as `Rejected::open` does).
-const HEADER_SEARCH_ROWS: u32 = 30;
-
-/// Codes that mark a codes row on their own (as `Rejected::open` has them).
-const ANCHOR_CODES: [&str; 3] = [
-    "client_validation_type_id",
-    "course_cd",
-    "processing_details",
-];
-
-/// The header of the data sheet.
-#[derive(Debug, Clone)]
-pub struct Header {
-    /// Field code of each column, `None` where empty.
-    pub codes: Vec<Option<String>>,
-    /// 0-based first data row.
-    pub data_start: u32,
-}
+pub use crate::workbook::layout::Header;
 
 /// One non-empty cell of the top rows.
 #[derive(Debug, Clone)]
@@ -131,44 +114,16 @@ pub fn top_rows<R: BufRead>(source: R, sst: &SharedStrings, last: u32) -> XmlRes
     Ok(rows)
 }
 
-/// The header found in a sheet's top rows, by the rules of `Rejected::open`.
+/// The header found in a sheet's top rows, by the one layout detector.
 pub fn find_header(top: &TopRows, registry: &Registry) -> Option<Header> {
-    let mut best: Option<(u32, usize)> = None;
-    for (row, cells) in top.iter().filter(|(r, _)| *r <= HEADER_SEARCH_ROWS) {
-        let mut known = 0usize;
-        let mut anchor = false;
-        for cell in cells {
-            anchor |= ANCHOR_CODES.contains(&cell.text.as_str());
-            known += usize::from(registry.is_known_code(&cell.text));
-        }
-        if (anchor || known >= 3) && best.is_none_or(|(_, k)| known > k) {
-            best = Some((*row, known));
-        }
-    }
-    let (codes_row, _) = best?;
-    let mut codes: Vec<Option<String>> = Vec::new();
-    let mut next_has_note = false;
-    for (row, cells) in top {
-        if *row == codes_row {
-            for cell in cells {
-                let col = cell.col as usize;
-                if codes.len() <= col {
-                    codes.resize(col + 1, None);
-                }
-                codes[col] = Some(cell.text.clone());
-            }
-        } else if *row == codes_row + 1 {
-            next_has_note = cells.iter().any(|c| note::contains_note(&c.text));
-        }
-    }
-    Some(Header {
-        codes,
-        data_start: codes_row + if next_has_note { 1 } else { 2 },
-    })
+    let rows = top
+        .iter()
+        .map(|(row, cells)| (*row, cells.iter().map(|c| (c.col, c.text.as_str()))));
+    layout::find_header(rows, registry)
 }
 
 /// The first row after the header search: the top-rows read stops there.
-pub const TOP_LAST_ROW: u32 = HEADER_SEARCH_ROWS + 1;
+pub const TOP_LAST_ROW: u32 = layout::HEADER_SEARCH_ROWS + 1;
 
 /// What the pass over the data sheet counted.
 #[derive(Debug, Default, Clone)]
@@ -210,31 +165,9 @@ pub fn text_styles(top: &TopRows, data_start: u32) -> HashMap<u32, Option<String
     styles
 }
 
-/// The notes column, by the rules of `Rejected::open`: the column with the most notes in
-/// the data rows; without notes, the Processing Details column.
+/// The notes column from what the pass counted, by the one layout detector.
 pub fn notes_column(scan: &Scan, header: &Header) -> Option<NotesColumn> {
-    let layout_of = |col: u32| match header.codes.get(col as usize) {
-        Some(Some(_)) => Layout::Native,
-        _ => Layout::Inserted,
-    };
-    if let Some((col, _)) = scan
-        .note_cells
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-    {
-        return Some(NotesColumn {
-            col: *col,
-            layout: layout_of(*col),
-        });
-    }
-    header
-        .codes
-        .iter()
-        .position(|c| c.as_deref() == Some("processing_details"))
-        .map(|col| NotesColumn {
-            col: col as u32,
-            layout: Layout::Native,
-        })
+    layout::notes_column(&scan.note_cells, &header.codes)
 }
 
 /// Which of `wanted` shared strings a worksheet uses.
