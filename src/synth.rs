@@ -118,6 +118,10 @@ pub struct Spec {
     /// [`Manifest::damage`] lists them with their original text. Every other cell is the
     /// same as with `damage: false`, so a repaired file can be compared with that one.
     pub damage: bool,
+    /// Every list column cycles through its allowed values row after row (row `i` holds
+    /// value `i` modulo the list's length), so that `rows` at least as long as the longest
+    /// list puts every allowed value into the file.
+    pub every_value: bool,
     /// Seed of the pseudo-random data.
     pub seed: u64,
 }
@@ -134,6 +138,7 @@ impl Spec {
             lists: true,
             notes: NoteSet::Typical,
             damage: false,
+            every_value: false,
             seed: 1,
         }
     }
@@ -628,6 +633,13 @@ impl<'p, 'a> RowGenerator<'p, 'a> {
                     Some(self.rng.digits(len))
                 }
                 _ => self.value(column),
+            };
+            // The random draw above still happens, so every other cell stays the same.
+            let value = match plan.list(column) {
+                Some(values) if plan.spec.every_value => {
+                    Some(values[i % values.len()].value.clone())
+                }
+                _ => value,
             };
             if let Some(v) = value {
                 cells[idx + plan.offset as usize] = Value::Text(v);

@@ -7,6 +7,7 @@ mod checklist;
 mod clean;
 mod cli;
 mod common;
+mod lists;
 mod mapping;
 mod roundtrip;
 mod samples;

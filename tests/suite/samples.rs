@@ -737,6 +737,7 @@ fn every_template_generates_in_every_variant() {
                 lists: k != 0,
                 notes,
                 damage: k == 1,
+                every_value: false,
                 seed: 99 + k as u64,
             };
             let (_dir, path, manifest) = generate(&spec, &registry);

@@ -142,6 +142,16 @@ fn new_value(code: &str, n: usize) -> String {
     }
 }
 
+/// Types text into cells of the annotated workbook at `path` and saves it as a library
+/// would.
+pub fn type_into(path: &Path, edits: &[((u32, u32), &str)]) {
+    library_save(path, |cells| {
+        for (at, value) in edits {
+            cells.insert(*at, Data::String(value.to_string()));
+        }
+    });
+}
+
 /// Types `edits` into `cells`.
 fn put(cells: &mut BTreeMap<(u32, u32), Data>, edits: &BTreeMap<(u32, u32), String>) {
     for ((row, col), value) in edits {
@@ -661,4 +671,102 @@ fn every_allowed_value_of_the_file_passes_both_paths_unchanged_and_near_misses_a
     let (_, cells) = first_sheet(&upload);
     assert_eq!(cells[&(row, language)], plautdietsch);
     assert_eq!(cells[&(row, id_type)], permit);
+}
+
+#[test]
+fn every_allowed_value_in_a_generated_file_passes_clean_and_the_way_back_unchanged() {
+    use icare_fix::output::clean::{CleanOptions, RepairKind, clean};
+    use icare_fix::synth::{self, Spec};
+    use icare_fix::workbook::lists::ColumnLists;
+    let registry = Registry::builtin();
+    let template = registry.template("information_orientation").unwrap();
+    let longest = template
+        .columns
+        .iter()
+        .filter_map(|c| registry.allowed_values(&c.code))
+        .map(<[_]>::len)
+        .max()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // `every` holds every allowed value of every list; `random` is the same file with the
+    // list cells drawn at random.
+    let every_spec = Spec {
+        every_value: true,
+        ..Spec::new("information_orientation", longest)
+    };
+    let random_spec = Spec {
+        every_value: false,
+        ..every_spec.clone()
+    };
+    let every = dir.path().join("every.xlsx");
+    let random = dir.path().join("random.xlsx");
+    synth::write(&every_spec, &registry, &every).unwrap();
+    synth::write(&random_spec, &registry, &random).unwrap();
+    let book = Rejected::open(&every, &registry).unwrap();
+    let lists = ColumnLists::of_book(&book, &registry).unwrap();
+
+    // Every value of every list is in the file (but where a note needed another value).
+    let mut wanted = 0;
+    let mut found = 0;
+    for (col, list) in lists.iter().filter(|(_, l)| l.is_list()) {
+        let held: BTreeSet<String> = book.data_rows().map(|r| book.value(r.row, col)).collect();
+        wanted += list.values.len();
+        found += list.values.iter().filter(|v| held.contains(*v)).count();
+    }
+    assert!(
+        found * 100 >= wanted * 99,
+        "{found} of {wanted} values in the file"
+    );
+
+    // Direct clean: nothing to repair.
+    let upload = dir.path().join("every.upload.xlsx");
+    let report = clean(&every, &upload, &registry, &CleanOptions::default()).unwrap();
+    assert!(
+        report.repairs.is_empty(),
+        "{:?}",
+        &report.repairs[..report.repairs.len().min(5)]
+    );
+
+    // The way back: the random file annotated, every list cell typed as in `every`.
+    let out = dir.path().join("random.annotated.xlsx");
+    icare_fix()
+        .args(["annotate", "-o"])
+        .arg(&out)
+        .arg(&random)
+        .assert()
+        .success();
+    let mut edits = BTreeMap::new();
+    for (col, _) in lists.iter().filter(|(_, l)| l.is_list()) {
+        for row in book.data_rows() {
+            edits.insert((row.row, col), book.value(row.row, col));
+        }
+    }
+    library_save(&out, |cells| {
+        for ((row, col), value) in &edits {
+            if value.is_empty() {
+                cells.remove(&(*row, *col));
+            } else {
+                cells.insert((*row, *col), Data::String(value.clone()));
+            }
+        }
+    });
+    let run = icare_fix().arg("clean").arg(&out).assert().success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert!(
+        !stderr.contains("is not one of the allowed values"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(RepairKind::ListValue.describe()),
+        "an allowed value was repaired: {stderr}"
+    );
+    let (_, cells) = first_sheet(&dir.path().join("random.upload.xlsx"));
+    for ((row, col), value) in &edits {
+        assert_eq!(
+            cells.get(&(*row, *col)).map_or("", String::as_str),
+            value.as_str(),
+            "{}",
+            cell_name(*row, *col)
+        );
+    }
 }

@@ -1,0 +1,118 @@
+//! A column's rules come from the file itself: when a workbook's own hidden LOV sheet spells
+//! a value otherwise than icare-fix's bundled lists, every consumer (clean's repairs,
+//! annotate's drop-downs, the way back's checks, inspect) follows the file.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use calamine::{Reader, Xlsx};
+use icare_fix::synth::{self, Spec, Strings};
+use icare_fix::{Registry, Rejected};
+
+use crate::common::icare_fix;
+
+const CURLY: &str = "Temporary Resident or Minister’s Permit Number";
+const STRAIGHT: &str = "Temporary Resident or Minister's Permit Number";
+
+/// A generated Client Profile file whose LOV sheet spells the permit value with a straight
+/// apostrophe (the bundled list has the curly one); its data cells keep the curly one.
+fn file_with_its_own_spelling(dir: &Path) -> std::path::PathBuf {
+    let registry = Registry::builtin();
+    let spec = Spec {
+        strings: Strings::Inline,
+        every_value: true,
+        ..Spec::new("client_profile", 12)
+    };
+    let bytes = synth::to_bytes(&spec, &registry).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let path = dir.join("own lists.xlsx");
+    let mut out = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    // The LOV sheet is the second worksheet.
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        if name == "xl/worksheets/sheet2.xml" {
+            let text = String::from_utf8(data).unwrap();
+            assert!(text.contains(CURLY), "the LOV sheet lists the permit value");
+            data = text.replace(CURLY, STRAIGHT).into_bytes();
+        }
+        out.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap();
+    path
+}
+
+#[test]
+fn every_consumer_follows_the_files_own_list() {
+    let registry = Registry::builtin();
+    let dir = tempfile::tempdir().unwrap();
+    let input = file_with_its_own_spelling(dir.path());
+    let book = Rejected::open(&input, &registry).unwrap();
+    let id_type = book.column_of("client_validation_type_id").unwrap();
+    let curly_rows: Vec<u32> = book
+        .data_rows()
+        .filter(|r| book.value(r.row, id_type) == CURLY)
+        .map(|r| r.row)
+        .collect();
+    assert!(!curly_rows.is_empty());
+
+    // inspect: the lists come from the file.
+    icare_fix()
+        .arg("inspect")
+        .arg(&input)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("from the workbook's LOV sheet"));
+
+    // clean: the data cells are brought to the file's spelling, not the bundled one.
+    let run = icare_fix().arg("clean").arg(&input).assert().success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    for row in &curly_rows {
+        let cell = icare_fix::workbook::cell_name(*row, id_type);
+        assert!(
+            stderr.contains(&format!(
+                "{cell}: {CURLY} -> {STRAIGHT} (list value spelled differently)"
+            )),
+            "{stderr}"
+        );
+    }
+
+    // annotate: the drop-down lists hold the file's spelling.
+    let annotated = dir.path().join("own lists.annotated.xlsx");
+    icare_fix().arg("annotate").arg(&input).assert().success();
+    let mut wb: Xlsx<_> = calamine::open_workbook(&annotated).unwrap();
+    let lists = wb.worksheet_range("Lists").unwrap();
+    let values: Vec<String> = lists.cells().map(|(_, _, v)| v.to_string()).collect();
+    assert!(values.iter().any(|v| v == STRAIGHT), "{values:?}");
+    assert!(!values.iter().any(|v| v == CURLY), "{values:?}");
+    drop(wb);
+
+    // The way back: the file's spelling passes, the bundled one is repaired to it.
+    let first = curly_rows[0];
+    let other = book
+        .data_rows()
+        .map(|r| r.row)
+        .find(|r| !curly_rows.contains(r))
+        .unwrap();
+    crate::way_back::type_into(&annotated, &[((other, id_type), STRAIGHT)]);
+    let run = icare_fix().arg("clean").arg(&annotated).assert().success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert!(
+        !stderr.contains("is not one of the allowed values"),
+        "{stderr}"
+    );
+    let other_cell = icare_fix::workbook::cell_name(other, id_type);
+    assert!(
+        !stderr.contains(&format!("{other_cell}: {STRAIGHT} ->")),
+        "the file's own spelling was repaired: {stderr}"
+    );
+    let first_cell = icare_fix::workbook::cell_name(first, id_type);
+    assert!(
+        stderr.contains(&format!("{first_cell}: {CURLY} -> {STRAIGHT}")),
+        "{stderr}"
+    );
+}
