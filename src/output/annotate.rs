@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::note::Category;
 use crate::template::Registry;
+use crate::workbook::lists::ColumnLists;
 use crate::workbook::{LocatedNote, Rejected, cell_name, col_name};
 
 /// Custom document property holding the source file's name.
@@ -278,12 +279,27 @@ pub fn build(
 
     let flags = flags(book);
     let data_sheet = sheet_name(&book.sheet);
-    let lists = list_columns(book, registry);
+    let column_lists = ColumnLists::of_book(book, registry)
+        .unwrap_or_else(|_| ColumnLists::build(&book.codes, None, registry));
+    let lists: BTreeMap<u32, Vec<String>> = column_lists
+        .iter()
+        .filter(|(_, list)| list.is_list())
+        .map(|(col, list)| (col, list.values.clone()))
+        .collect();
+    let mandatory: BTreeSet<u32> = (0..book.codes.len() as u32)
+        .filter(|col| {
+            book.code(*col).is_some_and(|code| {
+                column_lists.is_mandatory(*col, code, registry, book.template.as_deref())
+            })
+        })
+        .collect();
+    let likely = likely_rejections(book, registry, &column_lists, &mandatory, &flags);
 
     {
         let ws = workbook.add_worksheet();
         ws.set_name(&data_sheet).map_err(err)?;
-        write_grid(ws, book, registry, &flags, lang, &lists).map_err(err)?;
+        write_grid(ws, book, registry, &flags, lang, &lists, &mandatory).map_err(err)?;
+        write_likely(ws, book, &likely, lang).map_err(err)?;
     }
     {
         let ws = workbook.add_worksheet();
@@ -293,7 +309,7 @@ pub fn build(
     {
         let ws = workbook.add_worksheet();
         ws.set_name(SUMMARY_SHEET).map_err(err)?;
-        write_summary(ws, book, registry).map_err(err)?;
+        write_summary(ws, book, registry, likely.len()).map_err(err)?;
     }
     {
         let checklist = crate::output::checklist::Checklist::build(&[book], registry);
@@ -342,17 +358,120 @@ fn sheet_name(name: &str) -> String {
     }
 }
 
-/// For each list column (by 0-based column), its allowed values, spelled exactly: from the
-/// workbook's own LOV sheet when present, else from the templates.
-fn list_columns(book: &Rejected, registry: &Registry) -> BTreeMap<u32, Vec<String>> {
-    let lists = crate::workbook::lists::ColumnLists::of_book(book, registry).unwrap_or_else(|_| {
-        crate::workbook::lists::ColumnLists::build(&book.codes, None, registry)
-    });
-    lists
-        .iter()
-        .filter(|(_, list)| list.is_list())
-        .map(|(col, list)| (col, list.values.clone()))
-        .collect()
+/// A cell iCARE did not flag that it is likely to reject after the upload: an empty
+/// mandatory field, or a value outside the column's list that `clean` cannot repair.
+struct Likely {
+    row: u32,
+    col: u32,
+    en: String,
+    fr: String,
+}
+
+/// The fill of a likely rejection: no colour of iCARE's categories, a dashed orange border.
+fn likely_format() -> Format {
+    Format::new()
+        .set_num_format("@")
+        .set_align(FormatAlign::Top)
+        .set_border(FormatBorder::MediumDashed)
+        .set_border_color(Color::RGB(0xED7D31))
+}
+
+fn likely_rejections(
+    book: &Rejected,
+    registry: &Registry,
+    lists: &ColumnLists,
+    mandatory: &BTreeSet<u32>,
+    flags: &Flags<'_>,
+) -> Vec<Likely> {
+    let notes_col = book.notes_column.map(|n| n.col);
+    let template = book.template.as_deref();
+    let mut likely = Vec::new();
+    for row in book.data_rows() {
+        for (col, code) in book.codes.iter().enumerate() {
+            let col = col as u32;
+            let Some(code) = code else { continue };
+            if Some(col) == notes_col || flags.contains_key(&(row.row, col)) {
+                continue;
+            }
+            let value = book.value(row.row, col);
+            if value.trim().is_empty() {
+                if mandatory.contains(&col) {
+                    likely.push(Likely {
+                        row: row.row,
+                        col,
+                        en: "This mandatory field is empty: iCARE is likely to reject the record for it once the highlighted problems are fixed.".into(),
+                        fr: "Ce champ obligatoire est vide : iCARE rejettera probablement l'enregistrement pour cette raison une fois les problèmes surlignés corrigés.".into(),
+                    });
+                }
+                continue;
+            }
+            let Some(values) = lists.values(col) else {
+                continue;
+            };
+            // Exact values pass; near misses are repaired by `clean` on the way to the upload.
+            if values.contains(&value)
+                || crate::output::clean::repaired_text(
+                    registry,
+                    template,
+                    code,
+                    Some(values),
+                    &value,
+                )
+                .is_some()
+            {
+                continue;
+            }
+            let (en, fr) = match crate::workbook::lists::english_yes_no(&value, values) {
+                Some(english) => (
+                    format!("'{value}' is French: this template's list says '{english}'."),
+                    format!(
+                        "« {value} » est en français : la liste de ce gabarit dit « {english} »."
+                    ),
+                ),
+                None => (
+                    format!(
+                        "'{value}' is not one of this column's allowed values: choose one from the drop-down list."
+                    ),
+                    format!(
+                        "« {value} » n'est pas une valeur permise de cette colonne : choisissez-en une dans la liste."
+                    ),
+                ),
+            };
+            likely.push(Likely {
+                row: row.row,
+                col,
+                en,
+                fr,
+            });
+        }
+    }
+    likely
+}
+
+/// Marks the likely rejections, told apart from iCARE's own notes.
+fn write_likely(
+    ws: &mut Worksheet,
+    book: &Rejected,
+    likely: &[Likely],
+    lang: Lang,
+) -> Result<(), XlsxError> {
+    let format = likely_format();
+    for l in likely {
+        let value = book.value(l.row, l.col);
+        ws.write_string_with_format(l.row, l.col as u16, &value, &format)?;
+        let head = lang.pick(
+            "Not in iCARE's notes: a likely next rejection",
+            "Absent des notes d'iCARE : un rejet probable",
+            " / ",
+        );
+        let text = format!("{head}\n\n{}", lang.pick(&l.en, &l.fr, "\n"));
+        let note = Note::new(text)
+            .set_author("icare-fix")
+            .set_width(300)
+            .set_height(140);
+        ws.insert_note(l.row, l.col as u16, &note)?;
+    }
+    Ok(())
 }
 
 fn header_format() -> Format {
@@ -371,6 +490,7 @@ fn write_grid(
     flags: &Flags<'_>,
     lang: Lang,
     lists: &BTreeMap<u32, Vec<String>>,
+    mandatory_cols: &BTreeSet<u32>,
 ) -> Result<(), XlsxError> {
     let last_col = last_column(book);
     let notes_col = book.notes_column.map(|n| n.col);
@@ -415,11 +535,11 @@ fn write_grid(
             if is_title {
                 ws.write_string_with_format(row.row, *col as u16, &value, &title)?;
             } else if Some(row.row) == book.labels_row {
-                let code = book.code(*col).unwrap_or_default();
-                let is_mandatory = registry
-                    .column(book.template.as_deref(), code)
-                    .is_some_and(|c| c.mandatory);
-                let fmt = if is_mandatory { &mandatory } else { &optional };
+                let fmt = if mandatory_cols.contains(col) {
+                    &mandatory
+                } else {
+                    &optional
+                };
                 ws.write_string_with_format(row.row, *col as u16, &value, fmt)?;
             } else {
                 ws.write_string_with_format(row.row, *col as u16, &value, &text)?;
@@ -759,6 +879,7 @@ fn write_summary(
     ws: &mut Worksheet,
     book: &Rejected,
     registry: &Registry,
+    likely: usize,
 ) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     let heading = Format::new().set_bold().set_font_size(13);
@@ -832,6 +953,20 @@ fn write_summary(
         ws.write_number(r, 1, count as f64)?;
         r += 1;
     }
+    ws.write_string_with_format(
+        r,
+        0,
+        "Likely next rejection, not in iCARE's notes / Rejet probable, absent des notes d'iCARE",
+        &likely_format(),
+    )?;
+    ws.write_number(r, 1, likely as f64)?;
+    r += 1;
+    ws.write_string(
+        r,
+        0,
+        "Orange labels: mandatory fields / Étiquettes orange : champs obligatoires",
+    )?;
+    r += 1;
 
     r += 1;
     ws.write_string_with_format(r, 0, "By field / Par champ", &heading)?;

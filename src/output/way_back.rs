@@ -760,19 +760,15 @@ fn check_value(
             return None;
         }
         // French list values in an English template: the English value to use.
-        let english = match value.trim().to_lowercase().as_str() {
-            "oui" => Some("Yes"),
-            "non" => Some("No"),
-            _ => None,
-        }
-        .filter(|e| values.iter().any(|v| v == e));
-        return Some(match english {
-            Some(e) => format!("'{value}' is French: this template's list says '{e}'."),
-            None => format!(
-                "'{value}' is not one of the allowed values of {}; choose one from the drop-down list.",
-                book.label(change.col)
-            ),
-        });
+        return Some(
+            match crate::workbook::lists::english_yes_no(value, values) {
+                Some(e) => format!("'{value}' is French: this template's list says '{e}'."),
+                None => format!(
+                    "'{value}' is not one of the allowed values of {}; choose one from the drop-down list.",
+                    book.label(change.col)
+                ),
+            },
+        );
     }
     let value = value.trim();
     match kind {

@@ -286,6 +286,33 @@ impl ColumnLists {
     }
 }
 
+impl ColumnLists {
+    /// Whether column `col` (field `code`) is mandatory: the workbook's own LOV flag, else
+    /// the bundled template's mark (the orange labels of the real template).
+    pub fn is_mandatory(
+        &self,
+        col: u32,
+        code: &str,
+        registry: &Registry,
+        template: Option<&str>,
+    ) -> bool {
+        match self.get(col).and_then(|l| l.mandatory) {
+            Some(flag) => flag,
+            None => registry.column(template, code).is_some_and(|c| c.mandatory),
+        }
+    }
+}
+
+/// The English list value a French `Oui` or `Non` stands for, when `values` has it.
+pub fn english_yes_no<'v>(value: &str, values: &'v [String]) -> Option<&'v str> {
+    let english = match value.trim().to_lowercase().as_str() {
+        "oui" => "Yes",
+        "non" => "No",
+        _ => return None,
+    };
+    values.iter().find(|v| *v == english).map(String::as_str)
+}
+
 /// The workbook's `LOV` sheet, when it has one (a worksheet named `LOV`, any case).
 pub fn lov_sheet(sheets: &[SheetInfo]) -> Option<&SheetInfo> {
     sheets

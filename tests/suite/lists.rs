@@ -116,3 +116,109 @@ fn every_consumer_follows_the_files_own_list() {
         "{stderr}"
     );
 }
+
+/// Rewrites one part of a package held in memory.
+fn with_part(bytes: Vec<u8>, part: &str, edit: impl FnOnce(String) -> String) -> Vec<u8> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut edit = Some(edit);
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        if name == part {
+            data = (edit.take().unwrap())(String::from_utf8(data).unwrap()).into_bytes();
+        }
+        out.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn the_annotated_workbook_points_out_likely_next_rejections_apart_from_icares() {
+    use icare_fix::workbook::cell_name;
+    use icare_fix::workbook::lists::ColumnLists;
+    let registry = Registry::builtin();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = Spec {
+        strings: Strings::Inline,
+        ..Spec::new("client_profile", 6)
+    };
+    let plain = dir.path().join("plain.xlsx");
+    synth::write(&spec, &registry, &plain).unwrap();
+    let book = Rejected::open(&plain, &registry).unwrap();
+    let lists = ColumnLists::of_book(&book, &registry).unwrap();
+    let flagged = |row: u32, col: u32| {
+        book.notes
+            .iter()
+            .any(|n| n.row == row && n.cells.iter().any(|c| c.col == col))
+    };
+    // An unflagged mandatory cell holding a value, and an unflagged Yes/No cell.
+    let (row, mandatory) = book
+        .data_rows()
+        .flat_map(|r| (0..book.codes.len() as u32).map(move |c| (r.row, c)))
+        .find(|&(r, c)| {
+            let code = book.code(c).unwrap_or_default();
+            code != "processing_details"
+                && lists.is_mandatory(c, code, &registry, book.template.as_deref())
+                && !book.value(r, c).is_empty()
+                && !flagged(r, c)
+        })
+        .unwrap();
+    let yes_no = (0..book.codes.len() as u32)
+        .find(|&c| {
+            lists.values(c).is_some_and(|v| v == ["Yes", "No"])
+                && !flagged(row, c)
+                && c != mandatory
+                && !book.value(row, c).is_empty()
+        })
+        .unwrap();
+    let empty_cell = cell_name(row, mandatory);
+    let french_cell = cell_name(row, yes_no);
+    let bytes = with_part(
+        std::fs::read(&plain).unwrap(),
+        "xl/worksheets/sheet1.xml",
+        |xml| {
+            let cell =
+                |name: &str| regex::Regex::new(&format!(r#"<c r="{name}"[^>]*>.*?</c>"#)).unwrap();
+            let xml = cell(&empty_cell).replace(&xml, "").into_owned();
+            cell(&french_cell)
+                .replace(
+                    &xml,
+                    format!(r#"<c r="{french_cell}" t="inlineStr"><is><t>Oui</t></is></c>"#),
+                )
+                .into_owned()
+        },
+    );
+    let input = dir.path().join("likely.xlsx");
+    std::fs::write(&input, bytes).unwrap();
+    icare_fix().arg("annotate").arg(&input).assert().success();
+    let annotated = dir.path().join("likely.annotated.xlsx");
+    let comments = crate::common::read_part(&annotated, "xl/comments1.xml");
+    // Each comment: its cell and its text.
+    let re = regex::Regex::new(r#"(?s)<comment ref="([A-Z]+\d+)"[^>]*>(.*?)</comment>"#).unwrap();
+    let notes: std::collections::HashMap<String, String> = re
+        .captures_iter(&comments)
+        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .collect();
+    let likely = "Not in iCARE's notes: a likely next rejection";
+    assert!(
+        notes[&empty_cell].contains(likely),
+        "{}",
+        notes[&empty_cell]
+    );
+    assert!(notes[&empty_cell].contains("mandatory field is empty"));
+    assert!(notes[&french_cell].contains(likely));
+    assert!(
+        notes[&french_cell].contains("list says 'Yes'"),
+        "{}",
+        notes[&french_cell]
+    );
+    // iCARE's own notes are not mixed up with them.
+    let own = book.notes.iter().find(|n| !n.cells.is_empty()).unwrap();
+    let own_cell = cell_name(own.row, own.cells[0].col);
+    assert!(!notes[&own_cell].contains(likely), "{}", notes[&own_cell]);
+}
