@@ -3,14 +3,18 @@
 //!
 //! Run: `cargo bench --bench commands`. Prints, for each, the best and the median of several
 //! runs, in the library (no process start) and as the command a user runs (the release
-//! binary, output to a file). Goals: `errors` under 100 ms, `annotate` under 1 s.
+//! binary, output to a file). Goals: `errors` under 100 ms, `annotate` under 1 s. Then the
+//! way back from the annotated workbook to the upload file: as written (rows matched by their
+//! record keys), and with the Processing Details column deleted (rows matched by values).
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use icare_fix::output::annotate::{AnnotateOptions, annotate};
+use icare_fix::output::clean::CleanOptions;
 use icare_fix::output::errors::to_json;
+use icare_fix::output::way_back::{AnnotatedInfo, WayBackOptions, way_back};
 use icare_fix::synth::{self, Spec};
 use icare_fix::{Registry, Rejected};
 
@@ -102,6 +106,66 @@ fn main() {
         ms(best),
         ms(median)
     );
+
+    let info = AnnotatedInfo::read(&out).expect("an annotated workbook");
+    let upload = dir.path().join("annotated.upload.xlsx");
+    let way_back_opts = WayBackOptions {
+        original: Some(input.clone()),
+        clean: CleanOptions {
+            force: true,
+            ..CleanOptions::default()
+        },
+        ..WayBackOptions::default()
+    };
+    let (best, median) = time(|| {
+        way_back(&out, &info, &registry, &way_back_opts).unwrap();
+    });
+    println!(
+        "{:<44} {} {}",
+        "way back, rows by key (library)",
+        ms(best),
+        ms(median)
+    );
+    without_first_column(&out);
+    let (best, median) = time(|| {
+        let done = way_back(&out, &info, &registry, &way_back_opts).unwrap();
+        assert_eq!(done.plan.kept(), book.row_count());
+    });
+    println!(
+        "{:<44} {} {}",
+        "way back, notes column deleted (library)",
+        ms(best),
+        ms(median)
+    );
+    assert!(upload.exists());
+}
+
+/// The annotated workbook with its first column (the notes) deleted, as a user would in
+/// Excel: its first sheet rewritten without it, the document properties kept.
+fn without_first_column(path: &Path) {
+    use calamine::{Reader, Xlsx};
+    let info = AnnotatedInfo::read(path).unwrap();
+    let mut wb: Xlsx<_> = calamine::open_workbook(path).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    drop(wb);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let mut props = rust_xlsxwriter::DocProperties::new()
+        .set_custom_property("icare-fix source file", info.source_name.as_str())
+        .set_custom_property("icare-fix source SHA-256", info.source_sha256.as_str());
+    if let Some(p) = &info.source_path {
+        props = props.set_custom_property("icare-fix source path", p.display().to_string());
+    }
+    book.set_properties(&props);
+    let ws = book.add_worksheet();
+    ws.set_name(&name).unwrap();
+    for (r, c, value) in range.used_cells() {
+        if c > 0 {
+            ws.write_string(r as u32, c as u16 - 1, value.to_string())
+                .unwrap();
+        }
+    }
+    book.save(path).unwrap();
 }
 
 fn run(exe: &str, args: &[&str], out: &Path, input: &Path) {

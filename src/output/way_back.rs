@@ -17,7 +17,7 @@
 //!   repairs, and [`WayBack::describe`] says what was done, naming cells as the user sees
 //!   them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -501,16 +501,69 @@ fn read_annotated(
 /// cannot be matched with certainty.
 pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Result<Plan> {
     let a = read_annotated(annotated, original, registry)?;
+    let (matched, matching) = match_rows(annotated, &a, original)?;
+    let records = original.row_count();
+    let dropped_rows: Vec<u32> = original
+        .data_rows()
+        .map(|r| r.row)
+        .filter(|r| !matched.contains_key(r))
+        .collect();
+    if dropped_rows.len() == records && records > 0 {
+        return Err(refuse(
+            annotated,
+            "every record was deleted from it, so there is nothing to upload. If that is what you meant, there is no need to upload this file".into(),
+        ));
+    }
+    let col_at: HashMap<u32, u32> = a.to_original.iter().map(|(a, o)| (*o, *a)).collect();
     let notes_col = original.notes_column.map(|n| n.col);
-    let original_rows: Vec<&GridRow> = original.data_rows().collect();
+    let removed_col = original
+        .notes_column
+        .filter(|n| n.layout == Layout::Inserted)
+        .map(|n| n.col);
+    // Deleted, not emptied: its code is gone, or (an uncoded inserted column) the template's
+    // columns moved left.
+    let first_original = original
+        .codes
+        .iter()
+        .position(Option::is_some)
+        .map(|c| c as u32);
+    let notes_column_deleted = notes_col.is_some_and(|n| match original.code(n) {
+        Some(_) => !col_at.contains_key(&n),
+        None => a.first_coded < first_original,
+    });
+    let mut plan = Plan {
+        changes: changes(&a, original, &matched),
+        dropped_rows,
+        warnings: Vec::new(),
+        records,
+        matching,
+        notes_column_deleted,
+        row_at: matched,
+        col_at,
+        removed_col,
+    };
+    plan.warnings = warnings(&plan, original, registry);
+    Ok(plan)
+}
+
+/// The text of a cell of `row`, empty when it has none.
+fn value_at(row: &GridRow, col: u32) -> String {
+    row.get(col).map(workbook::display).unwrap_or_default()
+}
+
+/// Original row → annotated row for every annotated data row: by the record key in its notes
+/// cell, else by its values ([`Records::find`]).
+fn match_rows(
+    annotated: &Path,
+    a: &AnnotatedGrid,
+    original: &Rejected,
+) -> Result<(BTreeMap<u32, u32>, RowMatching)> {
     let mut by_key: HashMap<RowKey, u32> = HashMap::new();
     for located in &original.notes {
         if let Some(key) = RowKey::of(&located.note) {
             by_key.entry(key).or_insert(located.row);
         }
     }
-    let value_at =
-        |row: &GridRow, col: u32| row.get(col).map(workbook::display).unwrap_or_default();
     let annotated_rows: Vec<&GridRow> = a
         .grid
         .rows
@@ -523,9 +576,7 @@ pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Resul
             })
         })
         .collect();
-
-    // Rows with a key first, then the others by content.
-    let mut matched: BTreeMap<u32, u32> = BTreeMap::new(); // original row → annotated row
+    let mut matched: BTreeMap<u32, u32> = BTreeMap::new();
     let mut pending = Vec::new();
     for row in &annotated_rows {
         let key = a
@@ -533,82 +584,35 @@ pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Resul
             .and_then(|c| row.get(c))
             .and_then(|v| RowKey::parse(&workbook::display(v)))
             .and_then(|k| by_key.get(&k).copied());
-        match key {
-            Some(o) => {
-                if let Some(first) = matched.insert(o, row.row) {
-                    return Err(refuse(
-                        annotated,
-                        format!(
-                            "rows {} and {} are the same record (row {} of the rejected file; was a row copied?). Uploading it twice would duplicate it: delete one of them, save and try again",
-                            first + 1,
-                            row.row + 1,
-                            o + 1
-                        ),
-                    ));
-                }
-            }
-            None => pending.push(*row),
+        let Some(o) = key else {
+            pending.push(*row);
+            continue;
+        };
+        if let Some(first) = matched.insert(o, row.row) {
+            return Err(refuse(
+                annotated,
+                format!(
+                    "rows {} and {} are the same record (row {} of the rejected file; was a row copied?). Uploading it twice would duplicate it: delete one of them, save and try again",
+                    first + 1,
+                    row.row + 1,
+                    o + 1
+                ),
+            ));
         }
     }
-    let matching = if pending.is_empty() {
-        RowMatching::Keys
-    } else {
-        RowMatching::Content
-    };
-    // Content: the values of the cells iCARE did not flag (the user had no reason to change
-    // them) must mostly agree, and one record must fit best.
-    let flagged: HashSet<(u32, u32)> = original
-        .notes
-        .iter()
-        .flat_map(|n| n.cells.iter().map(move |c| (n.row, c.col)))
-        .collect();
+    if pending.is_empty() {
+        return Ok((matched, RowMatching::Keys));
+    }
+    let added = original.row_count() < annotated_rows.len();
+    let mut records = Records::new(a, original, &matched);
     for row in pending {
-        let score = |o: &GridRow| -> (usize, usize) {
-            let mut agree = 0;
-            let mut total = 0;
-            for (acol, ocol) in &a.to_original {
-                if Some(*ocol) == notes_col || flagged.contains(&(o.row, *ocol)) {
-                    continue;
-                }
-                let before = value_at(o, *ocol);
-                if before.trim().is_empty() {
-                    continue;
-                }
-                total += 1;
-                if value_at(row, *acol).trim_end() == before.trim_end() {
-                    agree += 1;
-                }
-            }
-            (agree, total)
-        };
-        let mut ranked: Vec<(usize, usize, u32)> = original_rows
-            .iter()
-            .filter(|o| !matched.contains_key(&o.row))
-            .map(|o| {
-                let (agree, total) = score(o);
-                (agree, total, o.row)
-            })
-            .collect();
-        // Best agreement first; on a tie, the record at the same place.
-        ranked.sort_by(|x, y| {
-            y.0.cmp(&x.0)
-                .then_with(|| (x.2 != row.row).cmp(&(y.2 != row.row)))
-        });
-        let fits = |(agree, total, _): &(usize, usize, u32)| *agree * 2 > *total && *agree > 0;
-        let choice = match ranked.as_slice() {
-            [best, second, ..] if fits(best) && (best.0 > second.0 || best.2 == row.row) => {
-                Some(best.2)
-            }
-            [best] if fits(best) => Some(best.2),
-            _ => None,
-        };
-        let Some(o) = choice else {
+        let Some(o) = records.find(a, row) else {
             return Err(refuse(
                 annotated,
                 format!(
                     "row {} cannot be matched with certainty to a record of the rejected file: its notes cell, which names the record, was emptied or changed, and its values do not clearly match one record. Undo the change to the Processing Details column (or to this row), save and try again{}",
                     row.row + 1,
-                    if original_rows.len() < annotated_rows.len() {
+                    if added {
                         ". If this row was added, delete it: icare-fix only sends back the rejected records"
                     } else {
                         ""
@@ -616,23 +620,135 @@ pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Resul
                 ),
             ));
         };
+        records.take(o);
         matched.insert(o, row.row);
     }
-    let dropped_rows: Vec<u32> = original_rows
-        .iter()
-        .map(|r| r.row)
-        .filter(|r| !matched.contains_key(r))
-        .collect();
-    if dropped_rows.len() == original_rows.len() && !original_rows.is_empty() {
-        return Err(refuse(
-            annotated,
-            "every record was deleted from it, so there is nothing to upload. If that is what you meant, there is no need to upload this file".into(),
-        ));
+    Ok((matched, RowMatching::Content))
+}
+
+/// A value shared by more records than this is too common to point at one.
+const COMMON: usize = 32;
+
+/// The records not matched yet, for matching annotated rows by their values. Only the cells
+/// iCARE did not flag count (the user had no reason to change them). An index from each
+/// (column, value) to its records finds the few candidates of a row, so that matching stays
+/// near linear on large files.
+struct Records<'o> {
+    /// Record row → its unflagged values by original column (non-empty ones).
+    values: BTreeMap<u32, HashMap<u32, &'o str>>,
+    /// (original column, value) → records holding it.
+    index: HashMap<(u32, &'o str), Vec<u32>>,
+}
+
+impl<'o> Records<'o> {
+    fn new(a: &AnnotatedGrid, original: &'o Rejected, matched: &BTreeMap<u32, u32>) -> Records<'o> {
+        let notes_col = original.notes_column.map(|n| n.col);
+        let flagged: HashSet<(u32, u32)> = original
+            .notes
+            .iter()
+            .flat_map(|n| n.cells.iter().map(move |c| (n.row, c.col)))
+            .collect();
+        let mut values = BTreeMap::new();
+        let mut index: HashMap<(u32, &'o str), Vec<u32>> = HashMap::new();
+        for row in original
+            .data_rows()
+            .filter(|r| !matched.contains_key(&r.row))
+        {
+            let mut held = HashMap::new();
+            for &ocol in a.to_original.values() {
+                if Some(ocol) == notes_col || flagged.contains(&(row.row, ocol)) {
+                    continue;
+                }
+                let Some(Data::String(text)) = row.get(ocol) else {
+                    continue;
+                };
+                let text = text.trim_end();
+                if text.trim().is_empty() {
+                    continue;
+                }
+                held.insert(ocol, text);
+                index.entry((ocol, text)).or_default().push(row.row);
+            }
+            values.insert(row.row, held);
+        }
+        Records { values, index }
     }
 
-    let col_at: HashMap<u32, u32> = a.to_original.iter().map(|(a, o)| (*o, *a)).collect();
+    /// Removes a matched record.
+    fn take(&mut self, record: u32) {
+        self.values.remove(&record);
+    }
+
+    /// (agreeing values, values) of `record` with the annotated `row`'s `texts`.
+    fn score(&self, record: u32, texts: &HashMap<u32, String>) -> (usize, usize) {
+        let held = &self.values[&record];
+        let agree = held
+            .iter()
+            .filter(|(col, value)| texts.get(col).is_some_and(|t| t == *value))
+            .count();
+        (agree, held.len())
+    }
+
+    /// The record the annotated `row` is: it agrees with more than half of the record's
+    /// values, and better than any other record (on a tie, the record at the same place).
+    fn find(&self, a: &AnnotatedGrid, row: &GridRow) -> Option<u32> {
+        let texts: HashMap<u32, String> = a
+            .to_original
+            .iter()
+            .map(|(acol, ocol)| (*ocol, value_at(row, *acol).trim_end().to_string()))
+            .filter(|(_, t)| !t.trim().is_empty())
+            .collect();
+        // Candidates share a rare value with the row; a record that shares none agrees on at
+        // most `common` values.
+        let mut candidates: BTreeSet<u32> = BTreeSet::new();
+        let mut common = 0;
+        for (col, text) in &texts {
+            match self.index.get(&(*col, text.as_str())) {
+                Some(rows) if rows.len() > COMMON => common += 1,
+                Some(rows) => {
+                    candidates.extend(rows.iter().filter(|r| self.values.contains_key(r)))
+                }
+                None => {}
+            }
+        }
+        if self.values.contains_key(&row.row) {
+            candidates.insert(row.row);
+        }
+        let rank = |records: &mut dyn Iterator<Item = u32>| {
+            let mut ranked: Vec<(usize, usize, u32)> = records
+                .map(|o| {
+                    let (agree, total) = self.score(o, &texts);
+                    (agree, total, o)
+                })
+                .collect();
+            ranked.sort_by(|x, y| {
+                y.0.cmp(&x.0)
+                    .then_with(|| (x.2 != row.row).cmp(&(y.2 != row.row)))
+            });
+            ranked
+        };
+        let mut ranked = rank(&mut candidates.iter().copied());
+        // Only when a record outside the candidates could tie: every record.
+        if ranked.first().is_none_or(|best| best.0 <= common) {
+            ranked = rank(&mut self.values.keys().copied());
+        }
+        let fits = |(agree, total, _): &(usize, usize, u32)| *agree * 2 > *total && *agree > 0;
+        match ranked.as_slice() {
+            [best, second, ..] if fits(best) && (best.0 > second.0 || best.2 == row.row) => {
+                Some(best.2)
+            }
+            [best] if fits(best) => Some(best.2),
+            _ => None,
+        }
+    }
+}
+
+/// The cells whose value differs between each matched annotated row and its record, in the
+/// original's order.
+fn changes(a: &AnnotatedGrid, original: &Rejected, matched: &BTreeMap<u32, u32>) -> Vec<Change> {
+    let notes_col = original.notes_column.map(|n| n.col);
     let mut changes = Vec::new();
-    for (&orow, &arow) in &matched {
+    for (&orow, &arow) in matched {
         // Every matched row holds a value (rows are matched from the annotated grid).
         let Some(arow_cells) = a.grid.row(arow) else {
             continue;
@@ -656,34 +772,7 @@ pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Resul
         }
     }
     changes.sort_by_key(|c| (c.row, c.col));
-    let removed_col = original
-        .notes_column
-        .filter(|n| n.layout == Layout::Inserted)
-        .map(|n| n.col);
-    // Deleted, not emptied: its code is gone, or (an uncoded inserted column) the template's
-    // columns moved left.
-    let first_original = original
-        .codes
-        .iter()
-        .position(Option::is_some)
-        .map(|c| c as u32);
-    let notes_column_deleted = notes_col.is_some_and(|n| match original.code(n) {
-        Some(_) => !col_at.contains_key(&n),
-        None => a.first_coded < first_original,
-    });
-    let mut plan = Plan {
-        changes,
-        dropped_rows,
-        warnings: Vec::new(),
-        records: original_rows.len(),
-        matching,
-        notes_column_deleted,
-        row_at: matched,
-        col_at,
-        removed_col,
-    };
-    plan.warnings = warnings(&plan, original, registry);
-    Ok(plan)
+    changes
 }
 
 /// Highlighted problems left as they were, and new values that look wrong for their column.
