@@ -8,7 +8,7 @@
 //! record each remaining row is. Document properties record the source file's name and
 //! SHA-256, so the way back can find and verify the original.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -385,38 +385,47 @@ fn likely_rejections(
 ) -> Vec<Likely> {
     let notes_col = book.notes_column.map(|n| n.col);
     let template = book.template.as_deref();
+    // Looked up once per cell: each list as a set.
+    let sets: HashMap<u32, HashSet<&str>> = lists
+        .iter()
+        .filter(|(_, l)| l.is_list())
+        .map(|(col, l)| (col, l.values.iter().map(String::as_str).collect()))
+        .collect();
     let mut likely = Vec::new();
     for row in book.data_rows() {
-        for (col, code) in book.codes.iter().enumerate() {
-            let col = col as u32;
-            let Some(code) = code else { continue };
-            if Some(col) == notes_col || flags.contains_key(&(row.row, col)) {
-                continue;
+        // Empty mandatory fields.
+        for &col in mandatory {
+            let empty = row
+                .get(col)
+                .is_none_or(|v| crate::workbook::display(v).trim().is_empty());
+            if empty && Some(col) != notes_col && !flags.contains_key(&(row.row, col)) {
+                likely.push(Likely {
+                    row: row.row,
+                    col,
+                    en: "This mandatory field is empty: iCARE is likely to reject the record for it once the highlighted problems are fixed.".into(),
+                    fr: "Ce champ obligatoire est vide : iCARE rejettera probablement l'enregistrement pour cette raison une fois les problèmes surlignés corrigés.".into(),
+                });
             }
-            let value = book.value(row.row, col);
-            if value.trim().is_empty() {
-                if mandatory.contains(&col) {
-                    likely.push(Likely {
-                        row: row.row,
-                        col,
-                        en: "This mandatory field is empty: iCARE is likely to reject the record for it once the highlighted problems are fixed.".into(),
-                        fr: "Ce champ obligatoire est vide : iCARE rejettera probablement l'enregistrement pour cette raison une fois les problèmes surlignés corrigés.".into(),
-                    });
-                }
-                continue;
-            }
-            let Some(values) = lists.values(col) else {
+        }
+        // Values outside their list.
+        for (col, data) in &row.cells {
+            let (Some(set), Some(code)) = (sets.get(col), book.code(*col)) else {
                 continue;
             };
+            let value = match data {
+                calamine::Data::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+                other => std::borrow::Cow::Owned(crate::workbook::display(other)),
+            };
             // Exact values pass; near misses are repaired by `clean` on the way to the upload.
-            if values.contains(&value)
-                || crate::output::clean::repaired_text(
-                    registry,
-                    template,
-                    code,
-                    Some(values),
-                    &value,
-                )
+            if set.contains(value.as_ref())
+                || value.trim().is_empty()
+                || Some(*col) == notes_col
+                || flags.contains_key(&(row.row, *col))
+            {
+                continue;
+            }
+            let values = lists.values(*col).unwrap_or_default();
+            if crate::output::clean::repaired_text(registry, template, code, Some(values), &value)
                 .is_some()
             {
                 continue;
@@ -439,12 +448,13 @@ fn likely_rejections(
             };
             likely.push(Likely {
                 row: row.row,
-                col,
+                col: *col,
                 en,
                 fr,
             });
         }
     }
+    likely.sort_by_key(|l| (l.row, l.col));
     likely
 }
 
