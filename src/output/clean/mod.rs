@@ -313,12 +313,18 @@ pub fn clean(
         .detect(header.codes.iter().flatten().map(String::as_str))
         .map(|t| t.id.clone());
     // What each column may hold: the workbook's own LOV sheet first, then the templates.
-    let lov = pkg
+    let lov = match pkg
         .sheets
         .iter()
         .find(|s| s.worksheet && s.name.eq_ignore_ascii_case(lists::LOV_SHEET))
-        .map(|s| crate::workbook::read_sheet(input, &s.name))
-        .transpose()?;
+        .and_then(|s| s.part.clone())
+    {
+        Some(part) => {
+            let source = pkg.stream(&part)?;
+            Some(scan::grid(source, &sst).map_err(|e| pkg.xml_error(&part, e))?)
+        }
+        None => None,
+    };
     let column_lists = ColumnLists::build(&header.codes, lov.as_ref(), registry);
     let lists: Vec<Option<repair::ListIndex>> = (0..header.codes.len() as u32)
         .map(|col| {

@@ -26,7 +26,7 @@ pub use crate::workbook::layout::Header;
 pub struct TopCell {
     /// 0-based column.
     pub col: u32,
-    /// Its text (numbers as a person reads them), trimmed.
+    /// Its text (numbers as a person reads them), as written.
     pub text: String,
     /// Whether it is a string cell (not a number or a formula).
     pub is_text: bool,
@@ -69,8 +69,10 @@ pub fn top_rows<R: BufRead>(source: R, sst: &SharedStrings, last: u32) -> XmlRes
                 if cell.row > last {
                     break;
                 }
+                // Kept as written (a list value may end with a space); the layout detector
+                // trims what it compares.
                 let text = match cell.text(sst) {
-                    Some(t) => t.trim().to_string(),
+                    Some(t) => t.to_string(),
                     None if cell.cell_type() == CellType::Number => cell
                         .value
                         .trim()
@@ -79,7 +81,7 @@ pub fn top_rows<R: BufRead>(source: R, sst: &SharedStrings, last: u32) -> XmlRes
                         .unwrap_or_else(|_| cell.value.trim().to_string()),
                     None => cell.value.trim().to_string(),
                 };
-                if text.is_empty() {
+                if text.trim().is_empty() {
                     continue;
                 }
                 let top = TopCell {
@@ -120,6 +122,24 @@ pub fn find_header(top: &TopRows, registry: &Registry) -> Option<Header> {
         .iter()
         .map(|(row, cells)| (*row, cells.iter().map(|c| (c.col, c.text.as_str()))));
     layout::find_header(rows, registry)
+}
+
+/// Every non-empty cell of a (small) sheet as text, as a grid: the hidden LOV sheet, read
+/// with the shared strings already in memory.
+pub fn grid<R: BufRead>(source: R, sst: &SharedStrings) -> XmlResult<crate::workbook::Grid> {
+    let rows = top_rows(source, sst, u32::MAX)?;
+    Ok(crate::workbook::Grid {
+        rows: rows
+            .into_iter()
+            .map(|(row, cells)| crate::workbook::GridRow {
+                row,
+                cells: cells
+                    .into_iter()
+                    .map(|c| (c.col, calamine::Data::String(c.text)))
+                    .collect(),
+            })
+            .collect(),
+    })
 }
 
 /// The first row after the header search: the top-rows read stops there.
