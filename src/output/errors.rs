@@ -159,7 +159,20 @@ pub const CSV_HEADER: [&str; 21] = [
     "raw",
 ];
 
-/// `icare-fix errors --format csv`: one row per note; lists are joined with spaces.
+/// A CSV field that Excel shows as text: one that begins with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return would be taken as a formula (a cell value from the file such as
+/// `=HYPERLINK(...)` would become live), so it gets a leading `'` (OWASP's advice for CSV
+/// injection).
+pub fn csv_safe(field: &str) -> std::borrow::Cow<'_, str> {
+    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{field}").into()
+    } else {
+        field.into()
+    }
+}
+
+/// `icare-fix errors --format csv`: one row per note; lists are joined with spaces; fields
+/// that Excel would take as formulas are written as text ([`csv_safe`]).
 pub fn to_csv(books: &[&Rejected]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_HEADER).expect("writing to memory");
@@ -167,7 +180,7 @@ pub fn to_csv(books: &[&Rejected]) -> String {
         let report = ErrorsReport::new(book);
         for n in &report.notes {
             let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
-            w.write_record([
+            let record = [
                 report.file.as_str(),
                 &n.row.to_string(),
                 &opt(n.buid),
@@ -189,8 +202,9 @@ pub fn to_csv(books: &[&Rejected]) -> String {
                 n.problem.as_deref().unwrap_or(""),
                 report.template.as_deref().unwrap_or(""),
                 &n.raw,
-            ])
-            .expect("writing to memory");
+            ];
+            w.write_record(record.iter().map(|f| csv_safe(f).into_owned()))
+                .expect("writing to memory");
         }
     }
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 is UTF-8")
@@ -554,5 +568,28 @@ impl InspectReport {
             line(&mut s, "Extra codes:", self.extra_codes.join(", "));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_that_excel_would_run_are_written_as_text() {
+        for bad in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(1+1)",
+            "\tx",
+            "\rx",
+            "=HYPERLINK(\"http://x\",\"click\")",
+        ] {
+            assert_eq!(csv_safe(bad), format!("'{bad}"));
+        }
+        for fine in ["613-555-0142", "Yes", "", "a=b", "'quoted"] {
+            assert_eq!(csv_safe(fine), fine);
+        }
     }
 }

@@ -316,3 +316,57 @@ fn a_code_the_workbook_lacks_is_reported_not_located() {
         serde_json::json!(["street_nme"])
     );
 }
+
+#[test]
+fn csv_never_turns_a_cell_value_into_a_formula() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.xlsx");
+    let note = "[BUID:62957,RID:,ORP:7/37,DTS:2015-04-13 13:18:24][XML:] (Client) Unable to validate against database. / (Client) Impossible de valider dans la base de données.";
+    write_plain_workbook(
+        &path,
+        &[
+            &["", "Title"],
+            &[
+                "processing_details",
+                "client_validation_type_id",
+                "client_validation_id",
+                "client_birth_dt",
+            ],
+            &[
+                "Processing Details",
+                "Unique Identifier",
+                "Value",
+                "Date of Birth",
+            ],
+            &[
+                note,
+                "=HYPERLINK(\"http://x\",\"click\")",
+                "@SUM(1+1)",
+                "-1+2",
+            ],
+        ],
+    );
+    let out = icare_fix()
+        .args(["errors", "--format", "csv"])
+        .arg(&path)
+        .assert()
+        .success();
+    let mut reader = csv::Reader::from_reader(out.get_output().stdout.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    assert_eq!(
+        &row[col("client_id_type")],
+        "'=HYPERLINK(\"http://x\",\"click\")"
+    );
+    assert_eq!(&row[col("client_id_value")], "'@SUM(1+1)");
+    assert_eq!(&row[col("client_birth_date")], "'-1+2");
+    // JSON stays exact.
+    let out = icare_fix()
+        .args(["errors", "--format", "json"])
+        .arg(&path)
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["notes"][0]["client"]["id_value"], "@SUM(1+1)");
+}
