@@ -144,6 +144,12 @@ pub enum Error {
     )]
     OutputChanged { path: PathBuf },
 
+    /// A word that is neither a file nor a command, but looks like a mistyped command.
+    #[error(
+        "'{word}' is neither a file nor a command. Did you mean: icare-fix {command} ...? (icare-fix --help lists the commands.)"
+    )]
+    MistypedCommand { word: String, command: String },
+
     /// The output path is the input itself.
     #[error(
         "the output '{}' is the input file itself; icare-fix never changes an input. Choose another name with -o.",

@@ -62,7 +62,62 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
 
 /// The one-step default: files and folders given, outputs in `<name>-fixed` folders.
 pub fn run_default(paths: &[PathBuf], run: &RunArgs) -> Result<ExitCode> {
-    execute(paths, Destination::FixedFolders, run)
+    for path in paths {
+        if !path.exists() {
+            return Err(match command_like(path) {
+                Some(command) => icare_fix::Error::MistypedCommand {
+                    word: path.display().to_string(),
+                    command: command.to_string(),
+                }
+                .into(),
+                None => icare_fix::Error::NotFound { path: path.clone() }.into(),
+            });
+        }
+        lock_file_hint(path);
+    }
+    let code = execute(paths, Destination::FixedFolders, run)?;
+    Ok(code)
+}
+
+/// The command a mistyped word stands for (`claen` → `clean`), when it looks like one.
+fn command_like(path: &std::path::Path) -> Option<&'static str> {
+    const COMMANDS: [&str; 6] = [
+        "errors",
+        "inspect",
+        "annotate",
+        "checklist",
+        "batch",
+        "clean",
+    ];
+    let word = path.to_str()?;
+    if path.extension().is_some() || word.contains(['/', '\\']) {
+        return None;
+    }
+    COMMANDS
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(&word.to_lowercase(), c), c))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Says so when Excel's lock file (`~$NAME.xlsx`) stands beside `path`: the workbook is open,
+/// and what was not saved yet is not in the file.
+pub fn lock_file_hint(path: &std::path::Path) {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return;
+    };
+    // Excel names it ~$ + the name, dropping the first two characters of long names.
+    let short: String = name.chars().skip(2).collect();
+    let locked = [format!("~${name}"), format!("~${short}")]
+        .iter()
+        .any(|lock| path.with_file_name(lock).is_file());
+    if locked {
+        eprintln!(
+            "Note: '{}' seems to be open in Excel (its lock file ~$... is beside it): save and close it first, or what is not saved yet will not be used.",
+            path.display()
+        );
+    }
 }
 
 fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Result<ExitCode> {
@@ -136,7 +191,18 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
             println!("{line}");
         }
     }
-    Ok(if report.has_failures() {
+    // Files given one by one and none of them handled: the input was refused, as a single
+    // command would say.
+    let only_files = roots.iter().all(|r| r.is_file());
+    let none_handled = !report.files.iter().any(|f| {
+        matches!(
+            f.status,
+            Status::Done | Status::Corrected | Status::UpToDate | Status::Planned
+        )
+    });
+    Ok(if only_files && none_handled {
+        ExitCode::from(2)
+    } else if report.has_failures() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -54,6 +54,7 @@ enum NotesArg {
 
 pub fn run(args: CleanArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
+    super::batch::lock_file_hint(&args.file);
     if let Some(info) = AnnotatedInfo::read(&args.file) {
         let opts = WayBackOptions {
             original: args.original.clone(),

@@ -370,3 +370,56 @@ fn csv_never_turns_a_cell_value_into_a_formula() {
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(json["notes"][0]["client"]["id_value"], "@SUM(1+1)");
 }
+
+#[test]
+fn a_mistyped_command_gets_did_you_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    icare_fix()
+        .current_dir(dir.path())
+        .args(["claen", "file.xlsx"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("Did you mean: icare-fix clean"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_workbook_open_in_excel_is_pointed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_rejected(dir.path());
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::write(dir.path().join(format!("~${name}")), b"owner").unwrap();
+    for args in [&[][..], &["clean"][..]] {
+        icare_fix()
+            .args(args)
+            .arg(&path)
+            .assert()
+            .stderr(predicates::str::contains("seems to be open in Excel"));
+    }
+}
+
+#[test]
+fn the_one_step_run_on_a_file_it_cannot_handle_exits_2_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("budget.xlsx");
+    write_plain_workbook(&path, &[&["Month", "Amount"], &["January", "12"]]);
+    let old = dir.path().join("old.xls");
+    std::fs::write(&old, b"\xD0\xCF\x11\xE0 not really").unwrap();
+    for input in [&path, &old] {
+        icare_fix().arg(input).assert().code(2);
+    }
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    // An empty folder: said, nothing created.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    icare_fix()
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stdout(predicates::str::contains("Found no workbook"));
+    assert!(!dir.path().join("empty-fixed").exists());
+}
