@@ -80,7 +80,7 @@ pub enum Error {
     /// The workbook's XML declares a DOCTYPE or entities, which Excel never writes and which
     /// are used to attack XML readers.
     #[error(
-        "'{}' contains XML that Excel never writes (a DOCTYPE or entity declaration in {part}). It was not processed.",
+        "'{}' contains XML that Excel never writes (a DOCTYPE or entity declaration in {part}), as files built to attack a reader do. It was not processed. If it came from iCARE, download the rejected file again; otherwise open it in Excel, save it as an Excel Workbook (.xlsx) and try again.",
         .path.display()
     )]
     UnsafeXml { path: PathBuf, part: String },

@@ -18,16 +18,15 @@ use icare_fix::Registry;
 
 /// Reads rejected iCARE workbooks, explains their error notes in English and French, and
 /// writes the files you need to correct them and upload again.
-#[derive(Debug, Parser)]
 ///
 /// Give it rejected workbooks or folders of them, with no command, and it does everything:
-/// for each workbook an upload-ready file, an annotated workbook and a checklist, in a
-/// `<name>-fixed` folder beside what you gave it.
+/// for each workbook an upload file, an annotated workbook and a checklist, in a
+/// `<name>-fixed` folder beside what you gave it. Give it the annotated workbook you
+/// corrected and it writes the upload file with your corrections.
+#[derive(Debug, Parser)]
 #[command(
     name = "icare-fix",
     version,
-    about,
-    long_about = None,
     after_help = "Everyday use:\n  1. icare-fix NAME.xlsx          writes NAME-fixed/ with NAME.annotated.xlsx, NAME.checklist.html, NAME.upload.xlsx\n  2. correct the highlighted cells of NAME-fixed/NAME.annotated.xlsx in Excel and save\n  3. icare-fix NAME-fixed/NAME.annotated.xlsx   (or run step 1 again) writes NAME.upload.xlsx with your corrections\n  4. upload NAME-fixed/NAME.upload.xlsx to iCARE\nA corrected annotated workbook is never replaced, not even with --force."
 )]
 #[command(args_conflicts_with_subcommands = true, arg_required_else_help = true)]

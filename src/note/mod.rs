@@ -346,15 +346,6 @@ impl Note {
         }
         s
     }
-
-    /// The English and French messages with their entities, on one line each.
-    pub fn message_both(&self) -> String {
-        let mut s = format!("({}) {}", self.entity_en, self.message_en);
-        if !self.message_fr.is_empty() {
-            let _ = write!(s, " / ({}) {}", self.entity_fr, self.message_fr);
-        }
-        s
-    }
 }
 
 #[cfg(test)]

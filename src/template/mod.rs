@@ -392,11 +392,6 @@ impl Registry {
         self.lists.get(code).map(Vec::as_slice)
     }
 
-    /// Every field code that has a list.
-    pub fn list_codes(&self) -> impl Iterator<Item = &str> {
-        self.lists.keys().map(String::as_str)
-    }
-
     /// The catalogue entry for a note's message, matched on the English or the French text
     /// (case, spacing, apostrophes and final punctuation ignored).
     pub fn message(&self, note: &Note) -> Option<&Message> {
