@@ -114,6 +114,39 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// True when an OLE2 container holds a password-protected workbook: an encrypted Office
+/// Open XML package (its `EncryptedPackage` stream, named in the directory in UTF-16), or a
+/// BIFF8 workbook whose globals begin with a FILEPASS record (Excel's XOR obfuscation or RC4
+/// encryption). Read from the raw bytes, so a damaged container still gets the password
+/// message.
+pub fn is_encrypted(bytes: &[u8]) -> bool {
+    let utf16 =
+        |name: &str| -> Vec<u8> { name.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let package = utf16("EncryptedPackage");
+    if bytes
+        .windows(package.len())
+        .any(|w| w == package.as_slice())
+    {
+        return true;
+    }
+    // BOF of the workbook globals (type 0x0809, BIFF8 0x0600, globals 0x0005), then FILEPASS
+    // (0x002F) as the next record.
+    let mut at = 0;
+    while let Some(pos) = memchr::memmem::find(&bytes[at..], &[0x09, 0x08]) {
+        let start = at + pos;
+        at = start + 1;
+        let Some(head) = bytes.get(start..start + 8) else {
+            break;
+        };
+        let len = u16::from_le_bytes([head[2], head[3]]) as usize;
+        let globals = head[4..6] == [0x00, 0x06] && head[6..8] == [0x05, 0x00];
+        if globals && bytes.get(start + 4 + len..start + 6 + len) == Some(&[0x2F, 0x00][..]) {
+            return true;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

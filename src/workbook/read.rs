@@ -187,6 +187,13 @@ pub fn sniff(path: &Path) -> Result<Format> {
             .take(MAX_FILE_BYTES)
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io(path, e))?;
+        // A password first: an encrypted package may end in a short sector, which would
+        // otherwise read as damage.
+        if crate::workbook::ole::is_encrypted(&bytes) {
+            return Err(Error::Encrypted {
+                path: path.to_path_buf(),
+            });
+        }
         crate::workbook::ole::check(&bytes).map_err(|detail| Error::Damaged {
             path: path.to_path_buf(),
             detail,

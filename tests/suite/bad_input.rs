@@ -958,6 +958,11 @@ fn biff(typ: u16, data: &[u8]) -> Vec<u8> {
 
 /// An Excel 97-2003 workbook (.xls) with one empty visible sheet named `Sheet1`.
 fn xls() -> Vec<u8> {
+    xls_with(&[])
+}
+
+/// An .xls whose globals start with the records `first` (after BOF).
+fn xls_with(first: &[u8]) -> Vec<u8> {
     let bof = |dt: u16| {
         let mut d = Vec::new();
         d.extend(0x0600u16.to_le_bytes());
@@ -966,6 +971,7 @@ fn xls() -> Vec<u8> {
         biff(0x0809, &d)
     };
     let mut globals = bof(0x0005);
+    globals.extend(first);
     // Padding in a record nobody reads, so the stream is big enough for regular sectors.
     globals.extend(biff(0x00E1, &[0u8; 4200]));
     let name = b"Sheet1";
@@ -1070,6 +1076,31 @@ fn encrypted_workbook() {
         "protected.xlsx",
         &encrypted(),
         Expect::Refused("is protected by a password"),
+    );
+}
+
+#[test]
+fn encrypted_workbook_cut_short_still_gets_the_password_message() {
+    // Apache POI's protect.xlsx ends in a short sector: a password, not damage.
+    let mut bytes = encrypted();
+    bytes.truncate(bytes.len() - 300);
+    run_case(
+        "protected.xlsx",
+        &bytes,
+        Expect::Refused("is protected by a password"),
+    );
+}
+
+#[test]
+fn xls_with_excel_xor_obfuscation_gets_the_password_message() {
+    // FILEPASS, XOR obfuscation: type 0, key and verifier.
+    let filepass = biff(0x002F, &[0, 0, 0x34, 0x12, 0x78, 0x56]);
+    run_case_with(
+        "xor.xls",
+        &xls_with(&filepass),
+        Expect::Refused("is protected by a password"),
+        BatchExpect::Skipped("save it as an Excel Workbook (.xlsx) first"),
+        &[],
     );
 }
 
