@@ -49,6 +49,20 @@ pub enum Error {
     )]
     OldExcelFormat { path: PathBuf },
 
+    /// An Excel 5.0/95 workbook, older than any iCARE file.
+    #[error(
+        "'{}' is in the Excel 5.0/95 format, older than any iCARE file. Open it in Excel and save it as an Excel Workbook (.xlsx), then try again.",
+        .path.display()
+    )]
+    Excel95 { path: PathBuf },
+
+    /// A spreadsheet that is not an iCARE file, told by something no iCARE template has.
+    #[error(
+        "'{}' is a spreadsheet but not an iCARE file: {detail}. Use the rejected file downloaded from iCARE.",
+        .path.display()
+    )]
+    NotIcare { path: PathBuf, detail: String },
+
     /// An OpenDocument spreadsheet where only .xlsx is accepted.
     #[error(
         "'{}' is an OpenDocument spreadsheet (.ods). Open it and save it as an Excel Workbook (.xlsx), then try again.",

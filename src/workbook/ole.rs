@@ -114,6 +114,22 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// True when an OLE2 container holds an Excel 5.0/95 workbook: its workbook stream is named
+/// `Book` (Excel 97 and later name it `Workbook`).
+pub fn is_excel95(bytes: &[u8]) -> bool {
+    let utf16 = |name: &str| -> Vec<u8> {
+        name.encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .chain([0, 0])
+            .collect()
+    };
+    let has = |name: &[u8]| bytes.windows(name.len()).any(|w| w == name);
+    // Directory entry names end with a UTF-16 NUL; "Book" must not be the end of "Workbook".
+    let book = utf16("Book");
+    let workbook = utf16("Workbook");
+    has(&book) && !has(&workbook)
+}
+
 /// True when an OLE2 container holds a password-protected workbook: an encrypted Office
 /// Open XML package (its `EncryptedPackage` stream, named in the directory in UTF-16), or a
 /// BIFF8 workbook whose globals begin with a FILEPASS record (Excel's XOR obfuscation or RC4

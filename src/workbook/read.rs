@@ -194,6 +194,11 @@ pub fn sniff(path: &Path) -> Result<Format> {
                 path: path.to_path_buf(),
             });
         }
+        if crate::workbook::ole::is_excel95(&bytes) {
+            return Err(Error::Excel95 {
+                path: path.to_path_buf(),
+            });
+        }
         crate::workbook::ole::check(&bytes).map_err(|detail| Error::Damaged {
             path: path.to_path_buf(),
             detail,
@@ -418,6 +423,19 @@ fn xlsx_error(path: &Path, e: XlsxError) -> Error {
             }
         }
         XlsxError::Io(source) => Error::io(path, source),
+        // Excel 4.0 macro sheets (and other kinds calamine does not list): no iCARE template
+        // has them.
+        XlsxError::Unrecognized {
+            typ: "sheet:type",
+            val,
+        } => Error::NotIcare {
+            path: path.to_path_buf(),
+            detail: if val.contains("macrosheet") {
+                "it holds an Excel 4.0 macro sheet, which no iCARE template has".into()
+            } else {
+                format!("it holds a kind of sheet no iCARE template has ({val})")
+            },
+        },
         XlsxError::WorksheetNotFound(name) => Error::Damaged {
             path: path.to_path_buf(),
             detail: format!(

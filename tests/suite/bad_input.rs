@@ -1105,6 +1105,45 @@ fn xls_with_excel_xor_obfuscation_gets_the_password_message() {
 }
 
 #[test]
+fn excel_95_workbook_is_an_old_format_not_damage() {
+    let mut bof = 0x0500u16.to_le_bytes().to_vec();
+    bof.extend(0x0005u16.to_le_bytes());
+    bof.extend([0u8; 4]);
+    let mut stream = biff(0x0809, &bof);
+    stream.extend(biff(0x00E1, &[0u8; 4200]));
+    stream.extend(biff(0x000A, &[]));
+    run_case_with(
+        "old95.xls",
+        &cfb(&[("Book", stream)]),
+        Expect::Refused("is in the Excel 5.0/95 format"),
+        BatchExpect::Skipped("save it as an Excel Workbook (.xlsx) first"),
+        &[],
+    );
+}
+
+#[test]
+fn excel_4_macro_sheet_is_not_an_icare_file() {
+    // Where Excel keeps it: xl/macrosheets/, with the macro sheet relationship.
+    let package = Package::minimal();
+    let rels = package
+        .part("xl/_rels/workbook.xml.rels")
+        .replace("/worksheet\"", "/xlMacrosheet\"")
+        .replace("worksheets/sheet1.xml", "macrosheets/sheet1.xml");
+    let sheet = package.part("xl/worksheets/sheet1.xml");
+    let bytes = package
+        .set("xl/_rels/workbook.xml.rels", rels)
+        .set("xl/macrosheets/sheet1.xml", sheet)
+        .without("xl/worksheets/sheet1.xml")
+        .zip();
+    run_case_except(
+        "macro.xlsm",
+        &bytes,
+        Expect::Refused("holds an Excel 4.0 macro sheet"),
+        &[("clean", Expect::Refused(NOT_A_TEMPLATE))],
+    );
+}
+
+#[test]
 fn old_xls_workbook() {
     // The reading commands read .xls; every command that starts the way back (annotate, the
     // upload file, folder runs) asks for .xlsx before doing any work.
