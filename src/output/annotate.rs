@@ -395,9 +395,10 @@ fn likely_rejections(
     for row in book.data_rows() {
         // Empty mandatory fields.
         for &col in mandatory {
-            let empty = row
-                .get(col)
-                .is_none_or(|v| crate::workbook::display(v).trim().is_empty());
+            let empty = row.get(col).is_none_or(|v| match v {
+                calamine::Data::String(s) => s.trim_start().is_empty(),
+                other => crate::workbook::display(other).trim().is_empty(),
+            });
             if empty && Some(col) != notes_col && !flags.contains_key(&(row.row, col)) {
                 likely.push(Likely {
                     row: row.row,

@@ -26,7 +26,7 @@ pub use crate::workbook::layout::Header;
 pub struct TopCell {
     /// 0-based column.
     pub col: u32,
-    /// Its text (numbers as a person reads them), as written.
+    /// Its text (numbers as a person reads them), trimmed unless read for a list.
     pub text: String,
     /// Whether it is a string cell (not a number or a formula).
     pub is_text: bool,
@@ -37,8 +37,18 @@ pub struct TopCell {
 /// The top rows of a sheet: (row, cells).
 pub type TopRows = Vec<(u32, Vec<TopCell>)>;
 
-/// Reads the rows of a sheet up to and including row `last` (0-based).
+/// Reads the rows of a sheet up to and including row `last` (0-based), text trimmed.
 pub fn top_rows<R: BufRead>(source: R, sst: &SharedStrings, last: u32) -> XmlResult<TopRows> {
+    rows_of(source, sst, last, true)
+}
+
+/// [`top_rows`], the text trimmed or kept as written.
+fn rows_of<R: BufRead>(
+    source: R,
+    sst: &SharedStrings,
+    last: u32,
+    trim: bool,
+) -> XmlResult<TopRows> {
     let mut reader = Tokenizer::new(source);
     let mut buf = Vec::with_capacity(8 * 1024);
     let mut cursor = Cursor::default();
@@ -69,9 +79,8 @@ pub fn top_rows<R: BufRead>(source: R, sst: &SharedStrings, last: u32) -> XmlRes
                 if cell.row > last {
                     break;
                 }
-                // Kept as written (a list value may end with a space); the layout detector
-                // trims what it compares.
                 let text = match cell.text(sst) {
+                    Some(t) if trim => t.trim().to_string(),
                     Some(t) => t.to_string(),
                     None if cell.cell_type() == CellType::Number => cell
                         .value
@@ -81,7 +90,7 @@ pub fn top_rows<R: BufRead>(source: R, sst: &SharedStrings, last: u32) -> XmlRes
                         .unwrap_or_else(|_| cell.value.trim().to_string()),
                     None => cell.value.trim().to_string(),
                 };
-                if text.trim().is_empty() {
+                if text.trim_start().is_empty() {
                     continue;
                 }
                 let top = TopCell {
@@ -124,10 +133,11 @@ pub fn find_header(top: &TopRows, registry: &Registry) -> Option<Header> {
     layout::find_header(rows, registry)
 }
 
-/// Every non-empty cell of a (small) sheet as text, as a grid: the hidden LOV sheet, read
-/// with the shared strings already in memory.
+/// Every non-empty cell of a (small) sheet as text kept as written (a list value may end
+/// with a space), as a grid: the hidden LOV sheet, read with the shared strings already in
+/// memory.
 pub fn grid<R: BufRead>(source: R, sst: &SharedStrings) -> XmlResult<crate::workbook::Grid> {
-    let rows = top_rows(source, sst, u32::MAX)?;
+    let rows = rows_of(source, sst, u32::MAX, false)?;
     Ok(crate::workbook::Grid {
         rows: rows
             .into_iter()
