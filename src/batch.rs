@@ -455,7 +455,10 @@ fn extension(path: &Path) -> String {
 
 /// The spreadsheets a folder run looks at: workbooks it handles and old formats it names.
 fn is_spreadsheet_name(path: &Path) -> bool {
-    matches!(extension(path).as_str(), "xlsx" | "xlsm" | "xls" | "ods")
+    matches!(
+        extension(path).as_str(),
+        "xlsx" | "xlsm" | "xls" | "ods" | "xltx" | "xltm" | "xlsb"
+    )
 }
 
 /// Why a file found is not processed, judged from its name.
@@ -481,8 +484,24 @@ fn skip_reason(path: &Path) -> Option<String> {
         "ods" => Some(
             "an OpenDocument spreadsheet (.ods): save it as an Excel Workbook (.xlsx) first".into(),
         ),
+        "xltx" | "xltm" => Some(
+            "an Excel template (.xltx), not a rejected file: iCARE sends rejected files as .xlsx"
+                .into(),
+        ),
+        "xlsb" => Some(
+            "an Excel binary workbook (.xlsb): save it as an Excel Workbook (.xlsx) first".into(),
+        ),
         _ => Some("not an Excel workbook (.xlsx or .xlsm)".into()),
     }
+}
+
+/// Why a file failed, without its own name in front (the line already names it):
+/// `'X.xlsx' is damaged …` → `is damaged …`.
+fn reason(e: &Error, file: &Path) -> String {
+    let text = e.to_string();
+    let named = format!("'{}' ", file.display());
+    text.strip_prefix(&named)
+        .map_or(text.clone(), str::to_string)
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
@@ -518,7 +537,7 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
             return (outcome, None);
         }
         Err(e) => {
-            outcome.status = Status::Failed(e.to_string());
+            outcome.status = Status::Failed(reason(&e, &outcome.file));
             return (outcome, None);
         }
     };
@@ -558,7 +577,7 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
             return (outcome, Some(book));
         }
         Err(e) => {
-            outcome.status = Status::Failed(e.to_string());
+            outcome.status = Status::Failed(reason(&e, &outcome.file));
             return (outcome, Some(book));
         }
     }
@@ -571,12 +590,12 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
         return (outcome, Some(book));
     }
     if let Err(e) = make_folder(&job.upload) {
-        outcome.status = Status::Failed(e.to_string());
+        outcome.status = Status::Failed(reason(&e, &outcome.file));
         return (outcome, Some(book));
     }
     match write_outputs(job, &book, registry, opts) {
         Ok(details) => outcome.details = details,
-        Err(e) => outcome.status = Status::Failed(e.to_string()),
+        Err(e) => outcome.status = Status::Failed(reason(&e, &outcome.file)),
     }
     (outcome, Some(book))
 }
@@ -628,14 +647,14 @@ fn correct(
             outcome.details = done.describe().lines().map(str::to_string).collect();
         }
         Err(e) => {
-            outcome.status = Status::Failed(e.to_string());
+            outcome.status = Status::Failed(reason(&e, &outcome.file));
             return;
         }
     }
     if !newer(&job.checklist, &job.input) || opts.force {
         let html = checklist_html(&[book], registry, opts.lang);
         if let Err(e) = output::write_file(&job.checklist, &[&job.input], true, html.as_bytes()) {
-            outcome.status = Status::Failed(e.to_string());
+            outcome.status = Status::Failed(reason(&e, &outcome.file));
         }
     }
 }
@@ -662,7 +681,7 @@ fn give_back(given: &GivenBack, registry: &Registry, opts: &BatchOptions) -> Out
             outcome.outputs = vec![done.clean.output.clone()];
             outcome.details = done.describe().lines().map(str::to_string).collect();
         }
-        Err(e) => outcome.status = Status::Failed(e.to_string()),
+        Err(e) => outcome.status = Status::Failed(reason(&e, &outcome.file)),
     }
     outcome
 }

@@ -166,6 +166,9 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
         if report.files.len() == 1 { "" } else { "s" },
         totals.join(", ")
     );
+    for line in reasons(&report.files) {
+        println!("{line}");
+    }
     if let Some(folder) = &report.summary_folder {
         let verb = if opts.dry_run {
             "Would write"
@@ -207,6 +210,28 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The files skipped and failed, counted by reason (the reason's first words, before its
+/// advice): `  skipped: 2 an old Excel 97-2003 workbook (.xls), 1 not an iCARE template`.
+fn reasons(files: &[Outcome]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for word in ["skipped", "failed"] {
+        let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+        for f in files {
+            let reason = match (&f.status, word) {
+                (Status::Skipped(r), "skipped") | (Status::Failed(r), "failed") => r,
+                _ => continue,
+            };
+            let short = reason.split(": ").next().unwrap_or(reason);
+            *counts.entry(short).or_default() += 1;
+        }
+        if counts.len() > 1 || counts.values().any(|n| *n > 1) {
+            let parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            lines.push(format!("  {word}: {}", parts.join("; ")));
+        }
+    }
+    lines
 }
 
 /// What to do next, after a run: correct the annotated workbooks, or upload.

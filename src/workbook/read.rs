@@ -227,7 +227,12 @@ pub fn sniff(path: &Path) -> Result<Format> {
     file.rewind().map_err(|e| Error::io(path, e))?;
     let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| Error::Damaged {
         path: path.to_path_buf(),
-        detail: format!("the zip archive cannot be read: {e}"),
+        // The zip library's words ("Could not find EOCD") mean nothing to a reader.
+        detail: if e.to_string().contains("EOCD") {
+            "the end of the file is missing: it was cut short".into()
+        } else {
+            format!("the zip archive cannot be read: {e}")
+        },
     })?;
     check_zip_sizes(path, &mut zip)?;
     let mut is_ods = false;

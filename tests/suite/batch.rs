@@ -195,3 +195,30 @@ fn a_file_instead_of_a_folder_is_a_usage_error() {
         .code(2)
         .stderr(predicates::str::contains("is not a folder"));
 }
+
+#[test]
+fn a_folder_run_counts_every_file_it_saw_by_reason_and_names_each_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("month");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::copy(sample("client_profile.xlsx"), folder.join("rejected.xlsx")).unwrap();
+    for name in ["a.xls", "b.xls"] {
+        std::fs::write(folder.join(name), b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1").unwrap();
+    }
+    std::fs::write(folder.join("template.xltx"), b"PK\x03\x04").unwrap();
+    std::fs::write(folder.join("broken.xlsx"), b"PK\x03\x04 cut short").unwrap();
+    let run = icare_fix().arg("batch").arg(&folder).assert().code(1);
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("5 files: 1 done, 1 failed, 3 skipped."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  skipped: 1 an Excel template (.xltx), not a rejected file; 2 an old Excel 97-2003 workbook (.xls)"),
+        "{stdout}"
+    );
+    let failed = stdout.lines().find(|l| l.starts_with("failed")).unwrap();
+    assert_eq!(failed.matches("broken.xlsx").count(), 1, "{failed}");
+    assert!(failed.contains("is damaged or incomplete"), "{failed}");
+    assert!(!failed.contains("EOCD"), "{failed}");
+}
