@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use icare_fix::Registry;
-use icare_fix::synth::{self, NoteSet};
+use icare_synth::{self as synth, NoteSet};
 
 const FILES: usize = 200;
 const RUNS: usize = 3;

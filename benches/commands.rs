@@ -15,8 +15,8 @@ use icare_fix::output::annotate::{AnnotateOptions, annotate};
 use icare_fix::output::clean::CleanOptions;
 use icare_fix::output::errors::to_json;
 use icare_fix::output::way_back::{AnnotatedInfo, WayBackOptions, way_back};
-use icare_fix::synth::{self, Spec};
 use icare_fix::{Registry, Rejected};
+use icare_synth::{self as synth, Spec};
 
 const RUNS: usize = 9;
 

@@ -1,4 +1,4 @@
-//! Writes the bundled synthetic samples (`icare_fix::synth::bundled`) into `samples/`, or into
+//! Writes the bundled synthetic samples (`icare_synth::bundled`) into `samples/`, or into
 //! the folder given as the only argument: `cargo run --example make_samples [-- DIR]`.
 //!
 //! Existing files of the same names are replaced; other files in the folder are left alone.
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use icare_fix::Registry;
-use icare_fix::synth;
+use icare_synth as synth;
 
 fn main() -> ExitCode {
     let dir = match std::env::args_os().nth(1) {

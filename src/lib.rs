@@ -10,8 +10,9 @@
 //!   messages ([`Registry`]), from the data files in `templates/`;
 //! - [`output`] writes what users get: reports of the notes ([`output::errors`]) and, safely,
 //!   any file ([`output::OutputFile`]).
-//! - [`synth`] writes synthetic rejected workbooks in the real 2018 layout, for the bundled
-//!   samples in `samples/`, the tests and the benchmarks.
+//!
+//! The synthetic workbooks of `samples/`, the tests and the benchmarks are written by the
+//! `icare-synth` crate of this workspace (`synth/`), which is not part of the shipped tool.
 //!
 //! ```
 //! use icare_fix::{Registry, Rejected};
@@ -27,7 +28,6 @@ pub mod error;
 pub mod lang;
 pub mod note;
 pub mod output;
-pub mod synth;
 pub mod template;
 pub mod workbook;
 

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use calamine::{Data, Range, Reader, Xlsx};
 use icare_fix::output::clean::{CellPatch, CleanOptions, NotesMode, RepairKind, clean};
-use icare_fix::synth::{self, Manifest, NoteSet, Spec, Strings};
 use icare_fix::workbook::address::cell_name;
 use icare_fix::{Error, Layout, Registry, Rejected};
+use icare_synth::{self as synth, Manifest, NoteSet, Spec, Strings};
 use predicates::prelude::*;
 
 // --- Helpers -------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use calamine::{Reader, Xlsx};
-use icare_fix::synth::{self, Spec, Strings};
 use icare_fix::{Registry, Rejected};
+use icare_synth::{self as synth, Spec, Strings};
 
 use crate::common::icare_fix;
 

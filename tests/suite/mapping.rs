@@ -1,8 +1,8 @@
 //! Mapping notes to cells on every bundled sample, and the JSON of `errors` on one: the
 //! generator's manifest says what each sample holds, the reader must find it.
 
-use icare_fix::synth::{self, NoteSet};
 use icare_fix::{Registry, Rejected};
+use icare_synth::{self as synth, NoteSet};
 
 use crate::common::{icare_fix, sample};
 

@@ -1,4 +1,4 @@
-//! The bundled samples and the synthetic workbook generator (`icare_fix::synth`): the samples
+//! The bundled samples and the synthetic workbook generator (`icare_synth`): the samples
 //! in `samples/` are what the generator writes now, and every generated workbook reads back
 //! with the layout, notes, lists and damage its spec asked for.
 
@@ -7,9 +7,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx};
-use icare_fix::synth::{self, DamageKind, Manifest, NoteSet, Spec, Strings};
 use icare_fix::workbook::address::{col_name, parse_col};
 use icare_fix::{Layout, Registry, Rejected};
+use icare_synth::{self as synth, DamageKind, Manifest, NoteSet, Spec, Strings};
 
 fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")

@@ -676,8 +676,8 @@ fn every_allowed_value_of_the_file_passes_both_paths_unchanged_and_near_misses_a
 #[test]
 fn every_allowed_value_in_a_generated_file_passes_clean_and_the_way_back_unchanged() {
     use icare_fix::output::clean::{CleanOptions, RepairKind, clean};
-    use icare_fix::synth::{self, Spec};
     use icare_fix::workbook::lists::ColumnLists;
+    use icare_synth::{self as synth, Spec};
     let registry = Registry::builtin();
     let template = registry.template("information_orientation").unwrap();
     let longest = template

@@ -34,7 +34,7 @@
 //! strings table.
 //!
 //! ```
-//! use icare_fix::synth::{self, Spec};
+//! use icare_synth::{self as synth, Spec};
 //! use icare_fix::Registry;
 //! let registry = Registry::builtin();
 //! let spec = Spec::new("client_profile", 5);
@@ -51,10 +51,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
-use crate::error::{Error, Result};
-use crate::template::{Column, Registry, Template, ValueKind};
-use crate::workbook::Layout;
-use crate::workbook::address::col_name;
+pub mod hostile;
+pub mod seeds;
+
+use icare_fix::error::{Error, Result};
+use icare_fix::template::{Column, Registry, Template, ValueKind};
+use icare_fix::workbook::Layout;
+use icare_fix::workbook::address::col_name;
 
 /// Name of the visible data sheet.
 pub const DATA_SHEET: &str = "iCARE Template";
@@ -254,10 +257,10 @@ pub fn to_bytes(spec: &Spec, registry: &Registry) -> Result<Vec<u8>> {
 }
 
 /// Writes the generated workbook to `path`, replacing any file there (through
-/// [`crate::output::OutputFile`], so a half-written file never appears), and returns what it
+/// [`icare_fix::output::OutputFile`], so a half-written file never appears), and returns what it
 /// holds.
 pub fn write(spec: &Spec, registry: &Registry, path: &Path) -> Result<Manifest> {
-    let mut out = crate::output::OutputFile::create(path, &[], true)?;
+    let mut out = icare_fix::output::OutputFile::create(path, &[], true)?;
     let manifest = generate(spec, registry, out.file(), path)?;
     out.commit()?;
     Ok(manifest)
@@ -501,7 +504,7 @@ impl<'a> Plan<'a> {
     }
 
     /// Allowed values of a template column, when it is a list column with known values.
-    fn list(&self, column: &Column) -> Option<&'a [crate::template::ListValue]> {
+    fn list(&self, column: &Column) -> Option<&'a [icare_fix::template::ListValue]> {
         (column.kind == ValueKind::List)
             .then(|| self.registry.allowed_values(&column.code))
             .flatten()
@@ -1110,7 +1113,7 @@ impl<'p, 'a> RowGenerator<'p, 'a> {
         };
         let stored = match &new {
             Value::Text(s) => s.clone(),
-            Value::Number(n, _) => crate::workbook::format_number(*n),
+            Value::Number(n, _) => icare_fix::workbook::format_number(*n),
             Value::Empty => String::new(),
         };
         cells[idx + offset] = new;
@@ -1462,7 +1465,8 @@ impl CellWriter<'_> {
     fn number(&mut self, col: u32, style: Option<u32>, value: f64) {
         self.open_cell(col, style);
         self.buf.push_str("><v>");
-        self.buf.push_str(&crate::workbook::format_number(value));
+        self.buf
+            .push_str(&icare_fix::workbook::format_number(value));
         self.buf.push_str("</v></c>");
     }
 
@@ -1777,7 +1781,7 @@ fn write_lov_sheet<W: Write>(
 ) -> std::io::Result<()> {
     let columns = &plan.template.columns;
     let ncols = columns.len() as u32;
-    let lists: Vec<Option<&[crate::template::ListValue]>> =
+    let lists: Vec<Option<&[icare_fix::template::ListValue]>> =
         columns.iter().map(|c| plan.list(c)).collect();
     let longest = lists.iter().flatten().map(|l| l.len()).max().unwrap_or(0) as u32;
     let last_col = col_name(ncols.max(4) - 1);
