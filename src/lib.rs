@@ -28,6 +28,7 @@ pub mod error;
 pub mod lang;
 pub mod note;
 pub mod output;
+mod package;
 pub mod template;
 pub mod workbook;
 

@@ -10,7 +10,7 @@ use icare_fix::output::annotate::{AnnotateOptions, annotate};
 use icare_fix::output::sibling_path;
 use icare_fix::workbook::Format;
 
-use super::LangArg;
+use super::common::LangArg;
 
 #[derive(Debug, Args)]
 pub struct AnnotateArgs {
@@ -27,7 +27,7 @@ pub struct AnnotateArgs {
     #[arg(long)]
     force: bool,
     #[command(flatten)]
-    common: super::Common,
+    common: super::common::Common,
 }
 
 pub fn run(args: AnnotateArgs) -> Result<ExitCode> {

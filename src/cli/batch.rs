@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::Args;
 use icare_fix::batch::{self, BatchOptions, Destination, Outcome, Status};
 
-use super::LangArg;
+use super::common::LangArg;
 
 #[derive(Debug, Args)]
 pub struct BatchArgs {
@@ -41,7 +41,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = LangArg::Both)]
     lang: LangArg,
     #[command(flatten)]
-    common: super::Common,
+    common: super::common::Common,
 }
 
 pub fn run(args: BatchArgs) -> Result<ExitCode> {

@@ -10,7 +10,7 @@ use clap::Args;
 use icare_fix::output::checklist::Checklist;
 use icare_fix::{Error, Rejected};
 
-use super::LangArg;
+use super::common::LangArg;
 
 #[derive(Debug, Args)]
 pub struct ChecklistArgs {
@@ -28,7 +28,7 @@ pub struct ChecklistArgs {
     #[arg(long)]
     force: bool,
     #[command(flatten)]
-    common: super::Common,
+    common: super::common::Common,
 }
 
 pub fn run(args: ChecklistArgs) -> Result<ExitCode> {

@@ -39,7 +39,7 @@ pub struct CleanArgs {
     #[arg(long, value_name = "PATH")]
     original: Option<PathBuf>,
     #[command(flatten)]
-    common: super::Common,
+    common: super::common::Common,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -23,7 +23,7 @@ pub struct ErrorsArgs {
     #[arg(long)]
     force: bool,
     #[command(flatten)]
-    common: super::Common,
+    common: super::common::Common,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -35,7 +35,7 @@ enum Format {
 
 pub fn run(args: ErrorsArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
-    super::hint_if_annotated(&args.file);
+    super::common::hint_if_annotated(&args.file);
     let book = Rejected::open(&args.file, &registry)?;
     let text = match args.format {
         Format::Table => {
@@ -46,7 +46,7 @@ pub fn run(args: ErrorsArgs) -> Result<ExitCode> {
         Format::Csv if args.output.is_some() => format!("\u{feff}{}", errors::to_csv(&[&book])),
         Format::Csv => errors::to_csv(&[&book]),
     };
-    super::emit(&text, args.output.as_deref(), &[&args.file], args.force)?;
+    super::common::emit(&text, args.output.as_deref(), &[&args.file], args.force)?;
     // The process ends here: freeing a few hundred thousand cells one by one would only
     // delay the exit (about 7 ms on a 2,500-row file).
     std::mem::forget(book);

@@ -17,12 +17,12 @@ pub struct InspectArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    common: super::Common,
+    common: super::common::Common,
 }
 
 pub fn run(args: InspectArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
-    super::hint_if_annotated(&args.file);
+    super::common::hint_if_annotated(&args.file);
     let book = Rejected::open(&args.file, &registry)?;
     let report = InspectReport::new(&book, &registry);
     let text = if args.json {
@@ -30,6 +30,6 @@ pub fn run(args: InspectArgs) -> Result<ExitCode> {
     } else {
         icare_fix::output::terminal_safe(&report.to_text()).into_owned()
     };
-    super::emit(&text, None, &[], false)?;
+    super::common::emit(&text, None, &[], false)?;
     Ok(ExitCode::SUCCESS)
 }

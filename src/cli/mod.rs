@@ -6,6 +6,7 @@ mod annotate;
 mod batch;
 mod checklist;
 mod clean;
+mod common;
 mod errors;
 mod inspect;
 
@@ -13,8 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand};
-use icare_fix::Registry;
+use clap::{Parser, Subcommand};
 
 /// Reads rejected iCARE workbooks, explains their error notes in English and French, and
 /// writes the files you need to correct them and upload again.
@@ -57,45 +57,6 @@ enum Command {
     Clean(clean::CleanArgs),
 }
 
-/// Options every command shares.
-#[derive(Debug, Args, Clone)]
-pub struct Common {
-    /// Folder of template data files (.tsv) that add to or replace the built-in ones.
-    #[arg(long, value_name = "DIR", global = true)]
-    templates: Option<PathBuf>,
-}
-
-impl Common {
-    /// The registry: built-in, plus the --templates folder.
-    fn registry(&self) -> Result<Registry> {
-        Ok(match &self.templates {
-            Some(dir) => Registry::with_overrides(dir)?,
-            None => Registry::builtin(),
-        })
-    }
-}
-
-/// `--lang en|fr|both`.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum LangArg {
-    /// English.
-    En,
-    /// French.
-    Fr,
-    /// English and French.
-    Both,
-}
-
-impl From<LangArg> for icare_fix::Lang {
-    fn from(lang: LangArg) -> Self {
-        match lang {
-            LangArg::En => icare_fix::Lang::En,
-            LangArg::Fr => icare_fix::Lang::Fr,
-            LangArg::Both => icare_fix::Lang::Both,
-        }
-    }
-}
-
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -107,37 +68,4 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Clean(args)) => clean::run(args),
         None => batch::run_default(&cli.paths, &cli.run),
     }
-}
-
-/// Tells on stderr when `file` is an annotated workbook rather than iCARE's rejected file.
-fn hint_if_annotated(file: &std::path::Path) {
-    if let Some(info) = icare_fix::output::way_back::AnnotatedInfo::read(file) {
-        eprintln!(
-            "Note: this is an annotated workbook made by icare-fix from '{}'; its notes column holds summaries, not iCARE's notes. To make the upload-ready file, run: icare-fix clean \"{}\"",
-            icare_fix::output::terminal_safe(&info.source_name),
-            file.display()
-        );
-    }
-}
-
-/// Writes `text` to stdout, or to `path` when given (safely, see `OutputFile`).
-fn emit(
-    text: &str,
-    path: Option<&std::path::Path>,
-    inputs: &[&std::path::Path],
-    force: bool,
-) -> Result<()> {
-    use std::io::Write;
-    match path {
-        Some(path) => {
-            icare_fix::output::write_file(path, inputs, force, text.as_bytes())?;
-            eprintln!("Wrote {}", path.display());
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-        }
-    }
-    Ok(())
 }

@@ -4,21 +4,23 @@
 //! Written with rust_xlsxwriter. The first sheet keeps the rejected sheet's rows and columns
 //! (notes column included), so every cell `errors` names is the same cell here. The notes
 //! cells show a short summary that starts with the record's key (`ORP 6/37 · RID 43432228`):
-//! when the user deletes a row, the way back ([`crate::output::annotated`]) still knows which
+//! when the user deletes a row, the way back ([`crate::output::way_back`]) still knows which
 //! record each remaining row is. Document properties record the source file's name and
 //! SHA-256, so the way back can find and verify the original.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
-use regex::Regex;
 use rust_xlsxwriter::{
     Color, DataValidation, DocProperties, Format, FormatAlign, FormatBorder, Formula, Note, Url,
     Workbook, Worksheet, XlsxError,
 };
-use sha2::{Digest, Sha256};
+
+pub use crate::output::stamp::{
+    LISTS_SHEET, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_SHA256, PROP_SOURCE_SIZE,
+    PROP_VERSION, RowKey, sha256_file,
+};
 
 use crate::error::{Error, Result};
 use crate::lang::Lang;
@@ -27,25 +29,10 @@ use crate::template::Registry;
 use crate::workbook::lists::ColumnLists;
 use crate::workbook::{LocatedNote, Rejected, cell_name, col_name};
 
-/// Custom document property holding the source file's name.
-pub const PROP_SOURCE_NAME: &str = "icare-fix source file";
-/// Custom document property holding the source file's SHA-256, in hex.
-pub const PROP_SOURCE_SHA256: &str = "icare-fix source SHA-256";
-/// Custom document property holding the source file's absolute path when annotated.
-pub const PROP_SOURCE_PATH: &str = "icare-fix source path";
-/// Custom document property holding the source file's size in bytes.
-pub const PROP_SOURCE_SIZE: &str = "icare-fix source size";
-/// Custom document property holding the version of icare-fix that wrote the file.
-pub const PROP_VERSION: &str = "icare-fix version";
-
 /// Name of the sheet listing every note and field.
 pub const ERRORS_SHEET: &str = "Errors";
 /// Name of the sheet with counts.
 pub const SUMMARY_SHEET: &str = "Summary";
-/// Name of the hidden sheet holding the drop-down lists (after Errors, Summary and
-/// Checklist).
-pub const LISTS_SHEET: &str = "Lists";
-
 /// Rows the drop-down lists cover below the header, as in the real templates (rows 4-2503).
 const VALIDATION_ROWS: u32 = 2500;
 /// Excel's limit of hyperlinks per sheet.
@@ -73,50 +60,6 @@ pub struct AnnotateReport {
     pub flagged_cells: usize,
 }
 
-/// The key of a record in the annotated grid's notes cells: iCARE's position (ORP) and record
-/// id (RID) of the row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RowKey {
-    /// ORP index.
-    pub orp_index: u64,
-    /// ORP total.
-    pub orp_total: u64,
-    /// RID, when iCARE gave one.
-    pub rid: Option<u64>,
-}
-
-impl RowKey {
-    /// The key of a note, when it has a position.
-    pub fn of(note: &crate::note::Note) -> Option<RowKey> {
-        note.orp.map(|orp| RowKey {
-            orp_index: orp.index,
-            orp_total: orp.total,
-            rid: note.rid,
-        })
-    }
-
-    /// The key as written at the start of a notes cell.
-    pub fn text(&self) -> String {
-        match self.rid {
-            Some(rid) => format!("ORP {}/{} · RID {rid}", self.orp_index, self.orp_total),
-            None => format!("ORP {}/{}", self.orp_index, self.orp_total),
-        }
-    }
-
-    /// Reads the key back from a notes cell of an annotated workbook.
-    pub fn parse(text: &str) -> Option<RowKey> {
-        static KEY: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r"^\s*ORP (\d+)/(\d+)(?: · RID (\d+))?").expect("valid key regex")
-        });
-        let caps = KEY.captures(text)?;
-        Some(RowKey {
-            orp_index: caps[1].parse().ok()?,
-            orp_total: caps[2].parse().ok()?,
-            rid: caps.get(3).and_then(|m| m.as_str().parse().ok()),
-        })
-    }
-}
-
 /// The fill colour of a category (RGB).
 pub fn category_color(category: Category) -> u32 {
     match category {
@@ -127,27 +70,6 @@ pub fn category_color(category: Category) -> u32 {
         Category::Reference => 0xD9C3E9,
         Category::Other => 0xD9D9D9,
     }
-}
-
-/// SHA-256 of a file, in lower-case hex.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = std::io::Read::read(&mut file, &mut buf).map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        }))
 }
 
 /// Writes the annotated workbook of `book` to `output`.

@@ -9,6 +9,7 @@ pub mod annotate;
 pub mod checklist;
 pub mod clean;
 pub mod errors;
+pub mod stamp;
 pub mod way_back;
 
 use std::fs::File;

@@ -24,11 +24,11 @@ use std::path::{Path, PathBuf};
 use calamine::Data;
 
 use crate::error::{Error, Result};
-use crate::output::annotate::{
+use crate::output::clean::{self, CellPatch, CleanOptions, CleanReport};
+use crate::output::stamp::{
     LISTS_SHEET, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_SHA256, PROP_SOURCE_SIZE,
     PROP_VERSION, RowKey, sha256_file,
 };
-use crate::output::clean::{self, CellPatch, CleanOptions, CleanReport};
 use crate::output::{plural, shown};
 use crate::template::{Registry, ValueKind};
 use crate::workbook::lists::ColumnLists;

@@ -6,9 +6,41 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
+
 use crate::note;
 use crate::template::Registry;
-use crate::workbook::{Layout, NotesColumn};
+
+/// Where the notes stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// In the template's own Processing Details column (code `processing_details`): the
+    /// column is part of the template and must stay; its note cells are emptied.
+    Native,
+    /// In an extra column in front of the template, with no code in the codes row: the whole
+    /// column is not part of the template and must be removed.
+    Inserted,
+}
+
+impl Layout {
+    /// `native` or `inserted`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Layout::Native => "native",
+            Layout::Inserted => "inserted",
+        }
+    }
+}
+
+/// The column holding the notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotesColumn {
+    /// 0-based column index.
+    pub col: u32,
+    /// How the column relates to the template.
+    pub layout: Layout,
+}
 
 /// How many rows from the top are searched for the codes row (0-based, inclusive).
 pub const HEADER_SEARCH_ROWS: u32 = 30;

@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::note::{self, Category, Note};
 use crate::template::Registry;
 pub use address::{cell_name, col_name};
+pub use layout::{Layout, NotesColumn};
 pub use read::{Format, Grid, GridRow, SheetInfo};
 
 /// What to do when no visible sheet has the codes row: unhide the template sheet when a
@@ -47,37 +48,6 @@ pub const IDENTITY_FIELDS: [&str; 3] = [
     "client_validation_id",
     "client_birth_dt",
 ];
-
-/// Where the notes stand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Layout {
-    /// In the template's own Processing Details column (code `processing_details`): the
-    /// column is part of the template and must stay; its note cells are emptied.
-    Native,
-    /// In an extra column in front of the template, with no code in the codes row: the whole
-    /// column is not part of the template and must be removed.
-    Inserted,
-}
-
-impl Layout {
-    /// `native` or `inserted`.
-    pub fn id(self) -> &'static str {
-        match self {
-            Layout::Native => "native",
-            Layout::Inserted => "inserted",
-        }
-    }
-}
-
-/// The column holding the notes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NotesColumn {
-    /// 0-based column index.
-    pub col: u32,
-    /// How the column relates to the template.
-    pub layout: Layout,
-}
 
 /// A note's field located in its row.
 #[derive(Debug, Clone, PartialEq, Eq)]

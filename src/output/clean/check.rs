@@ -15,8 +15,7 @@
 //! case the file passes. So the check never rests on the tool's reading of the output, and
 //! the input is read a second time only when something looks wrong.
 
-use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::BufReader;
@@ -24,15 +23,13 @@ use std::path::Path;
 
 use calamine::{CellErrorType, DataRef, Reader, Xlsx};
 
-use super::cells::{Cell, CellType};
-use super::refs::ColumnRemoval;
-use super::sheet::DataPlan;
-use super::sst::SharedStrings;
+use super::plan::{Mapping, Place};
 use crate::note;
+use crate::package::cells::{Cell, CellType};
+use crate::package::hash::{FastHash, WordHasher};
+use crate::package::sst::SharedStrings;
+use crate::package::text::{calamine_text, normalize_eols, unescape_x};
 use crate::workbook::address::cell_name;
-
-/// A cell's place: 0-based row and column.
-type Place = (u32, u32);
 
 /// What a cell must hold.
 #[derive(Debug)]
@@ -42,136 +39,12 @@ enum Want<'a> {
     Empty,
 }
 
-/// What the input must become, as far as it is known before the rewrite runs (repairs are
-/// known only after it).
-#[derive(Clone, Copy)]
-pub struct Plan<'a> {
-    /// The data sheet's name.
-    pub sheet: &'a str,
-    /// The removed column.
-    pub removal: Option<ColumnRemoval>,
-    /// The emptied notes column.
-    pub clear_col: Option<u32>,
-    /// First data row.
-    pub data_start: u32,
-    /// Input rows left out.
-    pub drop_rows: &'a BTreeSet<u32>,
-    /// Rows whose merged area starts in the removed column.
-    pub lifted: &'a BTreeSet<u32>,
-    /// New text of patched cells, by input position.
-    pub patches: &'a BTreeMap<(u32, u32), &'a str>,
-}
-
-impl<'a> Plan<'a> {
-    /// The plan of the data sheet `sheet` as the rewrite's `data` plan changes it, with
-    /// `removal` the removed column.
-    pub fn of(sheet: &'a str, removal: Option<ColumnRemoval>, data: &'a DataPlan) -> Self {
-        Plan {
-            sheet,
-            removal,
-            clear_col: data.clear_col,
-            data_start: data.data_start,
-            drop_rows: &data.drop_rows,
-            lifted: &data.lifted,
-            patches: &data.patches,
-        }
-    }
-
-    /// Where an input cell lands, `None` when it goes.
-    fn place(&self, row: u32, col: u32) -> Option<Place> {
-        if self.drop_rows.contains(&row) {
-            return None;
-        }
-        let col = match self.removal {
-            Some(removal) => removal.cell(row, col, self.lifted)?,
-            None => col,
-        };
-        let row = row - self.drop_rows.range(..row).count() as u32;
-        Some((row, col))
-    }
-}
-
 /// What the output's data sheet must hold, relative to the input's (for the cell-by-cell
 /// comparison that says where a difference is).
 struct Expect<'a> {
-    plan: &'a Plan<'a>,
+    plan: &'a Mapping<'a>,
     /// New text of changed cells, by input position (empty text: the cell is empty).
     changed: &'a HashMap<(u32, u32), String>,
-}
-
-/// How calamine reads the text of a `<t>` element (of a shared or an inline string): line
-/// ends made `\n`, ASCII spaces trimmed unless the element keeps them
-/// (`xml:space="preserve"`), and Excel's `_xHHHH_` escapes decoded.
-pub fn calamine_text(raw: &str, preserve: bool) -> Cow<'_, str> {
-    let plain = !raw.contains('\r')
-        && !raw.contains("_x")
-        && (preserve || raw.trim_matches([' ', '\t', '\n']).len() == raw.len());
-    if plain {
-        return Cow::Borrowed(raw);
-    }
-    let eols = normalize_eols(raw);
-    let text: &str = if preserve {
-        &eols
-    } else {
-        eols.trim_matches([' ', '\t', '\r', '\n'])
-    };
-    Cow::Owned(unescape_x(text).into_owned())
-}
-
-/// XML 1.0 line ends: `\r\n` and a lone `\r` become `\n`.
-fn normalize_eols(text: &str) -> Cow<'_, str> {
-    if text.contains('\r') {
-        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
-    } else {
-        Cow::Borrowed(text)
-    }
-}
-
-/// Decodes Excel's `_xHHHH_` escapes (UTF-16 code units; a lone surrogate becomes U+FFFD),
-/// as calamine does.
-fn unescape_x(text: &str) -> Cow<'_, str> {
-    fn unit_at(bytes: &[u8], i: usize) -> Option<u16> {
-        let b = bytes.get(i..i + 7)?;
-        if b[0] != b'_'
-            || b[1] != b'x'
-            || b[6] != b'_'
-            || !b[2..6].iter().all(u8::is_ascii_hexdigit)
-        {
-            return None;
-        }
-        u16::from_str_radix(std::str::from_utf8(&b[2..6]).ok()?, 16).ok()
-    }
-    let bytes = text.as_bytes();
-    if !(0..bytes.len()).any(|i| unit_at(bytes, i).is_some()) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let (mut i, mut copied) = (0, 0);
-    while i < bytes.len() {
-        let Some(unit) = unit_at(bytes, i) else {
-            i += 1;
-            continue;
-        };
-        out.push_str(&text[copied..i]);
-        i += 7;
-        let c = match unit {
-            0xD800..=0xDBFF => match unit_at(bytes, i) {
-                Some(low @ 0xDC00..=0xDFFF) => {
-                    i += 7;
-                    char::from_u32(
-                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00),
-                    )
-                }
-                _ => None,
-            },
-            0xDC00..=0xDFFF => None,
-            _ => char::from_u32(u32::from(unit)),
-        };
-        out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
-        copied = i;
-    }
-    out.push_str(&text[copied..]);
-    Cow::Owned(out)
 }
 
 /// Each shared string's value hash and length as calamine reads it (`None`: empty), worked
@@ -283,7 +156,7 @@ fn model(cell: &Cell, strings: &StringHashes) -> Option<Modeled> {
 /// go (notes, rows left out, the removed column) and the patched ones; the few cells a
 /// repair may change are set aside until the repairs are known.
 pub struct InputModel<'p> {
-    plan: Plan<'p>,
+    plan: Mapping<'p>,
     strings: &'p StringHashes,
     rows: RowDigest,
     digest: InputDigest,
@@ -292,7 +165,7 @@ pub struct InputModel<'p> {
 
 impl<'p> InputModel<'p> {
     /// A model for the data sheet as `plan` changes it.
-    pub fn new(plan: Plan<'p>, strings: &'p StringHashes) -> Self {
+    pub fn new(plan: Mapping<'p>, strings: &'p StringHashes) -> Self {
         InputModel {
             plan,
             strings,
@@ -353,7 +226,7 @@ pub struct InputDigest {
 
 impl InputDigest {
     /// The digest the output must have, now that the repairs are known.
-    fn expected(&self, plan: &Plan, repairs: &HashMap<(u32, u32), String>) -> Digest {
+    fn expected(&self, plan: &Mapping, repairs: &HashMap<(u32, u32), String>) -> Digest {
         let mut rows = RowDigest {
             done: self.rows.clone(),
             current: None,
@@ -389,7 +262,7 @@ pub enum Checked {
 pub fn verify(
     input: &Path,
     output: &Path,
-    plan: &Plan,
+    plan: &Mapping,
     digest: &InputDigest,
     repairs: &HashMap<(u32, u32), String>,
     others: &[String],
@@ -467,13 +340,13 @@ impl RowDigest {
 }
 
 fn value_hash(value: &Hashed) -> u64 {
-    let mut h = Fnv::default();
+    let mut h = WordHasher::default();
     value.hash(&mut h);
     h.finish()
 }
 
 fn cell_hash(col: u32, value: u64) -> u64 {
-    let mut h = Fnv::default();
+    let mut h = WordHasher::default();
     h.mix(u64::from(col));
     h.mix(value);
     h.finish()
@@ -491,47 +364,6 @@ fn output_digest(path: &Path, sheet: &str) -> Result<Digest, String> {
     }
     Ok(rows.finish())
 }
-
-/// A fast hash (in the manner of rustc's FxHash, a word at a time, with a final mix): plenty
-/// for a digest compared with its twin and for small lookup tables, and several times
-/// faster than SipHash on cell text.
-#[derive(Default, Clone, Copy)]
-pub struct Fnv(u64);
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl Fnv {
-    fn mix(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        // A final mix, so that sums of hashes do not cancel by accident.
-        let mut x = self.0;
-        x ^= x >> 33;
-        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        x ^= x >> 33;
-        x
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.mix(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.mix(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
-        }
-    }
-}
-
-/// A `BuildHasher` for [`Fnv`].
-pub type FastHash = std::hash::BuildHasherDefault<Fnv>;
 
 /// A cell value reduced to what identifies it: shared and inline text alike, and a number
 /// by its value whether calamine shows it as a date (which depends on the style) or not.
@@ -761,6 +593,7 @@ fn describe(w: &Want) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
 
     /// A workbook with one sheet `S`: a number in B1 and text in C1.
     fn book(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
@@ -774,7 +607,7 @@ mod tests {
     }
 
     /// The input's digest as the rewrite would build it for that sheet.
-    fn digest(plan: &Plan, strings: &StringHashes) -> InputDigest {
+    fn digest(plan: &Mapping, strings: &StringHashes) -> InputDigest {
         let mut model = InputModel::new(*plan, strings);
         let number = Cell {
             col: 1,
@@ -803,7 +636,7 @@ mod tests {
         let strings = StringHashes::new(&sst);
         let empty = BTreeSet::new();
         let patches = BTreeMap::new();
-        let plan = Plan {
+        let plan = Mapping {
             sheet: "S",
             removal: None,
             clear_col: None,
@@ -831,18 +664,5 @@ mod tests {
             verify(&input, &same, &plan, &misread, &none, &[]),
             Ok(Checked::CellByCell)
         );
-    }
-
-    #[test]
-    fn calamine_text_trims_and_decodes_as_calamine_does() {
-        assert_eq!(calamine_text(" a ", false), "a");
-        assert_eq!(calamine_text(" a ", true), " a ");
-        assert_eq!(calamine_text("a\r\nb\rc", true), "a\nb\nc");
-        assert_eq!(calamine_text("a_x000D_b", false), "a\rb");
-        assert_eq!(calamine_text("_xD83D__xDCF7_", false), "\u{1F4F7}");
-        assert_eq!(calamine_text("_xD83D_", false), "\u{FFFD}");
-        assert_eq!(calamine_text("_x005F_x000D_", false), "_x000D_");
-        assert_eq!(calamine_text("_x12_", false), "_x12_");
-        assert!(matches!(calamine_text("plain", false), Cow::Borrowed(_)));
     }
 }

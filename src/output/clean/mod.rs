@@ -5,20 +5,20 @@
 //! The package is rewritten, not rebuilt: every zip entry other than the data sheet and the
 //! shared strings is copied byte for byte without recompression, in its original order; the
 //! data sheet is streamed cell by cell (`sheet`); the shared strings used only by notes are
-//! emptied in place (`sst`). Two layouts:
+//! emptied in place ([`crate::package::sst`]). Two layouts:
 //!
 //! - **native** (the notes stand in the template's own Processing Details column): the notes
 //!   of the data rows are emptied; the column, its header, style and width stay. Removing it
 //!   would shift every field against the codes row and iCARE would reject every record.
 //! - **inserted** (an extra column in front of the template): the column is removed and
-//!   every reference moves left by one (`shift`, `refs`).
+//!   every reference moves left by one (`shift`, with [`crate::package::refs`]).
 //!
 //! Repairs of Excel damage (`repair`) are made and listed; the written file is read back
 //! with calamine and compared cell by cell with the input (`check`) before it is given its
 //! name.
 //!
-//! The work is one streamed pass over the data sheet (`tokens` is the tokenizer; most cells
-//! are taken whole, in one scan each), with the compression on a second thread;
+//! The work is one streamed pass over the data sheet (the tokenizer of [`crate::package`] takes most cells
+//! whole, in one scan each), with the compression on a second thread;
 //! the same pass builds the input's digest for the check, and calamine reads the output back
 //! once it is written. Memory stays flat with the number of rows (about 45 MB at 50,000 rows
 //! of 95 columns); `cargo bench --bench clean` measures it, beside an openpyxl script.
@@ -37,17 +37,12 @@
 //! println!("{} notes removed", report.notes_removed);
 //! ```
 
-mod cells;
 mod check;
-mod package;
-mod refs;
+mod plan;
 mod repair;
 mod scan;
 mod sheet;
 mod shift;
-mod sst;
-mod tokens;
-mod xml;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
@@ -61,16 +56,16 @@ pub use repair::RepairKind;
 
 use crate::error::{Error, Result};
 use crate::output::OutputFile;
+use crate::package::cells::FormulaMove;
+use crate::package::parts::{self, Package, rel};
+use crate::package::refs::{self, ColumnRemoval};
+use crate::package::sst::{self, SharedStrings};
+use crate::package::xml::{self, Document, XmlProblem};
 use crate::template::Registry;
 use crate::workbook::address::{MAX_COL, cell_name};
 use crate::workbook::lists::{self, ColumnLists};
 use crate::workbook::{Layout, NotesColumn};
-use cells::FormulaMove;
-use package::{Package, rel};
-use refs::ColumnRemoval;
 use shift::Shift;
-use sst::SharedStrings;
-use xml::{Document, XmlProblem};
 
 /// Compression level of the rewritten parts (Excel itself uses about this).
 const COMPRESSION_LEVEL: i64 = 3;
@@ -418,7 +413,7 @@ pub fn clean(
             }
             None => BTreeSet::new(),
         };
-        let plan = sheet::DataPlan {
+        let plan = plan::DataPlan {
             clear_col: action.filter(|n| n.layout == Layout::Native).map(|n| n.col),
             data_start: header.data_start,
             rules: rules.clone(),
@@ -434,7 +429,7 @@ pub fn clean(
             removal,
         });
         // The input's digest for the self-check is built as the rewrite reads the cells.
-        let check_plan = check::Plan::of(&data_sheet.name, removal_of(action), &plan);
+        let check_plan = plan::Mapping::of(&data_sheet.name, removal_of(action), &plan);
         let model = check::InputModel::new(check_plan, &strings);
         let (file, mut outcome) = write_data_sheet(&mut pkg, &data_part, shift, &plan, model)?;
         let digest = outcome.digest.take().unwrap_or_default();
@@ -521,7 +516,7 @@ pub fn clean(
         })
         .map(|s| s.name.clone())
         .collect();
-    let check_plan = check::Plan::of(&data_sheet.name, removal, &plan);
+    let check_plan = plan::Mapping::of(&data_sheet.name, removal, &plan);
     let checked = crate::workbook::read::quietly(|| {
         check::verify(
             input,
@@ -662,7 +657,7 @@ fn write_data_sheet(
     pkg: &mut Package,
     part: &str,
     shift: Option<Shift>,
-    plan: &sheet::DataPlan,
+    plan: &plan::DataPlan,
     model: check::InputModel,
 ) -> Result<(std::fs::File, sheet::Outcome)> {
     let index = pkg
@@ -899,7 +894,7 @@ fn plan_jobs(
         };
         let path = pkg.path.clone();
         let mentions = contains_any(pkg.stream(&name)?, &needles)
-            .map_err(|e| package::read_error(&path, &name, e))?;
+            .map_err(|e| parts::read_error(&path, &name, e))?;
         if mentions {
             jobs.insert(name, job);
         }
@@ -988,7 +983,7 @@ fn contains_any(mut source: impl BufRead, needles: &[Vec<u8>]) -> std::io::Resul
 struct Rewrites<'a> {
     jobs: &'a HashMap<String, Job>,
     shift: Option<Shift<'a>>,
-    plan: &'a sheet::DataPlan<'a>,
+    plan: &'a plan::DataPlan<'a>,
     emptied: &'a BTreeSet<u32>,
     sheet_id: Option<u32>,
 }
@@ -1078,8 +1073,8 @@ fn rewrite_part<W: Write>(
     let mut source = source;
     source
         .read_to_string(&mut text)
-        .map_err(|e| XmlProblem::Malformed(package::read_error(&path, name, e).to_string()))?;
-    let mut doc = Document::parse(&text, package::MAX_SMALL_PART)?;
+        .map_err(|e| XmlProblem::Malformed(parts::read_error(&path, name, e).to_string()))?;
+    let mut doc = Document::parse(&text, parts::MAX_SMALL_PART)?;
     let root = &mut doc.root;
     match (job, shift) {
         (Job::CalcChain, _) => {

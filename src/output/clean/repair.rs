@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use std::collections::{HashMap, HashSet};
 
-use super::check::FastHash;
+use crate::package::hash::FastHash;
 use crate::template::{Registry, ValueKind};
 
 /// What a repair did.

@@ -11,11 +11,11 @@ use std::io::BufRead;
 
 use quick_xml::events::Event;
 
-use super::cells::{Cell, CellType, Cursor, read_cell};
-use super::sst::SharedStrings;
-use super::tokens::{Events, Tokenizer};
-use super::xml::{self, XmlResult, local};
 use crate::note;
+use crate::package::cells::{Cell, CellType, Cursor, read_cell};
+use crate::package::sst::SharedStrings;
+use crate::package::tokens::{Events, Tokenizer};
+use crate::package::xml::{self, XmlResult, local};
 use crate::template::Registry;
 use crate::workbook::{NotesColumn, format_number, layout};
 

@@ -6,55 +6,25 @@
 //! read as element trees, edited by [`super::shift`] and written back, otherwise copied as
 //! they are.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::cells::{Cell, CellType, Cursor, FormulaMove, read_cell, read_simple_cell};
 use super::check::{InputDigest, InputModel};
-use super::refs::{ColumnRemoval, move_span_1based};
-use super::repair::{RepairKind, Rule};
+use super::plan::DataPlan;
+use super::repair::RepairKind;
 use super::scan::Scan;
 use super::shift::{self, Shift};
-use super::sst::SharedStrings;
-use super::tokens::{Events, Tokenizer};
-use super::xml::{self, Element, XmlProblem, XmlResult, escape_text, local, push_raw};
 use crate::note;
+use crate::package::cells::{Cell, CellType, Cursor, FormulaMove, read_cell, read_simple_cell};
+use crate::package::refs::{ColumnRemoval, move_span_1based};
+use crate::package::tokens::{Events, Tokenizer};
+use crate::package::xml::{self, Element, XmlProblem, XmlResult, escape_text, local, push_raw};
 use crate::workbook::address::cell_name;
 
 /// Largest non-cell element read whole (merges, validations...).
 const ELEMENT_LIMIT: usize = 64 * 1024 * 1024;
-
-/// What to do to the data sheet.
-pub struct DataPlan<'a> {
-    /// Notes column cleared in the data rows (native layout).
-    pub clear_col: Option<u32>,
-    /// First data row.
-    pub data_start: u32,
-    /// Repair rule per column (input coordinates); empty when repairs are off.
-    pub rules: Vec<Rule<'a>>,
-    /// Dates count from 1904.
-    pub date1904: bool,
-    /// New text per cell (input coordinates).
-    pub patches: BTreeMap<(u32, u32), &'a str>,
-    /// Data rows to leave out (input rows).
-    pub drop_rows: BTreeSet<u32>,
-    /// Rows whose merged area starts in the removed column (see [`ColumnRemoval::cell`]).
-    pub lifted: BTreeSet<u32>,
-    /// Style of each column's text cells, as far as the top rows show them (the rewrite
-    /// learns the others as it goes).
-    pub text_style: HashMap<u32, Option<String>>,
-    /// The shared strings.
-    pub sst: &'a SharedStrings,
-}
-
-impl DataPlan<'_> {
-    /// The output row of input row `row` (rows below a dropped row move up).
-    pub fn map_row(&self, row: u32) -> u32 {
-        row - self.drop_rows.range(..row).count() as u32
-    }
-}
 
 /// A repair, as the rewrite made it.
 #[derive(Debug, Clone)]

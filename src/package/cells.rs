@@ -508,8 +508,8 @@ fn read_formula<E: Events>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::clean::tokens::Tokenizer;
-    use crate::output::clean::tokens::tests::sample_parts;
+    use crate::package::tokens::Tokenizer;
+    use crate::package::tokens::tests::sample_parts;
 
     /// Every cell of a worksheet part, as debug text, read with or without the simple-cell
     /// path; and how many cells took that path.

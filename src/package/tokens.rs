@@ -16,7 +16,7 @@ use quick_xml::events::{
     BytesCData, BytesDecl, BytesEnd, BytesPI, BytesRef, BytesStart, BytesText, Event,
 };
 
-use super::xml::{XmlProblem, XmlResult};
+use super::problem::{XmlProblem, XmlResult};
 
 /// Something that yields XML events into a caller's buffer.
 pub trait Events {

@@ -12,7 +12,7 @@ use memchr::{memchr, memmem};
 
 use quick_xml::events::Event;
 
-use super::check::calamine_text;
+use super::text::calamine_text;
 use super::tokens::{Events, Tokenizer};
 use super::xml::{self, XmlProblem, XmlResult, local, push_raw, resolve_ref};
 
@@ -21,7 +21,7 @@ use super::xml::{self, XmlProblem, XmlResult, local, push_raw, resolve_ref};
 pub struct SharedStrings {
     text: String,
     ends: Vec<u32>,
-    /// The strings calamine reads otherwise (see [`super::check::calamine_text`]): trimmed,
+    /// The strings calamine reads otherwise (see [`super::text::calamine_text`]): trimmed,
     /// `_xHHHH_` escapes decoded, line ends made `\n`. Rare; the self-check needs them.
     views: HashMap<u32, String>,
     /// Whether each string holds an iCARE note, and whether it is blank.

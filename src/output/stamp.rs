@@ -1,0 +1,94 @@
+//! What the annotated workbook records so that the way back can trust it: the source file's
+//! name, path, size and SHA-256 in custom document properties, the key of each record in its
+//! notes cells, and the name of its hidden lists sheet. Written by
+//! [`crate::output::annotate`], read by [`crate::output::way_back`].
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Custom document property holding the source file's name.
+pub const PROP_SOURCE_NAME: &str = "icare-fix source file";
+/// Custom document property holding the source file's SHA-256, in hex.
+pub const PROP_SOURCE_SHA256: &str = "icare-fix source SHA-256";
+/// Custom document property holding the source file's absolute path when annotated.
+pub const PROP_SOURCE_PATH: &str = "icare-fix source path";
+/// Custom document property holding the source file's size in bytes.
+pub const PROP_SOURCE_SIZE: &str = "icare-fix source size";
+/// Custom document property holding the version of icare-fix that wrote the file.
+pub const PROP_VERSION: &str = "icare-fix version";
+
+/// Name of the hidden sheet holding the drop-down lists (after Errors, Summary and
+/// Checklist).
+pub const LISTS_SHEET: &str = "Lists";
+
+/// The key of a record in the annotated grid's notes cells: iCARE's position (ORP) and record
+/// id (RID) of the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RowKey {
+    /// ORP index.
+    pub orp_index: u64,
+    /// ORP total.
+    pub orp_total: u64,
+    /// RID, when iCARE gave one.
+    pub rid: Option<u64>,
+}
+
+impl RowKey {
+    /// The key of a note, when it has a position.
+    pub fn of(note: &crate::note::Note) -> Option<RowKey> {
+        note.orp.map(|orp| RowKey {
+            orp_index: orp.index,
+            orp_total: orp.total,
+            rid: note.rid,
+        })
+    }
+
+    /// The key as written at the start of a notes cell.
+    pub fn text(&self) -> String {
+        match self.rid {
+            Some(rid) => format!("ORP {}/{} · RID {rid}", self.orp_index, self.orp_total),
+            None => format!("ORP {}/{}", self.orp_index, self.orp_total),
+        }
+    }
+
+    /// Reads the key back from a notes cell of an annotated workbook.
+    pub fn parse(text: &str) -> Option<RowKey> {
+        static KEY: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"^\s*ORP (\d+)/(\d+)(?: · RID (\d+))?").expect("valid key regex")
+        });
+        let caps = KEY.captures(text)?;
+        Some(RowKey {
+            orp_index: caps[1].parse().ok()?,
+            orp_total: caps[2].parse().ok()?,
+            rid: caps.get(3).and_then(|m| m.as_str().parse().ok()),
+        })
+    }
+}
+
+/// SHA-256 of a file, in lower-case hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = std::io::Read::read(&mut file, &mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        }))
+}

@@ -1,0 +1,24 @@
+//! The Office Open XML package layer: what a workbook is made of, below any iCARE meaning.
+//!
+//! - [`parts`]: the zip container, its parts and relationships, read within the limits of
+//!   [`crate::workbook::read`];
+//! - [`tokens`]: a fast XML tokenizer for the parts Excel writes (it refuses a DOCTYPE or
+//!   entity declaration itself), and [`xml`]: small element trees, escaping and
+//!   reference helpers on top of it; [`problem`]: why a part could not be read;
+//! - [`sst`]: the shared strings table, streamed; [`cells`]: one `<c>` cell at a time, read
+//!   and written back byte for byte; [`refs`]: cell and range references, and how they move
+//!   when a column is removed;
+//! - [`text`]: cell text as calamine shows it; [`hash`]: the fast hash of the indexes.
+//!
+//! Nothing here imports from [`crate::output`] or the commands: the rewrite of `clean` and
+//! the way back build on it, never the other way round.
+
+pub mod cells;
+pub mod hash;
+pub mod parts;
+pub mod problem;
+pub mod refs;
+pub mod sst;
+pub mod text;
+pub mod tokens;
+pub mod xml;
