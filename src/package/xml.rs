@@ -27,14 +27,6 @@ pub fn prefix(name: &str) -> &str {
     name.rsplit_once(':').map_or("", |(p, _)| &name[..=p.len()])
 }
 
-/// Refuses DOCTYPE events (and with them entity declarations).
-pub fn refuse_doctype(event: &Event) -> XmlResult<()> {
-    match event {
-        Event::DocType(_) => Err(XmlProblem::Unsafe),
-        _ => Ok(()),
-    }
-}
-
 /// Appends an event to `out` exactly as it was read.
 pub fn push_raw(out: &mut String, event: &Event) {
     match event {
@@ -234,7 +226,6 @@ impl Element {
                 )));
             }
             let event = reader.next(buf)?;
-            refuse_doctype(&event)?;
             match event {
                 Event::Start(e) => {
                     let e = e.into_owned();
@@ -432,7 +423,6 @@ impl Document {
         let root = loop {
             buf.clear();
             let event = reader.next(&mut buf)?;
-            refuse_doctype(&event)?;
             match event {
                 Event::Start(e) => {
                     let e = e.into_owned();
@@ -447,7 +437,6 @@ impl Document {
         loop {
             buf.clear();
             let event = reader.next(&mut buf)?;
-            refuse_doctype(&event)?;
             match event {
                 Event::Eof => break,
                 other => push_raw(&mut epilog, &other),
