@@ -309,6 +309,21 @@ pub fn read_cell<E: Events>(
     cell: &mut Cell,
     formulas: Option<FormulaMove>,
 ) -> XmlResult<()> {
+    start_cell(start, empty, cursor, cell)?;
+    if empty {
+        return Ok(());
+    }
+    read_cell_content(reader, buf, cell, formulas)
+}
+
+/// Takes the cell's start tag: its name, style, type and place (from `r`, or the next
+/// column after the previous cell).
+fn start_cell(
+    start: &BytesStart,
+    empty: bool,
+    cursor: &mut Cursor,
+    cell: &mut Cell,
+) -> XmlResult<()> {
     cell.name.clear();
     cell.name.push_str(start.name().as_ref());
     cell.start.clear();
@@ -353,9 +368,17 @@ pub fn read_cell<E: Events>(
     cell.row = row;
     cell.col = col;
     cursor.next_col = col + 1;
-    if empty {
-        return Ok(());
-    }
+    Ok(())
+}
+
+/// Reads the cell's children up to its end tag: the value, the inline string (without its
+/// phonetic runs) and the formula (moved when `formulas` says so), keeping the raw XML.
+fn read_cell_content<E: Events>(
+    reader: &mut E,
+    buf: &mut Vec<u8>,
+    cell: &mut Cell,
+    formulas: Option<FormulaMove>,
+) -> XmlResult<()> {
     let mut in_v = false;
     let mut in_is = false;
     let mut phonetic = 0u32;

@@ -291,6 +291,95 @@ pub fn clean(
 ) -> Result<CleanReport> {
     crate::output::check_target(output, &[input], opts.force)?;
     let mut pkg = Package::open(input)?;
+    let prepared = prepare(input, &mut pkg, registry, opts)?;
+    let edits = Edits::of(&prepared, registry, opts, pkg.date1904);
+    let mut pass = rewrite_data_sheet(input, &mut pkg, &prepared, &edits, opts)?;
+    refuse_stray_notes(input, &pass)?;
+    let written = write_and_verify(input, output, &mut pkg, &prepared, &mut pass, opts)?;
+    Ok(report(&prepared, &edits, pass, written))
+}
+
+/// What `clean` knows before the data sheet is rewritten (phase 1, [`prepare`]).
+struct Prepared {
+    sst: SharedStrings,
+    strings: check::StringHashes,
+    data_sheet: parts::SheetEntry,
+    data_part: String,
+    header: scan::Header,
+    top: scan::TopRows,
+    template: Option<String>,
+    /// What each column may hold, indexed for repairs (empty when repairs are off).
+    lists: Vec<Option<repair::ListIndex>>,
+    drop_rows: BTreeSet<u32>,
+}
+
+/// The changes every pass makes: the repair rule of each column, and the patches as they will
+/// be written (a value put into a cell gets the same repairs as every other cell).
+struct Edits<'p> {
+    /// Repair rule per column (empty when repairs are off).
+    rules: Vec<repair::Rule<'p>>,
+    /// The patches, repaired.
+    patch_texts: Vec<CellPatch>,
+    /// Repairs made to patches: kind and the text as given.
+    patch_repairs: HashMap<(u32, u32), (RepairKind, String)>,
+}
+
+impl<'p> Edits<'p> {
+    fn of(prep: &'p Prepared, registry: &'p Registry, opts: &CleanOptions, date1904: bool) -> Self {
+        let rules: Vec<repair::Rule> = if opts.repair {
+            prep.header
+                .codes
+                .iter()
+                .zip(&prep.lists)
+                .map(|(code, list)| match code {
+                    Some(code) => repair::Rule::for_column(
+                        registry,
+                        prep.template.as_deref(),
+                        code,
+                        list.as_ref(),
+                    ),
+                    None => repair::Rule::None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut patch_repairs = HashMap::new();
+        let patch_texts = opts
+            .patches
+            .iter()
+            .map(|p| {
+                let fix = rules
+                    .get(p.col as usize)
+                    .and_then(|rule| rule.patch(&p.text, date1904));
+                match fix {
+                    Some((kind, after)) => {
+                        patch_repairs.insert((p.row, p.col), (kind, p.text.clone()));
+                        CellPatch {
+                            text: after,
+                            ..p.clone()
+                        }
+                    }
+                    None => p.clone(),
+                }
+            })
+            .collect();
+        Edits {
+            rules,
+            patch_texts,
+            patch_repairs,
+        }
+    }
+}
+
+/// Phase 1: the shared strings, the data sheet and its header, the template, what each column
+/// may hold (the workbook's own LOV sheet first) and the patches as they will be written.
+fn prepare(
+    input: &Path,
+    pkg: &mut Package,
+    registry: &Registry,
+    opts: &CleanOptions,
+) -> Result<Prepared> {
     let sst = match pkg.shared_strings.clone() {
         Some(part) => {
             let source = pkg.stream(&part)?;
@@ -298,16 +387,41 @@ pub fn clean(
         }
         None => SharedStrings::default(),
     };
-
-    // The data sheet and its header.
-    let (sheet_index, header, top) = find_data_sheet(&mut pkg, &sst, registry)?;
+    let (sheet_index, header, top) = find_data_sheet(pkg, &sst, registry)?;
     let strings = check::StringHashes::new(&sst);
     let data_sheet = pkg.sheets[sheet_index].clone();
     let data_part = data_sheet.part.clone().expect("a worksheet with a part");
     let template = registry
         .detect(header.codes.iter().flatten().map(String::as_str))
         .map(|t| t.id.clone());
-    // What each column may hold: the workbook's own LOV sheet first, then the templates.
+    let lists = if opts.repair {
+        column_lists(pkg, &sst, &header, registry)?
+    } else {
+        Vec::new()
+    };
+    let drop_rows: BTreeSet<u32> = opts.drop_rows.iter().copied().collect();
+    refuse_header_changes(input, &header, &drop_rows, &opts.patches)?;
+    Ok(Prepared {
+        sst,
+        strings,
+        data_sheet,
+        data_part,
+        header,
+        top,
+        template,
+        lists,
+        drop_rows,
+    })
+}
+
+/// What each column may hold, indexed for repairs: the workbook's own LOV sheet first, then
+/// the templates.
+fn column_lists(
+    pkg: &mut Package,
+    sst: &SharedStrings,
+    header: &scan::Header,
+    registry: &Registry,
+) -> Result<Vec<Option<repair::ListIndex>>> {
     let lov = match pkg
         .sheets
         .iter()
@@ -316,54 +430,23 @@ pub fn clean(
     {
         Some(part) => {
             let source = pkg.stream(&part)?;
-            Some(scan::grid(source, &sst).map_err(|e| pkg.xml_error(&part, e))?)
+            Some(scan::grid(source, sst).map_err(|e| pkg.xml_error(&part, e))?)
         }
         None => None,
     };
     let column_lists = ColumnLists::build(&header.codes, lov.as_ref(), registry);
-    let lists: Vec<Option<repair::ListIndex>> = (0..header.codes.len() as u32)
-        .map(|col| {
-            let values = column_lists.values(col);
-            values.filter(|_| opts.repair).map(repair::ListIndex::new)
-        })
-        .collect();
-    let rules: Vec<repair::Rule> = if opts.repair {
-        header
-            .codes
-            .iter()
-            .zip(&lists)
-            .map(|(code, list)| match code {
-                Some(code) => {
-                    repair::Rule::for_column(registry, template.as_deref(), code, list.as_ref())
-                }
-                None => repair::Rule::None,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    // A value put into a cell gets the same repairs as every other cell.
-    let mut patch_repairs: HashMap<(u32, u32), (RepairKind, String)> = HashMap::new();
-    let patch_texts: Vec<CellPatch> = opts
-        .patches
-        .iter()
-        .map(|p| {
-            let fix = rules
-                .get(p.col as usize)
-                .and_then(|rule| rule.patch(&p.text, pkg.date1904));
-            match fix {
-                Some((kind, after)) => {
-                    patch_repairs.insert((p.row, p.col), (kind, p.text.clone()));
-                    CellPatch {
-                        text: after,
-                        ..p.clone()
-                    }
-                }
-                None => p.clone(),
-            }
-        })
-        .collect();
-    let drop_rows: BTreeSet<u32> = opts.drop_rows.iter().copied().collect();
+    Ok((0..header.codes.len() as u32)
+        .map(|col| column_lists.values(col).map(repair::ListIndex::new))
+        .collect())
+}
+
+/// Rows above the data and cells outside the data rows are the template's: never changed.
+fn refuse_header_changes(
+    input: &Path,
+    header: &scan::Header,
+    drop_rows: &BTreeSet<u32>,
+    patches: &[CellPatch],
+) -> Result<()> {
     if let Some(row) = drop_rows.iter().find(|r| **r < header.data_start) {
         return Err(Error::Unsupported {
             path: input.to_path_buf(),
@@ -373,8 +456,7 @@ pub fn clean(
             ),
         });
     }
-    if let Some(p) = opts
-        .patches
+    if let Some(p) = patches
         .iter()
         .find(|p| p.row < header.data_start || p.col > MAX_COL)
     {
@@ -386,19 +468,43 @@ pub fn clean(
             ),
         });
     }
+    Ok(())
+}
 
-    // One pass over the data sheet, with the notes column the top rows suggest; the pass
-    // counts every note, and in the rare file whose top rows mislead, a second pass uses
-    // the column the counts show.
-    let mut assumed =
-        scan::notes_column(&scan::Scan::of_top_rows(&top, header.data_start), &header);
-    let (action, plan, outcome, sheet_file, ignored_patches, digest) = loop {
+/// What the pass over the data sheet did (phase 2, [`rewrite_data_sheet`]).
+struct Pass<'p> {
+    action: Option<NotesColumn>,
+    detected: Option<NotesColumn>,
+    plan: plan::DataPlan<'p>,
+    outcome: sheet::Outcome,
+    /// The rewritten data sheet, until the package is written.
+    sheet_file: Option<std::fs::File>,
+    ignored_patches: Vec<CellPatch>,
+    digest: check::InputDigest,
+}
+
+/// Phase 2: one pass over the data sheet, with the notes column the top rows suggest; the
+/// pass counts every note, and in the rare file whose top rows mislead, a second pass uses
+/// the column the counts show.
+fn rewrite_data_sheet<'p>(
+    input: &Path,
+    pkg: &mut Package,
+    prep: &'p Prepared,
+    edits: &'p Edits<'p>,
+    opts: &CleanOptions,
+) -> Result<Pass<'p>> {
+    let header = &prep.header;
+    let mut assumed = scan::notes_column(
+        &scan::Scan::of_top_rows(&prep.top, header.data_start),
+        header,
+    );
+    loop {
         let action = notes_action(opts.notes, assumed);
         let notes_col = action.map(|n| n.col);
         let mut patches: BTreeMap<(u32, u32), &str> = BTreeMap::new();
         let mut ignored = Vec::new();
-        for p in &patch_texts {
-            if Some(p.col) == notes_col || drop_rows.contains(&p.row) {
+        for p in &edits.patch_texts {
+            if Some(p.col) == notes_col || prep.drop_rows.contains(&p.row) {
                 ignored.push(p.clone());
             } else {
                 patches.insert((p.row, p.col), p.text.as_str());
@@ -407,8 +513,8 @@ pub fn clean(
         // A merged area starting in a removed column keeps its value (the title).
         let lifted = match removal_of(action) {
             Some(removal) => {
-                let source = pkg.stream(&data_part)?;
-                let merges = scan::merges(source).map_err(|e| pkg.xml_error(&data_part, e))?;
+                let source = pkg.stream(&prep.data_part)?;
+                let merges = scan::merges(source).map_err(|e| pkg.xml_error(&prep.data_part, e))?;
                 refs::lifted_rows(merges.iter().map(String::as_str), removal)
             }
             None => BTreeSet::new(),
@@ -416,55 +522,66 @@ pub fn clean(
         let plan = plan::DataPlan {
             clear_col: action.filter(|n| n.layout == Layout::Native).map(|n| n.col),
             data_start: header.data_start,
-            rules: rules.clone(),
+            rules: edits.rules.clone(),
             date1904: pkg.date1904,
             patches,
-            drop_rows: drop_rows.clone(),
+            drop_rows: prep.drop_rows.clone(),
             lifted,
-            text_style: scan::text_styles(&top, header.data_start),
-            sst: &sst,
+            text_style: scan::text_styles(&prep.top, header.data_start),
+            sst: &prep.sst,
         };
+        let sheet_name = &prep.data_sheet.name;
         let shift = removal_of(action).map(|removal| Shift {
-            sheet: &data_sheet.name,
+            sheet: sheet_name,
             removal,
         });
         // The input's digest for the self-check is built as the rewrite reads the cells.
-        let check_plan = plan::Mapping::of(&data_sheet.name, removal_of(action), &plan);
-        let model = check::InputModel::new(check_plan, &strings);
-        let (file, mut outcome) = write_data_sheet(&mut pkg, &data_part, shift, &plan, model)?;
+        let mapping = plan::Mapping::of(sheet_name, removal_of(action), &plan);
+        let model = check::InputModel::new(mapping, &prep.strings);
+        let (file, mut outcome) = write_data_sheet(pkg, &prep.data_part, shift, &plan, model)?;
         let digest = outcome.digest.take().unwrap_or_default();
         if digest.too_much_text {
             return Err(Error::TooLarge {
                 path: input.to_path_buf(),
                 detail: format!(
-                    "the cells of sheet '{}' hold more than {} MB of text",
-                    data_sheet.name,
+                    "the cells of sheet '{sheet_name}' hold more than {} MB of text",
                     crate::workbook::read::MAX_SHEET_TEXT_BYTES / (1024 * 1024)
                 ),
             });
         }
-        let detected = scan::notes_column(&outcome.scan, &header);
+        let detected = scan::notes_column(&outcome.scan, header);
         if detected == assumed {
-            break (action, plan, outcome, file, ignored, digest);
+            if outcome.scan.note_cells.is_empty() && !opts.allow_not_rejected {
+                return Err(Error::NotRejected {
+                    path: input.to_path_buf(),
+                });
+            }
+            return Ok(Pass {
+                action,
+                detected,
+                plan,
+                outcome,
+                sheet_file: Some(file),
+                ignored_patches: ignored,
+                digest,
+            });
         }
         assumed = detected;
-    };
-    let detected = assumed;
-    if outcome.scan.note_cells.is_empty() && !opts.allow_not_rejected {
-        return Err(Error::NotRejected {
-            path: input.to_path_buf(),
-        });
     }
-    let removal = removal_of(action);
-    let notes_col = action.map(|n| n.col);
-    // Note text elsewhere would be uploaded as data: the user must look at it.
-    if let Some((col, row)) = outcome
+}
+
+/// Phase 3: note text outside the notes column would be uploaded as data: the user must look
+/// at it.
+fn refuse_stray_notes(input: &Path, pass: &Pass) -> Result<()> {
+    let notes_col = pass.action.map(|n| n.col);
+    match pass
+        .outcome
         .scan
         .first_note
         .iter()
         .find(|(col, _)| Some(**col) != notes_col)
     {
-        return Err(Error::Unsupported {
+        Some((col, row)) => Err(Error::Unsupported {
             path: input.to_path_buf(),
             detail: format!(
                 "cell {} holds an iCARE error note outside the notes column{}. Delete it in Excel (or move it to the notes column), save and try again.",
@@ -474,34 +591,65 @@ pub fn clean(
                     crate::workbook::col_name(c)
                 ))
             ),
-        });
+        }),
+        None => Ok(()),
     }
+}
 
+/// What phase 4 ([`write_and_verify`]) wrote.
+struct Written {
+    output: PathBuf,
+    rewritten_parts: Vec<String>,
+    strings_emptied: usize,
+    checked: check::Checked,
+}
+
+/// Phase 4: the package written to a temporary file, read back with calamine and compared
+/// with the input, and only then given its name.
+fn write_and_verify(
+    input: &Path,
+    output: &Path,
+    pkg: &mut Package,
+    prep: &Prepared,
+    pass: &mut Pass,
+    opts: &CleanOptions,
+) -> Result<Written> {
+    let removal = removal_of(pass.action);
     let emptied = note_only_strings(
-        &mut pkg,
-        &data_part,
-        &outcome.scan,
-        notes_col.map(|col| (col, removal.is_some())),
-        header.data_start,
-        &drop_rows,
+        pkg,
+        &prep.data_part,
+        &pass.outcome.scan,
+        pass.action.map(|n| (n.col, removal.is_some())),
+        prep.header.data_start,
+        &prep.drop_rows,
     )?;
-
-    // Write the package, then check it.
+    let sheet_name = &prep.data_sheet.name;
     let shift = removal.map(|removal| Shift {
-        sheet: &data_sheet.name,
+        sheet: sheet_name,
         removal,
     });
-    let jobs = plan_jobs(&mut pkg, &data_part, shift, &emptied, !drop_rows.is_empty())?;
+    let jobs = plan_jobs(
+        pkg,
+        &prep.data_part,
+        shift,
+        &emptied,
+        !prep.drop_rows.is_empty(),
+    )?;
     let mut out = OutputFile::create(output, &[input], opts.force)?;
     let parts = Rewrites {
         jobs: &jobs,
         shift,
-        plan: &plan,
+        plan: &pass.plan,
         emptied: &emptied,
-        sheet_id: data_sheet.sheet_id,
+        sheet_id: prep.data_sheet.sheet_id,
     };
-    write_package(&mut pkg, &mut out, parts, sheet_file)?;
-    let repairs: HashMap<(u32, u32), String> = outcome
+    let sheet_file = pass
+        .sheet_file
+        .take()
+        .expect("the data sheet is written once");
+    write_package(pkg, &mut out, parts, sheet_file)?;
+    let repairs: HashMap<(u32, u32), String> = pass
+        .outcome
         .repairs
         .iter()
         .map(|r| (r.at, r.after.clone()))
@@ -512,17 +660,17 @@ pub fn clean(
         .filter(|s| {
             s.part
                 .as_ref()
-                .is_some_and(|p| *p != data_part && jobs.contains_key(p))
+                .is_some_and(|p| *p != prep.data_part && jobs.contains_key(p))
         })
         .map(|s| s.name.clone())
         .collect();
-    let check_plan = plan::Mapping::of(&data_sheet.name, removal, &plan);
+    let mapping = plan::Mapping::of(sheet_name, removal, &pass.plan);
     let checked = crate::workbook::read::quietly(|| {
         check::verify(
             input,
             out.temp_path(),
-            &check_plan,
-            &digest,
+            &mapping,
+            &pass.digest,
             &repairs,
             &others,
         )
@@ -530,57 +678,70 @@ pub fn clean(
     .ok_or_else(|| unreadable(input))?
     .map_err(|detail| Error::SelfCheck { detail })?;
     let output = out.commit()?;
-
-    let code_of = |col: u32| header.codes.get(col as usize).cloned().flatten();
     let mut rewritten_parts: Vec<String> = jobs.keys().cloned().collect();
     rewritten_parts.sort_by_key(|p| pkg.entry_index(p));
-    Ok(CleanReport {
+    Ok(Written {
         output,
-        sheet: data_sheet.name.clone(),
-        template,
-        layout: action.map_or(Layout::Native, |a| a.layout),
-        detected: detected.map(|d| d.layout),
-        notes_column: notes_col,
+        rewritten_parts,
+        strings_emptied: emptied.len(),
+        checked,
+    })
+}
+
+/// Phase 5: what was done, for the user.
+fn report(prep: &Prepared, edits: &Edits, pass: Pass, written: Written) -> CleanReport {
+    let code_of = |col: u32| prep.header.codes.get(col as usize).cloned().flatten();
+    let outcome = &pass.outcome;
+    let plan = &pass.plan;
+    let repairs = outcome
+        .repairs
+        .iter()
+        .map(|r| Repair {
+            cell: r.cell.clone(),
+            code: code_of(r.at.1),
+            before: r.before.clone(),
+            after: r.after.clone(),
+            kind: r.kind,
+        })
+        .chain(outcome.patched.iter().filter_map(|(at, cell)| {
+            let (kind, before) = edits.patch_repairs.get(at)?;
+            Some(Repair {
+                cell: cell.clone(),
+                code: code_of(at.1),
+                before: before.clone(),
+                after: plan.patches[at].to_string(),
+                kind: *kind,
+            })
+        }))
+        .collect();
+    let patched = outcome
+        .patched
+        .iter()
+        .map(|((row, col), cell)| Patched {
+            row: *row,
+            col: *col,
+            cell: cell.clone(),
+            text: plan.patches[&(*row, *col)].to_string(),
+        })
+        .collect();
+    CleanReport {
+        output: written.output,
+        sheet: prep.data_sheet.name.clone(),
+        template: prep.template.clone(),
+        layout: pass.action.map_or(Layout::Native, |a| a.layout),
+        detected: pass.detected.map(|d| d.layout),
+        notes_column: pass.action.map(|n| n.col),
         notes_removed: outcome.notes,
         note_cells: outcome.note_cells,
         other_cleared: outcome.other_cleared.clone(),
-        strings_emptied: emptied.len(),
-        repairs: outcome
-            .repairs
-            .iter()
-            .map(|r| Repair {
-                cell: r.cell.clone(),
-                code: code_of(r.at.1),
-                before: r.before.clone(),
-                after: r.after.clone(),
-                kind: r.kind,
-            })
-            .chain(outcome.patched.iter().filter_map(|(at, cell)| {
-                let (kind, before) = patch_repairs.get(at)?;
-                Some(Repair {
-                    cell: cell.clone(),
-                    code: code_of(at.1),
-                    before: before.clone(),
-                    after: plan.patches[at].to_string(),
-                    kind: *kind,
-                })
-            }))
-            .collect(),
-        patched: outcome
-            .patched
-            .iter()
-            .map(|((row, col), cell)| Patched {
-                row: *row,
-                col: *col,
-                cell: cell.clone(),
-                text: plan.patches[&(*row, *col)].to_string(),
-            })
-            .collect(),
-        ignored_patches,
+        strings_emptied: written.strings_emptied,
+        repairs,
+        patched,
+        ignored_patches: pass.ignored_patches,
         dropped_rows: outcome.dropped.clone(),
-        rewritten_parts,
-        checked_cell_by_cell: checked == check::Checked::CellByCell,
-    })
+        rewritten_parts: written.rewritten_parts,
+        checked_cell_by_cell: written.checked == check::Checked::CellByCell,
+    }
 }
 
 /// The shared strings only notes use, which are emptied: every cell using them is a note
