@@ -17,23 +17,11 @@ use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::note::Category;
 use crate::output::clean::CleanOptions;
+use crate::output::names::{self, OutputNames, SUMMARY_CHECKLIST, SUMMARY_JSON, SUMMARY_XLSX};
 use crate::output::way_back::{self, AnnotatedInfo, Existing, WayBackOptions};
-use crate::output::{self, annotate, sibling_path};
+use crate::output::{self, annotate};
 use crate::template::Registry;
 use crate::workbook::{Client, Rejected};
-
-/// Suffix of the upload-ready output.
-pub const UPLOAD_SUFFIX: &str = "upload.xlsx";
-/// Suffix of the annotated workbook.
-pub const ANNOTATED_SUFFIX: &str = "annotated.xlsx";
-/// Suffix of the checklist.
-pub const CHECKLIST_SUFFIX: &str = "checklist.html";
-/// Name of the run's summary workbook.
-pub const SUMMARY_XLSX: &str = "summary.xlsx";
-/// Name of the run's summary for programs.
-pub const SUMMARY_JSON: &str = "summary.json";
-/// Name of the run's checklist across all files.
-pub const SUMMARY_CHECKLIST: &str = "summary.checklist.html";
 
 /// Where a run's outputs go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -366,12 +354,12 @@ fn plan(roots: &[PathBuf], opts: &BatchOptions) -> Result<Planned> {
             } else {
                 format!("{stem} ({n})")
             };
-            let base_name = folder.join(format!("{name}.xlsx"));
+            let names = OutputNames::named(&input, &folder.join(format!("{name}.xlsx")));
             jobs.push(Job {
                 input: input.clone(),
-                upload: sibling_path(&base_name, output::upload_suffix(&input)),
-                annotated: sibling_path(&base_name, ANNOTATED_SUFFIX),
-                checklist: sibling_path(&base_name, CHECKLIST_SUFFIX),
+                upload: names.upload,
+                annotated: names.annotated,
+                checklist: names.checklist,
             });
         }
     }
@@ -470,10 +458,7 @@ fn skip_reason(path: &Path) -> Option<String> {
     if name.starts_with(".icare-fix-") {
         return Some("an unfinished icare-fix output".into());
     }
-    if name.ends_with(&format!(".{UPLOAD_SUFFIX}"))
-        || name.ends_with(".upload.xlsm")
-        || name == SUMMARY_XLSX
-    {
+    if names::is_output_name(&name) {
         return Some("an output of icare-fix".into());
     }
     match extension(path).as_str() {

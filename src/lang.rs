@@ -51,6 +51,11 @@ impl Lang {
     }
 }
 
+/// A count with its noun: `1 cell`, `2 cells` (the one way the tool says how many).
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

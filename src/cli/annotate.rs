@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use icare_fix::Rejected;
 use icare_fix::output::annotate::{AnnotateOptions, annotate};
-use icare_fix::output::sibling_path;
+use icare_fix::output::{OutputNames, plural};
 use icare_fix::workbook::Format;
 
 use super::common::LangArg;
@@ -41,18 +41,16 @@ pub fn run(args: AnnotateArgs) -> Result<ExitCode> {
     let book = Rejected::open(&args.file, &registry)?;
     let output = args
         .output
-        .unwrap_or_else(|| sibling_path(&args.file, "annotated.xlsx"));
+        .unwrap_or_else(|| OutputNames::beside(&args.file).annotated);
     let opts = AnnotateOptions {
         lang: args.lang.into(),
         force: args.force,
     };
     let report = annotate(&book, &registry, &output, &opts)?;
     eprintln!(
-        "Highlighted {} cell{} for {} note{}. Next: correct them in Excel, save, then give the workbook back: icare-fix \"{}\" (it writes the upload file with your corrections).",
-        report.flagged_cells,
-        if report.flagged_cells == 1 { "" } else { "s" },
-        report.notes,
-        if report.notes == 1 { "" } else { "s" },
+        "Highlighted {} for {}. Next: correct them in Excel, save, then give the workbook back: icare-fix \"{}\" (it writes the upload file with your corrections).",
+        plural(report.flagged_cells, "cell", "cells"),
+        plural(report.notes, "note", "notes"),
         report.output.display()
     );
     eprintln!("Wrote {}", report.output.display());

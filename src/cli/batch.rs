@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 use icare_fix::batch::{self, BatchOptions, Destination, Outcome, Status};
+use icare_fix::output::plural;
 
 use super::common::LangArg;
 
@@ -161,9 +162,8 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
     }
     let totals: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
     println!(
-        "\n{} file{}: {}.",
-        report.files.len(),
-        if report.files.len() == 1 { "" } else { "s" },
+        "\n{}: {}.",
+        plural(report.files.len(), "file", "files"),
         totals.join(", ")
     );
     for line in reasons(&report.files) {
@@ -179,14 +179,9 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
     }
     if !report.identity_clients.is_empty() {
         println!(
-            "{} client{} rejected for identity: fix them first (see {}).",
-            report.identity_clients.len(),
-            if report.identity_clients.len() == 1 {
-                " was"
-            } else {
-                "s were"
-            },
-            batch::SUMMARY_CHECKLIST
+            "{} rejected for identity: fix them first (see {}).",
+            plural(report.identity_clients.len(), "client was", "clients were"),
+            icare_fix::output::names::SUMMARY_CHECKLIST
         );
     }
     if !opts.dry_run {

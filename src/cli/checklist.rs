@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use icare_fix::output::checklist::Checklist;
+use icare_fix::output::plural;
 use icare_fix::{Error, Rejected};
 
 use super::common::LangArg;
@@ -37,7 +38,7 @@ pub fn run(args: ChecklistArgs) -> Result<ExitCode> {
     let target = args
         .output
         .clone()
-        .unwrap_or_else(|| icare_fix::output::sibling_path(&files[0], "checklist.html"));
+        .unwrap_or_else(|| icare_fix::output::OutputNames::beside(&files[0]).checklist);
     let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     // Refuse an existing output before reading anything.
     icare_fix::output::check_target(&target, &inputs, args.force)?;
@@ -72,15 +73,12 @@ pub fn run(args: ChecklistArgs) -> Result<ExitCode> {
     let html = checklist.to_html(args.lang.into());
     let written = icare_fix::output::write_file(&target, &inputs, args.force, html.as_bytes())?;
     eprintln!(
-        "Wrote {} ({} client{}, {} not validated, {} record{}, {} item{} to correct)",
+        "Wrote {} ({}, {} not validated, {}, {} to correct)",
         written.display(),
-        checklist.client_count(),
-        plural(checklist.client_count()),
+        plural(checklist.client_count(), "client", "clients"),
         checklist.not_validated_count(),
-        checklist.record_count(),
-        plural(checklist.record_count()),
-        checklist.item_count(),
-        plural(checklist.item_count()),
+        plural(checklist.record_count(), "record", "records"),
+        plural(checklist.item_count(), "item", "items"),
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -101,8 +99,4 @@ fn distinct(files: &[PathBuf]) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use icare_fix::output::clean::{self, CleanOptions, NotesMode};
 use icare_fix::output::way_back::{self, AnnotatedInfo, WayBackOptions};
-use icare_fix::output::{make_room, sibling_path, upload_suffix};
+use icare_fix::output::{OutputNames, make_room};
 
 #[derive(Debug, Args)]
 pub struct CleanArgs {
@@ -72,7 +72,7 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
     let output = args
         .output
         .clone()
-        .unwrap_or_else(|| sibling_path(&args.file, upload_suffix(&args.file)));
+        .unwrap_or_else(|| OutputNames::beside(&args.file).upload);
     let (force, backup) = make_room(&output, &args.file, &[&args.file], args.force, false)?;
     let report = clean::clean(
         &args.file,

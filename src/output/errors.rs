@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::note::{Category, Orp};
+use crate::output::plural;
 use crate::template::Registry;
 use crate::workbook::{Client, LocatedNote, Rejected, col_name};
 
@@ -301,13 +302,11 @@ fn heading(book: &Rejected, registry: &Registry) -> String {
         None => "no notes column".into(),
     };
     format!(
-        "{}: {template}, sheet '{}', {notes_col}, {} data row{}, {} note{}",
+        "{}: {template}, sheet '{}', {notes_col}, {}, {}",
         book.file_name(),
         book.sheet,
-        book.row_count(),
-        plural(book.row_count()),
-        book.notes.len(),
-        plural(book.notes.len()),
+        plural(book.row_count(), "data row", "data rows"),
+        plural(book.notes.len(), "note", "notes"),
     )
 }
 
@@ -320,10 +319,6 @@ fn template_name(book: &Rejected, registry: &Registry) -> String {
         Some(t) => format!("{} ({})", t.title_en, t.id),
         None => "unknown template".into(),
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 fn counts_line(book: &Rejected) -> String {

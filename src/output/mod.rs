@@ -9,6 +9,7 @@ pub mod annotate;
 pub mod checklist;
 pub mod clean;
 pub mod errors;
+pub mod names;
 pub mod stamp;
 pub mod way_back;
 
@@ -18,15 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// The name of an output beside `input`: `REJECTED.xlsx` + `upload.xlsx` →
-/// `REJECTED.upload.xlsx`.
-pub fn sibling_path(input: &Path, suffix: &str) -> PathBuf {
-    let stem = input
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    input.with_file_name(format!("{stem}.{suffix}"))
-}
+pub use names::{OutputNames, sibling_path, upload_suffix};
 
 /// A file being written; it appears under its real name only on [`OutputFile::commit`].
 pub struct OutputFile {
@@ -174,19 +167,7 @@ pub fn shown(value: &str) -> String {
     }
 }
 
-/// `1 cell`, `2 cells`.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// The suffix of the upload file of `input`: `upload.xlsm` for a macro-enabled workbook
-/// (its copy must keep the extension Excel expects for its content), else `upload.xlsx`.
-pub fn upload_suffix(input: &Path) -> &'static str {
-    match input.extension() {
-        Some(e) if e.eq_ignore_ascii_case("xlsm") => "upload.xlsm",
-        _ => "upload.xlsx",
-    }
-}
+pub use crate::lang::plural;
 
 /// True when `upload` is an upload file icare-fix wrote from `original` and nobody saved
 /// since: `clean` copies every part but the data sheet and its strings byte for byte, and

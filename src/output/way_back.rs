@@ -907,12 +907,7 @@ pub struct WayBack {
 /// The upload file of an annotated workbook: beside it, `NAME.annotated.xlsx` →
 /// `NAME.upload.xlsx` (`.xlsm` when the original is macro-enabled).
 pub fn upload_path(annotated: &Path, original: &Path) -> PathBuf {
-    let stem = annotated
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = stem.strip_suffix(".annotated").unwrap_or(&stem);
-    annotated.with_file_name(format!("{stem}.{}", crate::output::upload_suffix(original)))
+    crate::output::names::upload_of_annotated(annotated, original)
 }
 
 /// The way back: finds the original of the annotated workbook `annotated`, plans the

@@ -21,6 +21,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::lang::plural;
 use crate::template::{Registry, ValueKind};
 use crate::workbook::{Grid, Rejected, SheetInfo, display};
 
@@ -122,7 +123,6 @@ impl SourceSummary {
 impl fmt::Display for SourceSummary {
     /// One line such as `88 columns from the workbook's LOV sheet (en-CA), 2 bundled`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let plural = |n: usize| if n == 1 { "column" } else { "columns" };
         let mut parts = Vec::new();
         if self.workbook > 0 {
             let language = self
@@ -132,16 +132,14 @@ impl fmt::Display for SourceSummary {
                 .map(|l| format!(" ({l})"))
                 .unwrap_or_default();
             parts.push(format!(
-                "{} {} from the workbook's LOV sheet{language}",
-                self.workbook,
-                plural(self.workbook)
+                "{} from the workbook's LOV sheet{language}",
+                plural(self.workbook, "column", "columns")
             ));
         }
         if self.bundled > 0 {
             parts.push(format!(
-                "{} {} from icare-fix's bundled lists",
-                self.bundled,
-                plural(self.bundled)
+                "{} from icare-fix's bundled lists",
+                plural(self.bundled, "column", "columns")
             ));
         }
         if parts.is_empty() {
