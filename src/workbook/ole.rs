@@ -4,38 +4,54 @@
 //! gigabytes (found by the workbook_read fuzz target). Every chain calamine may follow is
 //! walked here once: it must end, stay inside the file and never visit a sector twice.
 
+/// Why an OLE2 container is damaged, in words for the user's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage(pub String);
+
+impl From<&str> for Damage {
+    fn from(reason: &str) -> Self {
+        Damage(reason.to_string())
+    }
+}
+
+impl From<String> for Damage {
+    fn from(reason: String) -> Self {
+        Damage(reason)
+    }
+}
+
 /// Why the container is damaged, when it is.
-pub fn check(bytes: &[u8]) -> Result<(), String> {
+pub fn check(bytes: &[u8]) -> Result<(), Damage> {
     const FREE_OR_SPECIAL: u32 = 0xFFFF_FFFA;
     const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
-    let u16_at = |at: usize| -> Result<u16, String> {
+    let u16_at = |at: usize| -> Result<u16, Damage> {
         bytes
             .get(at..at + 2)
             .map(|b| u16::from_le_bytes([b[0], b[1]]))
-            .ok_or_else(|| "the container's header is cut short".to_string())
+            .ok_or_else(|| Damage::from("the container's header is cut short"))
     };
     let u32_at = |buf: &[u8], at: usize| -> Option<u32> {
         buf.get(at..at + 4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     };
     let header_u32 = |at: usize| {
-        u32_at(bytes, at).ok_or_else(|| "the container's header is cut short".to_string())
+        u32_at(bytes, at).ok_or_else(|| Damage::from("the container's header is cut short"))
     };
     let size = match u16_at(0x1E)? {
         9 => 512usize,
         12 => 4096,
         other => {
-            return Err(format!(
+            return Err(Damage(format!(
                 "the container's sector size (2^{other}) is invalid"
-            ));
+            )));
         }
     };
     let sectors = (bytes.len() / size).saturating_sub(1);
-    let sector = |id: u32| -> Result<&[u8], String> {
+    let sector = |id: u32| -> Result<&[u8], Damage> {
         let start = (id as usize + 1) * size;
         bytes
             .get(start..start + size)
-            .ok_or_else(|| format!("sector {id} lies past the end of the file"))
+            .ok_or_else(|| Damage(format!("sector {id} lies past the end of the file")))
     };
 
     // The FAT's own sectors: 109 in the header, then the DIFAT chain.
@@ -69,18 +85,18 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
     }
 
     // Follows a chain of the FAT; returns its sectors.
-    let chain = |start: u32, what: &str| -> Result<Vec<u32>, String> {
+    let chain = |start: u32, what: &str| -> Result<Vec<u32>, Damage> {
         let mut seen = vec![false; sectors.max(1)];
         let mut ids = Vec::new();
         let mut id = start;
         while id != END_OF_CHAIN {
             if id as usize >= sectors || id as usize >= fat.len() {
-                return Err(format!(
+                return Err(Damage(format!(
                     "the chain of {what} points past the end of the file"
-                ));
+                )));
             }
             if std::mem::replace(&mut seen[id as usize], true) {
-                return Err(format!("the chain of {what} loops"));
+                return Err(Damage(format!("the chain of {what} loops")));
             }
             ids.push(id);
             id = fat[id as usize];
@@ -230,6 +246,7 @@ mod tests {
         assert!(
             check(&bytes)
                 .unwrap_err()
+                .0
                 .contains("past the end of the file")
         );
     }

@@ -199,9 +199,9 @@ pub fn sniff(path: &Path) -> Result<Format> {
                 path: path.to_path_buf(),
             });
         }
-        crate::workbook::ole::check(&bytes).map_err(|detail| Error::Damaged {
+        crate::workbook::ole::check(&bytes).map_err(|damage| Error::Damaged {
             path: path.to_path_buf(),
-            detail,
+            detail: damage.0,
         })?;
         return guarded(path, || {
             Ok(match Xlsx::new(std::io::Cursor::new(bytes)) {

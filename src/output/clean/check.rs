@@ -31,6 +31,23 @@ use crate::package::sst::SharedStrings;
 use crate::package::text::{calamine_text, normalize_eols, unescape_x};
 use crate::workbook::address::cell_name;
 
+/// Where the written file differs from what it must hold, in words for the user's message
+/// ("cell C1 of sheet 'S' reads 'other' but should be 'text'").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch(pub String);
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for Mismatch {
+    fn from(detail: String) -> Self {
+        Mismatch(detail)
+    }
+}
+
 /// What a cell must hold.
 #[derive(Debug)]
 enum Want<'a> {
@@ -266,7 +283,7 @@ pub fn verify(
     digest: &InputDigest,
     repairs: &HashMap<(u32, u32), String>,
     others: &[String],
-) -> Result<Checked, String> {
+) -> Result<Checked, Mismatch> {
     let got = output_digest(output, plan.sheet)?;
     let mut checked = Checked::ByDigest;
     if got != digest.expected(plan, repairs) {
@@ -294,7 +311,9 @@ pub fn verify(
             let mut inp = open(input)?;
             let mut out = open(output)?;
             compare_sheet(&mut inp, &mut out, sheet, None)?;
-            return Err(format!("sheet '{sheet}' does not read back as expected"));
+            return Err(Mismatch(format!(
+                "sheet '{sheet}' does not read back as expected"
+            )));
         }
     }
     Ok(checked)
@@ -353,7 +372,7 @@ fn cell_hash(col: u32, value: u64) -> u64 {
 }
 
 /// The digest of a sheet as it is, refusing note text.
-fn output_digest(path: &Path, sheet: &str) -> Result<Digest, String> {
+fn output_digest(path: &Path, sheet: &str) -> Result<Digest, Mismatch> {
     let mut book = open(path)?;
     let mut cells = book
         .worksheet_cells_reader(sheet)
@@ -389,10 +408,10 @@ impl<'a> Hashed<'a> {
     }
 }
 
-fn open(path: &Path) -> Result<Xlsx<BufReader<File>>, String> {
+fn open(path: &Path) -> Result<Xlsx<BufReader<File>>, Mismatch> {
     let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     Xlsx::new(BufReader::new(file))
-        .map_err(|e| format!("the written file cannot be read back: {e}"))
+        .map_err(|e| Mismatch(format!("the written file cannot be read back: {e}")))
 }
 
 type Book = Xlsx<BufReader<File>>;
@@ -438,7 +457,7 @@ fn next_want<'a>(
     a: &mut Cells<'a>,
     sheet: &str,
     expect: Option<&Expect>,
-) -> Result<Option<(Place, Want<'a>)>, String> {
+) -> Result<Option<(Place, Want<'a>)>, Mismatch> {
     loop {
         let Some(cell) = a
             .next_cell()
@@ -475,7 +494,7 @@ fn next_want<'a>(
 }
 
 /// The next non-empty cell of the output; a note left anywhere is an error.
-fn next_got<'a>(b: &mut Cells<'a>, sheet: &str) -> Result<Option<(Place, DataRef<'a>)>, String> {
+fn next_got<'a>(b: &mut Cells<'a>, sheet: &str) -> Result<Option<(Place, DataRef<'a>)>, Mismatch> {
     loop {
         let Some(cell) = b
             .next_cell()
@@ -489,10 +508,10 @@ fn next_got<'a>(b: &mut Cells<'a>, sheet: &str) -> Result<Option<(Place, DataRef
         }
         let (r, c) = cell.get_position();
         if text_of(&value).is_some_and(note::contains_note) {
-            return Err(format!(
+            return Err(Mismatch(format!(
                 "cell {} of sheet '{sheet}' still holds an iCARE note",
                 cell_name(r, c)
-            ));
+            )));
         }
         return Ok(Some(((r, c), value)));
     }
@@ -503,7 +522,7 @@ fn compare_sheet(
     out: &mut Book,
     sheet: &str,
     expect: Option<&Expect>,
-) -> Result<(), String> {
+) -> Result<(), Mismatch> {
     let mut a = inp
         .worksheet_cells_reader(sheet)
         .map_err(|e| format!("sheet '{sheet}' of the input cannot be read: {e}"))?;
@@ -532,23 +551,23 @@ fn compare_sheet(
         if let (Some((p, _)), Some(l)) = (&want, last_want)
             && l >= *p
         {
-            return Err(out_of_order());
+            return Err(Mismatch(out_of_order()));
         }
         if let (Some((p, _)), Some(l)) = (&got, last_got)
             && l >= *p
         {
-            return Err(out_of_order());
+            return Err(Mismatch(out_of_order()));
         }
         match (&want, &got) {
             (None, None) => return Ok(()),
             (Some((wp, w)), Some((gp, g))) if wp == gp => {
                 if !matches(w, g) {
-                    return Err(format!(
+                    return Err(Mismatch(format!(
                         "cell {} of sheet '{sheet}' reads {} but should be {}",
                         cell_name(gp.0, gp.1),
                         show(g),
                         describe(w)
-                    ));
+                    )));
                 }
                 last_want = Some(*wp);
                 last_got = Some(*gp);
@@ -557,22 +576,22 @@ fn compare_sheet(
             }
             (Some((wp, w)), g) if g.as_ref().is_none_or(|(gp, _)| wp < gp) => {
                 if !matches!(w, Want::Empty) {
-                    return Err(format!(
+                    return Err(Mismatch(format!(
                         "cell {} of sheet '{sheet}' is empty but should be {}",
                         cell_name(wp.0, wp.1),
                         describe(w)
-                    ));
+                    )));
                 }
                 last_want = Some(*wp);
                 want = next_want(&mut a, sheet, expect)?;
             }
             (_, Some((gp, g))) => {
                 if created.get(gp).is_none_or(|t| text_of(g) != Some(t)) {
-                    return Err(format!(
+                    return Err(Mismatch(format!(
                         "cell {} of sheet '{sheet}' reads {} but should be empty",
                         cell_name(gp.0, gp.1),
                         show(g)
-                    ));
+                    )));
                 }
                 last_got = Some(*gp);
                 got = next_got(&mut b, sheet)?;
@@ -653,7 +672,7 @@ mod tests {
         );
         let err = verify(&input, &changed, &plan, &digest, &none, &[]).unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             "cell C1 of sheet 'S' reads 'other' but should be 'text'"
         );
         // A digest that disagrees with calamine's reading of a correct output (as when the

@@ -676,7 +676,7 @@ fn write_and_verify(
         )
     })
     .ok_or_else(|| unreadable(input))?
-    .map_err(|detail| Error::SelfCheck { detail })?;
+    .map_err(|mismatch| Error::SelfCheck { detail: mismatch.0 })?;
     let output = out.commit()?;
     let mut rewritten_parts: Vec<String> = jobs.keys().cloned().collect();
     rewritten_parts.sort_by_key(|p| pkg.entry_index(p));
