@@ -91,6 +91,18 @@ pub enum Error {
     )]
     TooLarge { path: PathBuf, detail: String },
 
+    /// An old .xls workbook one of whose sheets would need a grid larger than the tool reads
+    /// at once (calamine reads an .xls whole, from its first to its last cell).
+    #[error(
+        "'{}' is an old Excel 97-2003 workbook (.xls) whose sheet {sheet} spans {cells} cells, more than icare-fix reads at once from this old format. It was not processed. Open it in Excel, save it as an Excel Workbook (.xlsx) and try again: that format is read a cell at a time.",
+        .path.display()
+    )]
+    XlsTooLarge {
+        path: PathBuf,
+        sheet: usize,
+        cells: u64,
+    },
+
     /// The workbook's XML declares a DOCTYPE or entities, which Excel never writes and which
     /// are used to attack XML readers.
     #[error(
@@ -257,13 +269,14 @@ impl Error {
         }
     }
 
-    /// The exit code the command-line tool uses for this error: 2 when the input or the
-    /// request was refused, 1 for failures while working.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::Io { .. } | Error::SelfCheck { .. } | Error::TemplateFile { .. } => 1,
-            _ => 2,
-        }
+    /// True when the input or the request was refused (the file is not one the tool can
+    /// take, or an output may not be replaced), false for a failure while working (reading or
+    /// writing a file, the self-check of a written file, a template file of the user's).
+    pub fn is_refusal(&self) -> bool {
+        !matches!(
+            self,
+            Error::Io { .. } | Error::SelfCheck { .. } | Error::TemplateFile { .. }
+        )
     }
 }
 

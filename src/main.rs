@@ -18,11 +18,17 @@ fn main() -> ExitCode {
             // The message may quote text from the file (a sheet name): keep it printable.
             let message = format!("{err:#}");
             eprintln!("icare-fix: {}", icare_fix::output::terminal_safe(&message));
-            ExitCode::from(
-                err.downcast_ref::<icare_fix::Error>()
-                    .map_or(1, icare_fix::Error::exit_code),
-            )
+            ExitCode::from(exit_code(&err))
         }
+    }
+}
+
+/// The exit code of a run that ended in `err`: 2 when the input or the request was refused,
+/// 1 for a failure while working (the policy of the command line, as fd keeps it).
+fn exit_code(err: &anyhow::Error) -> u8 {
+    match err.downcast_ref::<icare_fix::Error>() {
+        Some(e) if e.is_refusal() => 2,
+        _ => 1,
     }
 }
 

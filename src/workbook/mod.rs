@@ -10,6 +10,7 @@
 //! for the upload-ready file lives in [`crate::output`].
 
 pub mod address;
+mod biff;
 pub mod layout;
 pub mod lists;
 mod ole;

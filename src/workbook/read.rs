@@ -203,6 +203,13 @@ pub fn sniff(path: &Path) -> Result<Format> {
             path: path.to_path_buf(),
             detail: damage.0,
         })?;
+        if let Some(big) = crate::workbook::biff::oversized_sheet(&bytes) {
+            return Err(Error::XlsTooLarge {
+                path: path.to_path_buf(),
+                sheet: big.sheet,
+                cells: big.cells,
+            });
+        }
         return guarded(path, || {
             Ok(match Xlsx::new(std::io::Cursor::new(bytes)) {
                 Err(XlsxError::Password) => Err(Error::Encrypted {

@@ -486,6 +486,11 @@ pub fn xls() -> Vec<u8> {
 
 /// An .xls whose globals start with the records `first` (after BOF).
 pub fn xls_with(first: &[u8]) -> Vec<u8> {
+    xls_with_sheet(first, &[])
+}
+
+/// An .xls whose globals start with `first` and whose one sheet holds the records `sheet`.
+pub fn xls_with_sheet(first: &[u8], sheet: &[u8]) -> Vec<u8> {
     let bof = |dt: u16| {
         let mut d = Vec::new();
         d.extend(0x0600u16.to_le_bytes());
@@ -511,8 +516,31 @@ pub fn xls_with(first: &[u8]) -> Vec<u8> {
     globals.extend(biff(0x0085, &bs));
     globals.extend(&eof);
     globals.extend(bof(0x0010));
+    globals.extend(sheet);
     globals.extend(&eof);
     cfb(&[("Workbook", globals)])
+}
+
+/// A small, valid .xls (about 9 KB) with a number in each of its sheet's four corners
+/// (A1, IV1, A65536, IV65536) and the DIMENSIONS record that goes with them: a reader that
+/// builds the sheet as one grid needs 16.7 million cells for it.
+pub fn xls_corners() -> Vec<u8> {
+    let mut dims = Vec::new();
+    dims.extend(0u32.to_le_bytes());
+    dims.extend(65_536u32.to_le_bytes());
+    dims.extend(0u16.to_le_bytes());
+    dims.extend(256u16.to_le_bytes());
+    dims.extend(0u16.to_le_bytes());
+    let mut sheet = biff(0x0200, &dims);
+    for (row, col) in [(0u16, 0u16), (0, 255), (65_535, 0), (65_535, 255)] {
+        let mut number = Vec::new();
+        number.extend(row.to_le_bytes());
+        number.extend(col.to_le_bytes());
+        number.extend(15u16.to_le_bytes()); // the default cell format
+        number.extend(1.0f64.to_le_bytes());
+        sheet.extend(biff(0x0203, &number));
+    }
+    xls_with_sheet(&[], &sheet)
 }
 
 /// A password-protected workbook: Excel's OLE2 container with an EncryptedPackage stream.

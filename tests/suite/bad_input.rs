@@ -130,15 +130,21 @@ struct Run {
 /// Runs the binary with `args` in `dir`, under the time and memory limits.
 fn run_limited(args: &[OsString], dir: &Path) -> Run {
     let bin = assert_cmd::cargo::cargo_bin!("icare-fix");
-    run_program(bin.as_ref(), args, dir, TIME_LIMIT)
+    run_program(bin.as_ref(), args, dir, TIME_LIMIT, MEMORY_LIMIT_KB)
 }
 
 /// Runs `program` with `args` in `dir` under the memory limit; kills it and panics once it
 /// runs longer than `limit`.
-fn run_program(bin: &std::ffi::OsStr, args: &[OsString], dir: &Path, limit: Duration) -> Run {
+fn run_program(
+    bin: &std::ffi::OsStr,
+    args: &[OsString],
+    dir: &Path,
+    limit: Duration,
+    memory_kb: u64,
+) -> Run {
     let mut cmd = std::process::Command::new("sh");
     cmd.arg("-c")
-        .arg(format!("ulimit -v {MEMORY_LIMIT_KB} && exec \"$0\" \"$@\""))
+        .arg(format!("ulimit -v {memory_kb} && exec \"$0\" \"$@\""))
         .arg(bin)
         .args(args)
         .current_dir(dir)
@@ -605,6 +611,68 @@ fn old_xls_workbook() {
     );
 }
 
+/// The address space a reading command may use on any input (`ulimit -v`, KiB): 300 MB.
+const READING_MEMORY_KB: u64 = 300 * 1024;
+
+#[test]
+fn xls_with_cells_in_its_far_corners_is_refused_within_300_mb() {
+    // A 9 KB .xls with a number in each corner of its sheet: read as one grid it needs 16.7
+    // million cells (calamine asked for 1 GB on such a file and aborted under a smaller
+    // limit). It is measured before it is read, and refused in plain words.
+    let bytes = icare_synth::hostile::xls_corners();
+    assert!(bytes.len() < 16 * 1024);
+    run_case_with(
+        "corners.xls",
+        &bytes,
+        Expect::Refused("spans 16777216 cells"),
+        BatchExpect::Skipped("save it as an Excel Workbook (.xlsx) first"),
+        &[
+            (
+                "clean",
+                Expect::Refused("is an old Excel 97-2003 workbook (.xls)"),
+            ),
+            (
+                "annotate",
+                Expect::Refused("is an old Excel 97-2003 workbook (.xls)"),
+            ),
+        ],
+    );
+    // The reading commands, under a 300 MB address-space limit: the plain message and exit
+    // code 2, not an allocation failure (exit 134).
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("corners.xls");
+    std::fs::write(&input, &bytes).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin!("icare-fix");
+    for command in ["inspect", "errors", "checklist"] {
+        let run = run_program(
+            bin.as_ref(),
+            &[command.into(), input.clone().into()],
+            dir.path(),
+            TIME_LIMIT,
+            READING_MEMORY_KB,
+        );
+        assert_eq!(run.code, Some(2), "{command}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("spans 16777216 cells")
+                && run.stderr.contains("save it as an Excel Workbook (.xlsx)"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+    // A small .xls that passes the measure is read (then refused as not an iCARE file),
+    // under the same limit.
+    std::fs::write(&input, xls()).unwrap();
+    let run = run_program(
+        bin.as_ref(),
+        &["inspect".into(), input.clone().into()],
+        dir.path(),
+        TIME_LIMIT,
+        READING_MEMORY_KB,
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains(NOT_A_TEMPLATE), "{}", run.stderr);
+}
+
 #[test]
 fn opendocument_spreadsheet() {
     let ods_message = "is an OpenDocument spreadsheet (.ods)";
@@ -1042,6 +1110,7 @@ fn the_time_and_memory_limits_are_in_force() {
             &["10".into()],
             dir.path(),
             Duration::from_millis(300),
+            MEMORY_LIMIT_KB,
         )
     });
     assert!(killed.is_err(), "a run that never ends was not stopped");
