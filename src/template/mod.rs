@@ -49,6 +49,17 @@ impl ValueKind {
     }
 }
 
+/// Where a column's French label comes from (the optional `fr_source` column of a template
+/// file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrSource {
+    /// IRCC's own French wording, found in a real template.
+    Ircc,
+    /// icare-fix's own translation.
+    Translation,
+}
+
 /// One column of a template.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Column {
@@ -58,6 +69,9 @@ pub struct Column {
     pub label_en: String,
     /// French label, empty where not known.
     pub label_fr: String,
+    /// Where the French label comes from; `None` when the file does not say (five-column
+    /// files such as a user's `--templates DIR` file).
+    pub fr_source: Option<FrSource>,
     /// Whether iCARE requires a value.
     pub mandatory: bool,
     /// The kind of value.
@@ -225,6 +239,16 @@ impl Registry {
                     row.get_trimmed("kind")
                 ))
             })?;
+            let fr_source = match row.get_trimmed("fr_source") {
+                "ircc" => Some(FrSource::Ircc),
+                "translation" => Some(FrSource::Translation),
+                "" => None,
+                other => {
+                    return Err(row.error(format!(
+                        "fr_source must be ircc, translation or empty, not '{other}'"
+                    )));
+                }
+            };
             let code = row.get_trimmed("code");
             if code.is_empty() {
                 return Err(row.error("the code is empty".into()));
@@ -236,6 +260,7 @@ impl Registry {
                 code: code.to_string(),
                 label_en: row.get_trimmed("label_en").to_string(),
                 label_fr: row.get_trimmed("label_fr").to_string(),
+                fr_source,
                 mandatory,
                 kind,
             });
@@ -559,6 +584,78 @@ mod tests {
         assert_eq!(cp.title_en, "Client Profile v2");
         assert_eq!(cp.columns.len(), 2);
         assert_eq!(registry.templates().len(), 8);
+    }
+
+    #[test]
+    fn every_bundled_column_has_a_french_label_and_its_source() {
+        let registry = Registry::builtin();
+        assert_eq!(registry.templates().len(), 8);
+        for template in registry.templates() {
+            assert!(!template.title_fr.is_empty(), "{}", template.id);
+            for column in &template.columns {
+                let at = format!("{}.{}", template.id, column.code);
+                assert!(!column.label_fr.trim().is_empty(), "{at}: no label_fr");
+                assert!(
+                    matches!(
+                        column.fr_source,
+                        Some(FrSource::Ircc | FrSource::Translation)
+                    ),
+                    "{at}: fr_source is {:?}",
+                    column.fr_source
+                );
+                // One vocabulary: "modèle", never "gabarit"; no English left in French.
+                assert!(!column.label_fr.to_lowercase().contains("gabarit"), "{at}");
+                if column.label_en != "Province" {
+                    assert_ne!(column.label_fr, column.label_en, "{at}: not translated");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_five_column_file_still_reads_and_a_sixth_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("five.tsv"),
+            "# id: five\ncode\tlabel_en\tlabel_fr\tmandatory\tkind\nfoo\tFoo\t\tno\ttext\nbar\tBar\tBarre\tyes\tdate\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("six.tsv"),
+            "# id: six\r\ncode\tlabel_en\tlabel_fr\tmandatory\tkind\tfr_source\r\nfoo\tFoo\tTruc\tno\ttext\t ircc \r\nbar\tBar\tBarre\tno\ttext\ttranslation\r\nbaz\tBaz\t\tno\ttext\t\r\nqux\tQux\tQux\tno\ttext\r\n",
+        )
+        .unwrap();
+        let registry = Registry::with_overrides(dir.path()).unwrap();
+        let five = registry.template("five").unwrap();
+        assert_eq!(five.columns.len(), 2);
+        assert_eq!(five.columns[0].label_fr, "");
+        assert_eq!(five.columns[1].label_fr, "Barre");
+        assert!(five.columns.iter().all(|c| c.fr_source.is_none()));
+        assert!(five.columns[1].mandatory);
+        assert_eq!(five.columns[1].kind, ValueKind::Date);
+        let six = registry.template("six").unwrap();
+        let sources: Vec<_> = six.columns.iter().map(|c| c.fr_source).collect();
+        assert_eq!(
+            sources,
+            [
+                Some(FrSource::Ircc),
+                Some(FrSource::Translation),
+                None,
+                None
+            ]
+        );
+
+        let bad = tempfile::tempdir().unwrap();
+        std::fs::write(
+            bad.path().join("bad.tsv"),
+            "# id: bad\ncode\tlabel_en\tlabel_fr\tmandatory\tkind\tfr_source\nfoo\tFoo\tTruc\tno\ttext\tIRCC website\n",
+        )
+        .unwrap();
+        let err = Registry::with_overrides(bad.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bad.tsv") && err.contains("line 3"), "{err}");
+        assert!(err.contains("fr_source must be"), "{err}");
     }
 
     #[test]

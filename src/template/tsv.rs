@@ -107,7 +107,8 @@ impl Table {
 
 impl Row<'_> {
     /// The cell under `column`, exactly as written (spaces and all); empty when the row is
-    /// short.
+    /// short or the header does not name the column (an optional column such as a template's
+    /// `fr_source`).
     pub(super) fn get(&self, column: &str) -> &str {
         self.table
             .header
@@ -198,6 +199,14 @@ mod tests {
     fn a_last_line_without_line_end_is_read() {
         let table = parse("code\tvalue\r\nx\tEnglish ");
         assert_eq!(values(&table), ["English "]);
+    }
+
+    #[test]
+    fn a_column_the_header_lacks_reads_as_empty() {
+        let table = parse("code\tlabel_fr\nx\tÉtat du service\n");
+        let rows = table.rows(&["code"]).unwrap();
+        assert_eq!(rows[0].get("fr_source"), "");
+        assert_eq!(rows[0].get_trimmed("label_fr"), "État du service");
     }
 
     #[test]
