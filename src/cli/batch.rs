@@ -186,7 +186,7 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
             } else {
                 "s were"
             },
-            batch::SUMMARY_CHECKLIST
+            checklist_name(&report)
         );
     }
     if !opts.dry_run {
@@ -311,4 +311,24 @@ fn describe(f: &Outcome) -> (&'static str, String) {
         Status::Skipped(reason) => ("skipped", format!(": {reason}")),
         Status::Failed(reason) => ("failed", format!(": {reason}")),
     }
+}
+
+/// The checklist to start from: the run's summary checklist when it wrote one, else (one
+/// rejected file) the file's own.
+fn checklist_name(report: &batch::BatchReport) -> String {
+    let own = report
+        .files
+        .iter()
+        .flat_map(|f| &f.outputs)
+        .find(|p| p.to_string_lossy().ends_with(batch::CHECKLIST_SUFFIX));
+    report
+        .summary
+        .iter()
+        .find(|p| p.ends_with(batch::SUMMARY_CHECKLIST))
+        .or(own)
+        .and_then(|p| p.file_name())
+        .map_or_else(
+            || batch::SUMMARY_CHECKLIST.to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
 }

@@ -9,6 +9,8 @@ pub mod annotate;
 pub mod checklist;
 pub mod clean;
 pub mod errors;
+pub mod print;
+pub mod summary;
 pub mod way_back;
 
 use std::fs::File;

@@ -26,7 +26,7 @@ use crate::template::Registry;
 use crate::workbook::{Client, LocatedNote, Rejected, cell_name};
 
 pub use html::escape;
-pub use sheet::{CHECKLIST_SHEET, write_sheet};
+pub use sheet::{CHECKLIST_SHEET, sheet_name, write_sheet};
 
 /// Template id of the Client Profile: its records come first in a client's list, since
 /// iCARE accepts a client's service records only once the client is accepted.
