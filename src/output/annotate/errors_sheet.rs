@@ -106,7 +106,21 @@ fn row_texts(ctx: &Ctx<'_>, located: &LocatedNote) -> Vec<String> {
         .collect::<Vec<_>>()
         .join("\n");
     let whole_row = || ctx.t("(whole row)", "(toute la ligne)");
-    let (cells, fields, values) = if located.cells.is_empty() {
+    let (cells, fields, values) = if located.cells.is_empty() && !located.unlocated.is_empty() {
+        let not_in_file = ctx.t("not in this file", "absent de ce fichier");
+        let fields: Vec<String> = located
+            .unlocated
+            .iter()
+            .map(|code| {
+                let label = ctx
+                    .registry
+                    .column(book.template.as_deref(), code)
+                    .map_or(code.clone(), |c| ctx.t(&c.label_en, &c.label_fr));
+                format!("{label} ({not_in_file})")
+            })
+            .collect();
+        (whole_row(), fields.join("\n"), String::new())
+    } else if located.cells.is_empty() {
         (whole_row(), whole_row(), String::new())
     } else {
         let cells: Vec<String> = located.cell_names();

@@ -442,7 +442,11 @@ impl Ctx<'_> {
     /// What to do about a note, in English and French: the message catalogue's advice, else
     /// the category's, with yes/no answers spelled as the file's own list spells them.
     fn advice(&self, located: &LocatedNote) -> (String, String) {
+        use crate::output::checklist::text;
         let (en, fr) = match self.registry.message(&located.note) {
+            _ if located.cells.is_empty() && !located.unlocated.is_empty() => {
+                (text::NOT_IN_FILE_ADVICE_EN, text::NOT_IN_FILE_ADVICE_FR)
+            }
             Some(m) => (m.advice_en.as_str(), m.advice_fr.as_str()),
             None => (located.category.advice_en(), located.category.advice_fr()),
         };
