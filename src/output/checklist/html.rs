@@ -63,7 +63,6 @@ thead { display: table-header-group; }
 .first { font-weight: 600; color: #7a2e00; font-size: 9.5pt; }
 .items { margin-bottom: .4rem; }
 .items tbody.record { break-inside: avoid; page-break-inside: avoid; }
-.items thead, .items tbody.record:first-of-type { break-before: avoid; page-break-before: avoid; }
 .pages { border: 1px solid #b34700; background: #fff8f2; padding: .3rem .6rem; margin: .4rem 0; }
 .record-head th { background: #fff; border-left: 0; border-right: 0; border-bottom: 1.5px solid #333;
   font-size: 9.5pt; padding: 8px 2px 2px; }
