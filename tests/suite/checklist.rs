@@ -163,7 +163,7 @@ fn month_checklist_in(dir: &Path, bare_row: bool) -> (Checklist, Vec<Rejected>) 
 
 /// The project's synthetic rejected samples (every `samples/*.xlsx` but the original upload
 /// file, which has no notes by design).
-fn samples() -> Vec<PathBuf> {
+pub(crate) fn samples() -> Vec<PathBuf> {
     let dir = root().join("samples");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))

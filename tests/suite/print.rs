@@ -449,3 +449,39 @@ fn one_file_run_writes_one_checklist() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_long_checklist_of_several_files_says_how_many_pages_it_prints_on() {
+    let registry = Registry::builtin();
+    let books: Vec<Rejected> = crate::checklist::samples()
+        .iter()
+        .map(|p| Rejected::open(p, &registry).unwrap())
+        .collect();
+    let refs: Vec<&Rejected> = books.iter().collect();
+    let checklist = Checklist::build(&refs, &registry);
+    let html = checklist.to_html(Lang::En);
+    let about = regex::Regex::new(r"prints on about (\d+) pages")
+        .unwrap()
+        .captures(&html)
+        .unwrap_or_else(|| panic!("no page estimate in a checklist of {} files", books.len()));
+    let estimate: usize = about[1].parse().unwrap();
+    assert!(
+        html.contains("own checklist instead"),
+        "no pointer to the per-file ones"
+    );
+    // One file alone: no estimate, it is the file's own checklist.
+    let one = Checklist::build(&refs[..1], &registry).to_html(Lang::En);
+    assert!(!one.contains("prints on about"));
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("all.html");
+    std::fs::write(&page, &html).unwrap();
+    let pdf = dir.path().join("all.pdf");
+    print_to_pdf(&chromium, &page, &pdf);
+    let pages = page_count(&pdf);
+    // An estimate: within a factor of two of what Chromium prints.
+    assert!(
+        estimate <= 2 * pages && pages <= 2 * estimate,
+        "estimated {estimate} pages, printed {pages}"
+    );
+}

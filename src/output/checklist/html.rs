@@ -337,6 +337,15 @@ fn client(h: &mut String, checklist: &Checklist, n: usize, entry: &ClientEntry, 
         h,
         "<section class=\"{class}\" id=\"client-{n}\">\n<div class=\"client-head\">"
     );
+    client_heading(h, n, entry, lang);
+    client_first(h, entry, lang);
+    let _ = writeln!(h, "</div>");
+    records_table(h, checklist, entry, lang);
+    let _ = writeln!(h, "</section>");
+}
+
+/// The card's heading: the client's number and identifiers.
+fn client_heading(h: &mut String, n: usize, entry: &ClientEntry, lang: Lang) {
     if entry.is_unknown() {
         let _ = writeln!(
             h,
@@ -376,6 +385,11 @@ fn client(h: &mut String, checklist: &Checklist, n: usize, entry: &ClientEntry, 
             or_dash(&c.birth_date),
         );
     }
+}
+
+/// Under the heading: for a client IRCC could not validate, why to do them first and what
+/// to correct; for the others, how many records in how many files.
+fn client_first(h: &mut String, entry: &ClientEntry, lang: Lang) {
     let records = count(
         lang,
         entry.records.len(),
@@ -448,9 +462,6 @@ fn client(h: &mut String, checklist: &Checklist, n: usize, entry: &ClientEntry, 
             escape(&files)
         );
     }
-    let _ = writeln!(h, "</div>");
-    records_table(h, checklist, entry, lang);
-    let _ = writeln!(h, "</section>");
 }
 
 /// The table of one client's records: the column headings once (repeated by the browser
