@@ -485,3 +485,53 @@ fn a_long_checklist_of_several_files_says_how_many_pages_it_prints_on() {
         "estimated {estimate} pages, printed {pages}"
     );
 }
+
+#[test]
+fn fields_the_file_lacks_say_not_in_this_file_without_codes_or_list_advice() {
+    let registry = Registry::builtin();
+    let book = Rejected::open(
+        &sample("information_orientation_all_shapes.xlsx"),
+        &registry,
+    )
+    .unwrap();
+    let checklist = Checklist::build(&[&book], &registry);
+    let lacking: Vec<_> = checklist
+        .clients
+        .iter()
+        .flat_map(|c| &c.records)
+        .flat_map(|r| &r.items)
+        .filter(|i| i.fields.is_empty() && !i.unlocated.is_empty())
+        .collect();
+    assert!(lacking.len() >= 2, "the sample names codes it lacks");
+    let html = checklist.to_html(Lang::En);
+    for item in lacking {
+        for field in &item.unlocated {
+            assert!(
+                !field.label_en.contains('_'),
+                "a raw code: {}",
+                field.label_en
+            );
+            assert!(!html.contains(&field.code), "a raw code: {}", field.code);
+        }
+        assert!(!item.advice_en.contains("drop-down"), "{}", item.advice_en);
+        assert!(
+            item.advice_en.contains("not in this file"),
+            "{}",
+            item.advice_en
+        );
+    }
+    // The printed rows say so in the value column too, never "(empty)".
+    let rows = checklist.rows(Lang::En);
+    let lacking_rows: Vec<_> = rows
+        .iter()
+        .filter(|r| r.fields.contains("(not in this file)"))
+        .collect();
+    assert!(!lacking_rows.is_empty());
+    for row in lacking_rows {
+        for (field, value) in row.fields.lines().zip(row.values.lines()) {
+            if field.ends_with("(not in this file)") {
+                assert_eq!(value, "not in this file", "{row:?}");
+            }
+        }
+    }
+}
