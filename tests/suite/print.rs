@@ -151,8 +151,8 @@ fn annotated_workbooks_print_on_few_pages_with_every_message_and_advice_whole() 
         assert!(pages <= *limit, "{stem}: {pages} pages, at most {limit}");
         let Some(tool) = pdftotext() else { continue };
         let printed = pdf_words(&tool, &pdf, None);
-        // Errors: Fields, Message, What to do; Checklist: What is wrong, What to do.
-        let mut texts = column_texts(book, names.errors, 1, &[3, 5, 6]);
+        // Errors: Cells, Fields, Message, What to do; Checklist: What is wrong, What to do.
+        let mut texts = column_texts(book, names.errors, 1, &[1, 3, 5, 6]);
         let errors = texts.len();
         texts.extend(column_texts(book, names.checklist, 2, &[10, 11]));
         assert!(errors > 10 && texts.len() > errors, "{stem}: {texts:?}");

@@ -10,6 +10,9 @@ use crate::lang::Lang;
 use crate::output::print;
 use crate::workbook::{LocatedNote, cell_name};
 
+/// The widest the Cells column gets, in characters.
+const MAX_CELLS_WIDTH: f64 = 24.0;
+
 /// Font size of the sheet's rows.
 const FONT_SIZE: f64 = 10.0;
 
@@ -48,37 +51,46 @@ pub(super) fn write_errors(
         .clone()
         .set_font_color(Color::RGB(0x0563C1))
         .set_underline(rust_xlsxwriter::FormatUnderline::Single);
-    let headings: Vec<(String, f64)> = COLUMNS
+    let rows: Vec<(&LocatedNote, Vec<String>)> = ctx
+        .book
+        .notes
         .iter()
-        .map(|(en, fr, width)| (ctx.t(en, fr), *width))
+        .map(|located| (located, row_texts(ctx, located)))
         .collect();
-    for (c, (name, width)) in headings.iter().enumerate() {
+    let widths = widths(&rows);
+    let headings: Vec<String> = COLUMNS.iter().map(|(en, fr, _)| ctx.t(en, fr)).collect();
+    for (c, (name, width)) in headings.iter().zip(&widths).enumerate() {
         ws.write_string_with_format(0, c as u16, name, &header)?;
         ws.set_column_width(c as u16, *width)?;
     }
-    let cells: Vec<(&str, f64)> = headings.iter().map(|(n, w)| (n.as_str(), *w)).collect();
-    ws.set_row_height(0, print::row_height(&cells, FONT_SIZE))?;
+    let height = |texts: &[String]| {
+        let cells: Vec<(&str, f64)> = texts
+            .iter()
+            .zip(&widths)
+            .map(|(t, w)| (t.as_str(), *w))
+            .collect();
+        print::row_height(&cells, FONT_SIZE)
+    };
+    ws.set_row_height(0, height(&headings))?;
     let location = |cell: &str| format!("internal:'{}'!{cell}", data_sheet.replace('\'', "''"));
     let mut r = 1u32;
-    for located in &ctx.book.notes {
-        let texts = row_texts(ctx, located);
+    for (located, texts) in &rows {
         for (c, text) in texts.iter().enumerate() {
             ws.write_string_with_format(r, c as u16, text, &wrap)?;
         }
-        if let Some(first) = located.cells.first() {
+        // A link's text does not wrap in every program: a list of cells too long for the
+        // column stays plain wrapped text.
+        let fits = texts[1].chars().count() as f64 + 1.0 <= widths[1];
+        if let Some(first) = located.cells.first()
+            && fits
+            && (r as usize) <= MAX_LINKS
+        {
             let cell = cell_name(located.row, first.col);
-            if (r as usize) <= MAX_LINKS {
-                let url = Url::new(location(&cell)).set_text(&texts[1]);
-                ws.write_url_with_format(r, 1, url, &link)?;
-            }
+            let url = Url::new(location(&cell)).set_text(&texts[1]);
+            ws.write_url_with_format(r, 1, url, &link)?;
         }
         ws.write_number_with_format(r, 0, f64::from(located.row + 1), &wrap)?;
-        let cells: Vec<(&str, f64)> = texts
-            .iter()
-            .zip(COLUMNS.iter())
-            .map(|(t, (_, _, w))| (t.as_str(), *w))
-            .collect();
-        ws.set_row_height(r, print::row_height(&cells, FONT_SIZE))?;
+        ws.set_row_height(r, height(texts))?;
         r += 1;
     }
     ws.set_freeze_panes(1, 0)?;
@@ -91,6 +103,27 @@ pub(super) fn write_errors(
         ctx.names.errors
     );
     print::page_setup(ws, true, Some((0, 0)), &footer)
+}
+
+/// The widths of [`COLUMNS`], the Cells column as wide as its longest list of cells (within
+/// limits).
+fn widths(rows: &[(&LocatedNote, Vec<String>)]) -> Vec<f64> {
+    let cells = rows
+        .iter()
+        .map(|(_, texts)| texts[1].chars().count())
+        .max()
+        .unwrap_or(0);
+    COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(c, (_, _, width))| {
+            if c == 1 {
+                (cells as f64 + 2.0).clamp(*width, MAX_CELLS_WIDTH)
+            } else {
+                *width
+            }
+        })
+        .collect()
 }
 
 /// The texts of one note's row, one per column of [`COLUMNS`].
