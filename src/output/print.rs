@@ -12,6 +12,9 @@ use rust_xlsxwriter::{Worksheet, XlsxError};
 pub const LINE_HEIGHT: f64 = 15.0;
 /// Excel's limit for a row's height, in points.
 const MAX_ROW_HEIGHT: f64 = 409.0;
+/// The longest footer text kept, in characters, leaving room for the codes around it
+/// within Excel's 255.
+const MAX_FOOTER: usize = 230;
 /// Paper size: US Letter, the paper of Canadian offices (rust_xlsxwriter's code 1).
 const LETTER: u8 = 1;
 
@@ -82,7 +85,10 @@ pub fn page_setup(
         ws.set_repeat_rows(first, last)?;
     }
     // `&` starts a code in a header or footer: a file name holding one is written `&&`.
-    ws.set_footer(format!("&L{}&R&P / &N", footer.replace('&', "&&")));
+    // Excel refuses a footer over 255 characters (the writer would drop it with a warning).
+    let footer: String = footer.replace('&', "&&").chars().take(MAX_FOOTER).collect();
+    let footer = footer.strip_suffix('&').unwrap_or(&footer);
+    ws.set_footer(format!("&L{footer}&R&P / &N"));
     Ok(())
 }
 
@@ -100,6 +106,28 @@ mod tests {
         // A 20-character word in 9-character lines takes 3 lines.
         assert_eq!(wrapped_lines(&"x".repeat(20), 10.0), 3);
         assert_eq!(wrapped_lines(&format!("a {}", "x".repeat(20)), 10.0), 4);
+    }
+
+    #[test]
+    fn a_long_footer_is_cut_within_excels_limit() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        page_setup(ws, true, None, &"a&b ".repeat(200)).unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        let footer = xml
+            .split("<oddFooter>")
+            .nth(1)
+            .and_then(|f| f.split("</oddFooter>").next())
+            .expect("the footer is written");
+        // Written (a footer over Excel's limit would be dropped), `&` doubled.
+        assert!(footer.starts_with("&amp;La&amp;&amp;b"), "{footer}");
     }
 
     #[test]

@@ -47,12 +47,12 @@ pub const PROP_SOURCE_SIZE: &str = "icare-fix source size";
 /// Custom document property holding the version of icare-fix that wrote the file.
 pub const PROP_VERSION: &str = "icare-fix version";
 
-/// Name of the sheet listing every note and field.
+/// Name of the sheet listing every note, in English (see [`SheetNames`]).
 pub const ERRORS_SHEET: &str = "Errors";
-/// Name of the sheet with counts.
+/// Name of the sheet with counts, in English (see [`SheetNames`]).
 pub const SUMMARY_SHEET: &str = "Summary";
 /// Name of the hidden sheet holding the drop-down lists (after Errors, Summary and
-/// Checklist).
+/// Checklist), in English (see [`SheetNames`]).
 pub const LISTS_SHEET: &str = "Lists";
 
 /// Rows the drop-down lists cover below the header, as in the real templates (rows 4-2503).
