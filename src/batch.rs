@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::note::Category;
 use crate::output::clean::CleanOptions;
-use crate::output::names::{self, OutputNames, SUMMARY_CHECKLIST, SUMMARY_JSON, SUMMARY_XLSX};
+use crate::output::names::{self, OutputNames};
 use crate::output::way_back::{self, AnnotatedInfo, Existing, WayBackOptions};
 use crate::output::{self, annotate};
 use crate::template::Registry;
@@ -266,7 +266,7 @@ pub fn run(
         summary_folder: summary_folder.clone(),
     };
     if let Some(folder) = summary_folder {
-        report.summary = write_summary(&folder, &report, &books, registry, opts)?;
+        report.summary = output::summary::write(&folder, &report, &books, registry, opts)?;
     }
     Ok(report)
 }
@@ -777,146 +777,6 @@ fn identity_clients(books: &[Rejected]) -> Vec<IdentityClient> {
         }
     }
     clients.into_values().collect()
-}
-
-fn write_summary(
-    folder: &Path,
-    report: &BatchReport,
-    books: &[Rejected],
-    registry: &Registry,
-    opts: &BatchOptions,
-) -> Result<Vec<PathBuf>> {
-    let paths = vec![
-        folder.join(SUMMARY_XLSX),
-        folder.join(SUMMARY_JSON),
-        folder.join(SUMMARY_CHECKLIST),
-    ];
-    if opts.dry_run {
-        return Ok(paths);
-    }
-    // A run that wrote no output leaves an existing summary alone, so a re-run changes
-    // nothing (files that fail again are reported on screen).
-    let changed = report
-        .files
-        .iter()
-        .any(|f| matches!(f.status, Status::Done | Status::Corrected));
-    if !changed && !opts.force && paths.iter().all(|p| p.exists()) {
-        return Ok(paths);
-    }
-    std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
-    let json = serde_json::to_string_pretty(report).expect("plain data serialises") + "\n";
-    output::write_file(&paths[1], &[], true, json.as_bytes())?;
-    let xlsx = summary_workbook(report).map_err(|e| Error::Unsupported {
-        path: paths[0].clone(),
-        detail: format!("the summary workbook could not be built: {e}"),
-    })?;
-    output::write_file(&paths[0], &[], true, &xlsx)?;
-    let refs: Vec<&Rejected> = books.iter().collect();
-    let html = checklist_html(&refs, registry, opts.lang);
-    output::write_file(&paths[2], &[], true, html.as_bytes())?;
-    Ok(paths)
-}
-
-fn status_text(status: &Status) -> (&'static str, String) {
-    match status {
-        Status::Done => ("done", String::new()),
-        Status::Corrected => ("corrected", String::new()),
-        Status::UpToDate => ("up to date", String::new()),
-        Status::Planned => ("planned", String::new()),
-        Status::Skipped(r) => ("skipped", r.clone()),
-        Status::Failed(r) => ("failed", r.clone()),
-    }
-}
-
-fn summary_workbook(
-    report: &BatchReport,
-) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    let ws = wb.add_worksheet();
-    ws.set_name("Files")?;
-    let mut headers: Vec<String> = ["File", "Template", "Rows", "Notes"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    headers.extend(Category::ALL.iter().map(|c| c.label_en().to_string()));
-    headers.extend(
-        ["Status", "Reason", "Outputs"]
-            .iter()
-            .map(|s| s.to_string()),
-    );
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold)?;
-    }
-    for (r, f) in report.files.iter().enumerate() {
-        let r = r as u32 + 1;
-        let (status, reason) = status_text(&f.status);
-        ws.write_string(r, 0, f.file.display().to_string())?;
-        ws.write_string(r, 1, f.template.clone().unwrap_or_default())?;
-        ws.write_number(r, 2, f.rows as f64)?;
-        ws.write_number(r, 3, f.notes as f64)?;
-        for (i, c) in Category::ALL.iter().enumerate() {
-            ws.write_number(r, 4 + i as u16, *f.categories.get(c).unwrap_or(&0) as f64)?;
-        }
-        let c = 4 + Category::ALL.len() as u16;
-        ws.write_string(r, c, status)?;
-        ws.write_string(r, c + 1, reason)?;
-        let outputs: Vec<String> = f
-            .outputs
-            .iter()
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .collect();
-        ws.write_string(r, c + 2, outputs.join(", "))?;
-    }
-    ws.set_column_width(0, 50)?;
-    ws.set_column_width(4 + Category::ALL.len() as u16 + 1, 50)?;
-    ws.autofilter(
-        0,
-        0,
-        report.files.len().max(1) as u32,
-        headers.len() as u16 - 1,
-    )?;
-    ws.set_freeze_panes(1, 0)?;
-
-    let ws = wb.add_worksheet();
-    ws.set_name("Clients")?;
-    for (c, h) in [
-        "Identifier type",
-        "Identifier",
-        "Date of birth",
-        "File",
-        "Template",
-        "Row",
-        "ORP",
-        "RID",
-        "Messages",
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
-    let mut r = 1u32;
-    for client in &report.identity_clients {
-        for rec in &client.records {
-            ws.write_string(r, 0, &client.client.id_type)?;
-            ws.write_string(r, 1, &client.client.id_value)?;
-            ws.write_string(r, 2, &client.client.birth_date)?;
-            ws.write_string(r, 3, rec.file.display().to_string())?;
-            ws.write_string(r, 4, rec.template.clone().unwrap_or_default())?;
-            ws.write_number(r, 5, f64::from(rec.row))?;
-            ws.write_string(r, 6, &rec.orp)?;
-            ws.write_string(r, 7, rec.rid.map(|v| v.to_string()).unwrap_or_default())?;
-            ws.write_string(r, 8, rec.messages.join(" | "))?;
-            r += 1;
-        }
-    }
-    ws.set_column_width(0, 24)?;
-    ws.set_column_width(3, 40)?;
-    ws.set_column_width(8, 60)?;
-    ws.set_freeze_panes(1, 0)?;
-    wb.save_to_buffer()
 }
 
 fn checklist_html(books: &[&Rejected], registry: &Registry, lang: Lang) -> String {

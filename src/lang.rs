@@ -56,6 +56,56 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `text` (advice in `lang`, English or French) with the yes/no answers it names (the
+/// whole words `Yes`, `No`, `Oui`, `Non`) spelled as one of `lists` spells them, quoted
+/// where that spelling differs from the word written: French advice saying "indiquez Non"
+/// for a list whose value is `No` says "indiquez « No »". The file is the truth: a person
+/// must find the value the advice names in the drop-down list.
+pub fn quote_list_values(text: &str, lists: &[&[String]], lang: Lang) -> String {
+    let spelled = |answers: [&str; 2]| {
+        lists.iter().find_map(|values| {
+            values
+                .iter()
+                .find(|v| answers.iter().any(|a| v.trim().eq_ignore_ascii_case(a)))
+        })
+    };
+    let (yes, no) = (spelled(["yes", "oui"]), spelled(["no", "non"]));
+    if yes.is_none() && no.is_none() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let value = match word.as_str() {
+            "Yes" | "Oui" => yes,
+            "No" | "Non" => no,
+            _ => None,
+        };
+        match value {
+            Some(v) if v != word => match lang {
+                Lang::Fr => {
+                    let _ = write!(out, "«\u{a0}{v}\u{a0}»");
+                }
+                _ => {
+                    let _ = write!(out, "\"{v}\"");
+                }
+            },
+            _ => out.push_str(word),
+        }
+        word.clear();
+    };
+    for ch in text.chars() {
+        if ch.is_alphanumeric() || ch == '\'' || ch == '\u{2019}' {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +118,29 @@ mod tests {
         assert_eq!(Lang::Fr.pick("Yes", "", " / "), "Yes");
         assert_eq!(Lang::from_id("FR"), Some(Lang::Fr));
         assert_eq!(Lang::from_id("de"), None);
+    }
+
+    #[test]
+    fn advice_quotes_the_lists_own_yes_and_no() {
+        let english = ["Yes".to_string(), "No".to_string()];
+        let french = ["Oui".to_string(), "Non".to_string()];
+        let fr = "ou indiquez Non pour le consentement.";
+        assert_eq!(
+            quote_list_values(fr, &[&english], Lang::Fr),
+            "ou indiquez «\u{a0}No\u{a0}» pour le consentement."
+        );
+        assert_eq!(quote_list_values(fr, &[&french], Lang::Fr), fr);
+        let en = "or set the consent to No.";
+        assert_eq!(quote_list_values(en, &[&english], Lang::En), en);
+        assert_eq!(
+            quote_list_values(en, &[&french], Lang::En),
+            "or set the consent to \"Non\"."
+        );
+        // No yes/no list: nothing changes; words inside others are left alone.
+        assert_eq!(quote_list_values(fr, &[], Lang::Fr), fr);
+        assert_eq!(
+            quote_list_values("Nonetheless, Not now", &[&english], Lang::En),
+            "Nonetheless, Not now"
+        );
     }
 }

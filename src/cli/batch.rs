@@ -181,7 +181,7 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
         println!(
             "{} rejected for identity: fix them first (see {}).",
             plural(report.identity_clients.len(), "client was", "clients were"),
-            icare_fix::output::names::SUMMARY_CHECKLIST
+            checklist_name(&report)
         );
     }
     if !opts.dry_run {
@@ -306,4 +306,23 @@ fn describe(f: &Outcome) -> (&'static str, String) {
         Status::Skipped(reason) => ("skipped", format!(": {reason}")),
         Status::Failed(reason) => ("failed", format!(": {reason}")),
     }
+}
+
+/// The checklist to start from: the run's summary checklist when it wrote one, else (one
+/// rejected file) the file's own.
+fn checklist_name(report: &batch::BatchReport) -> String {
+    let own = report.files.iter().flat_map(|f| &f.outputs).find(|p| {
+        p.to_string_lossy()
+            .ends_with(icare_fix::output::names::CHECKLIST_SUFFIX)
+    });
+    report
+        .summary
+        .iter()
+        .find(|p| p.ends_with(icare_fix::output::names::SUMMARY_CHECKLIST))
+        .or(own)
+        .and_then(|p| p.file_name())
+        .map_or_else(
+            || icare_fix::output::names::SUMMARY_CHECKLIST.to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
 }

@@ -10,7 +10,9 @@ pub mod checklist;
 pub mod clean;
 pub mod errors;
 pub mod names;
+pub mod print;
 pub mod stamp;
+pub mod summary;
 pub mod way_back;
 
 use std::fs::File;

@@ -27,6 +27,9 @@ pub const PROP_VERSION: &str = "icare-fix version";
 /// Name of the hidden sheet holding the drop-down lists (after Errors, Summary and
 /// Checklist).
 pub const LISTS_SHEET: &str = "Lists";
+/// The names of that sheet in each language of `--lang` (English, French, both): the way
+/// back skips any of them when it looks for the data sheet.
+pub const LISTS_SHEET_NAMES: [&str; 3] = [LISTS_SHEET, "Listes", "Lists - Listes"];
 
 /// The key of a record in the annotated grid's notes cells: iCARE's position (ORP) and record
 /// id (RID) of the row.

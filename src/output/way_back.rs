@@ -26,7 +26,7 @@ use calamine::Data;
 use crate::error::{Error, Result};
 use crate::output::clean::{self, CellPatch, CleanOptions, CleanReport};
 use crate::output::stamp::{
-    LISTS_SHEET, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_SHA256, PROP_SOURCE_SIZE,
+    LISTS_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_SHA256, PROP_SOURCE_SIZE,
     PROP_VERSION, RowKey, sha256_file,
 };
 use crate::output::{plural, shown};
@@ -395,7 +395,7 @@ fn read_annotated(
     let sheets = book.sheets();
     let sheet = sheets
         .iter()
-        .find(|s| s.worksheet && s.name != LISTS_SHEET)
+        .find(|s| s.worksheet && !LISTS_SHEET_NAMES.contains(&s.name.as_str()))
         .map(|s| s.name.clone())
         .ok_or_else(|| {
             refuse(

@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use calamine::{Reader, Xlsx};
+use icare_fix::Lang;
 use icare_fix::output::annotate::{
-    PROP_SOURCE_NAME, PROP_SOURCE_SHA256, category_color, sha256_file,
+    PROP_SOURCE_NAME, PROP_SOURCE_SHA256, SheetNames, category_color, sha256_file,
 };
 use icare_fix::output::way_back::AnnotatedInfo;
 use icare_fix::{Registry, Rejected};
@@ -183,13 +184,20 @@ fn values_are_unchanged_and_codes_row_hidden() {
         let mut annotated: Xlsx<_> = calamine::open_workbook(&output).unwrap();
         let sheet_names = annotated.sheet_names();
         assert_eq!(sheet_names[0], book.sheet, "{name}");
-        assert!(sheet_names.iter().any(|s| s == "Errors"));
-        assert!(sheet_names.iter().any(|s| s == "Summary"));
-        assert!(sheet_names.iter().any(|s| s == "Checklist"));
+        // The default language is both: the sheets are named in both.
+        let names = SheetNames::of(Lang::Both);
+        assert_eq!(
+            sheet_names[1..4],
+            [names.errors, names.summary, names.checklist],
+            "{name}"
+        );
         // The Checklist sheet prints landscape, one page wide, its header rows repeated.
         let workbook_xml = read_part(&output, "xl/workbook.xml");
         assert!(
-            workbook_xml.contains(r#"<definedName name="_xlnm.Print_Titles" localSheetId="3">Checklist!$1:$2</definedName>"#),
+            workbook_xml.contains(&format!(
+                r#"<definedName name="_xlnm.Print_Titles" localSheetId="3">'{}'!$1:$2</definedName>"#,
+                names.checklist
+            )),
             "{name}"
         );
         let checklist = read_part(&output, "xl/worksheets/sheet4.xml");
@@ -252,20 +260,15 @@ fn values_are_unchanged_and_codes_row_hidden() {
 }
 
 #[test]
-fn errors_sheet_links_every_row_to_its_cell() {
+fn errors_sheet_links_every_note_to_its_first_cell() {
     let registry = Registry::builtin();
     let (_dir, input, output) = annotated("information_orientation_all_shapes.xlsx");
     let book = Rejected::open(&input, &registry).unwrap();
+    // One row per note; a note that names cells links to its first one.
     let expected: Vec<String> = book
         .notes
         .iter()
-        .flat_map(|n| {
-            if n.cells.is_empty() {
-                vec![icare_fix::workbook::cell_name(n.row, 0)]
-            } else {
-                n.cell_names()
-            }
-        })
+        .filter_map(|n| n.cell_names().into_iter().next())
         .collect();
     let errors = read_part(&output, "xl/worksheets/sheet2.xml");
     let links: Vec<HashMap<String, String>> = elements(&errors, "hyperlink");
@@ -274,8 +277,10 @@ fn errors_sheet_links_every_row_to_its_cell() {
         assert_eq!(link["location"], format!("'{}'!{cell}", book.sheet));
     }
     let mut annotated: Xlsx<_> = calamine::open_workbook(&output).unwrap();
-    let range = annotated.worksheet_range("Errors").unwrap();
-    assert_eq!(range.height(), expected.len() + 1);
+    let range = annotated
+        .worksheet_range(SheetNames::of(Lang::Both).errors)
+        .unwrap();
+    assert_eq!(range.height(), book.notes.len() + 1);
 }
 
 #[test]
@@ -311,7 +316,9 @@ fn drop_downs_come_from_the_workbooks_own_lists() {
     assert_eq!(validations.len(), lists);
     assert!(validations.iter().all(|v| v["type"] == "list"));
     let mut annotated: Xlsx<_> = calamine::open_workbook(&output).unwrap();
-    let lists_sheet = annotated.worksheet_range("Lists").unwrap();
+    let lists_sheet = annotated
+        .worksheet_range(SheetNames::of(Lang::Both).lists)
+        .unwrap();
     let first_list: Vec<String> = lists_sheet
         .rows()
         .filter_map(|r| r.first().map(icare_fix::workbook::display))

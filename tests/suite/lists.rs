@@ -85,7 +85,8 @@ fn every_consumer_follows_the_files_own_list() {
     let annotated = dir.path().join("own lists.annotated.xlsx");
     icare_fix().arg("annotate").arg(&input).assert().success();
     let mut wb: Xlsx<_> = calamine::open_workbook(&annotated).unwrap();
-    let lists = wb.worksheet_range("Lists").unwrap();
+    let lists_sheet = icare_fix::output::annotate::SheetNames::of(icare_fix::Lang::Both).lists;
+    let lists = wb.worksheet_range(lists_sheet).unwrap();
     let values: Vec<String> = lists.cells().map(|(_, _, v)| v.to_string()).collect();
     assert!(values.iter().any(|v| v == STRAIGHT), "{values:?}");
     assert!(!values.iter().any(|v| v == CURLY), "{values:?}");

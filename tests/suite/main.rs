@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod lists;
 mod mapping;
+mod print;
 mod roundtrip;
 mod samples;
 mod way_back;

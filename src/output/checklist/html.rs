@@ -43,7 +43,8 @@ p { margin: .25rem 0; }
 .sub { color: #444; }
 table { width: 100%; border-collapse: collapse; table-layout: fixed; }
 th, td { border: 1px solid #888; padding: 2px 4px; vertical-align: top; text-align: left;
-  overflow-wrap: anywhere; }
+  overflow-wrap: anywhere; hyphens: manual; }
+th { overflow-wrap: normal; word-break: normal; }
 th { background: #eceff3; font-size: 8.5pt; font-weight: 600; vertical-align: bottom; }
 thead { display: table-header-group; }
 .summary { margin-bottom: 1rem; }
@@ -51,7 +52,8 @@ thead { display: table-header-group; }
 .counts { font-size: 10.5pt; margin: .4rem 0 .2rem; }
 .howto { margin: .3rem 0 0; padding-left: 1.4rem; font-size: 9pt; }
 .howto li { margin: 0; }
-.client { margin-top: 1.2rem; }
+.client { margin-top: 1.2rem; break-inside: avoid; page-break-inside: avoid; }
+.client-head { break-after: avoid; page-break-after: avoid; }
 .client-head { border: 2px solid #333; border-radius: 4px; padding: .3rem .6rem; margin-bottom: .4rem; }
 .identity .client-head { border-color: #b34700; background: #fff2e8; }
 .num { display: inline-block; min-width: 1.6em; padding: 0 .3em; margin-right: .3em;
@@ -61,6 +63,7 @@ thead { display: table-header-group; }
 .first { font-weight: 600; color: #7a2e00; font-size: 9.5pt; }
 .items { margin-bottom: .4rem; }
 .items tbody.record { break-inside: avoid; page-break-inside: avoid; }
+.pages { border: 1px solid #b34700; background: #fff8f2; padding: .3rem .6rem; margin: .4rem 0; }
 .record-head th { background: #fff; border-left: 0; border-right: 0; border-bottom: 1.5px solid #333;
   font-size: 9.5pt; padding: 8px 2px 2px; }
 .items tbody.record:first-of-type .record-head th { padding-top: 4px; }
@@ -145,6 +148,7 @@ pub(super) fn render(checklist: &Checklist, lang: Lang) -> String {
         escape(&names.join(", ")),
     );
     header(&mut h, checklist, lang, &title);
+    pages_note(&mut h, checklist, lang);
     if checklist.clients.is_empty() {
         let _ = writeln!(
             h,
@@ -181,8 +185,8 @@ fn header(h: &mut String, checklist: &Checklist, lang: Lang, title: &str) {
     );
     let _ = writeln!(
         h,
-        "<table class=\"files\">\n<colgroup><col style=\"width:27%\"><col style=\"width:23%\">\
-         <col style=\"width:14%\"><col style=\"width:20%\"><col style=\"width:8%\"><col style=\"width:8%\"></colgroup>\n\
+        "<table class=\"files\">\n<colgroup><col style=\"width:25%\"><col style=\"width:21%\">\
+         <col style=\"width:18%\"><col style=\"width:18%\"><col style=\"width:9%\"><col style=\"width:9%\"></colgroup>\n\
          <thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
         t(lang, "File", "Fichier"),
         t(lang, "Template", "Modèle"),
@@ -252,6 +256,45 @@ fn header(h: &mut String, checklist: &Checklist, lang: Lang, title: &str) {
     let _ = writeln!(h, "</ol>\n</header>");
 }
 
+/// Items of one client that fit a printed page with the client's card, about.
+const ITEMS_PER_PAGE: usize = 7;
+/// Pages from which a checklist of several files says how long it is.
+const LONG_CHECKLIST: usize = 20;
+
+/// About how many pages the checklist prints on: the first page, then each client on new
+/// pages, [`ITEMS_PER_PAGE`] items a page.
+pub(super) fn estimated_pages(checklist: &Checklist) -> usize {
+    1 + checklist
+        .clients
+        .iter()
+        .map(|c| c.item_count().div_ceil(ITEMS_PER_PAGE).max(1))
+        .sum::<usize>()
+}
+
+/// For a long checklist of several files: how many pages it prints on, and what to print
+/// instead.
+fn pages_note(h: &mut String, checklist: &Checklist, lang: Lang) {
+    let pages = estimated_pages(checklist);
+    if checklist.files.len() < 2 || pages < LONG_CHECKLIST {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"pages\">{}</p>",
+        bi(
+            lang,
+            &format!(
+                "This checklist covers {} files and prints on about {pages} pages. To print less at a time, print each file's own checklist instead: the .checklist.html file beside each annotated workbook.",
+                checklist.files.len()
+            ),
+            &format!(
+                "Cette liste couvre {} fichiers et s'imprime sur environ {pages} pages. Pour imprimer moins à la fois, imprimez plutôt la liste de chaque fichier : le fichier .checklist.html à côté de chaque classeur annoté.",
+                checklist.files.len()
+            )
+        )
+    );
+}
+
 fn file_row(h: &mut String, file: &FileSummary, lang: Lang) {
     let buids = if file.buids.is_empty() {
         "—".to_string()
@@ -294,6 +337,15 @@ fn client(h: &mut String, checklist: &Checklist, n: usize, entry: &ClientEntry, 
         h,
         "<section class=\"{class}\" id=\"client-{n}\">\n<div class=\"client-head\">"
     );
+    client_heading(h, n, entry, lang);
+    client_first(h, entry, lang);
+    let _ = writeln!(h, "</div>");
+    records_table(h, checklist, entry, lang);
+    let _ = writeln!(h, "</section>");
+}
+
+/// The card's heading: the client's number and identifiers.
+fn client_heading(h: &mut String, n: usize, entry: &ClientEntry, lang: Lang) {
     if entry.is_unknown() {
         let _ = writeln!(
             h,
@@ -333,6 +385,11 @@ fn client(h: &mut String, checklist: &Checklist, n: usize, entry: &ClientEntry, 
             or_dash(&c.birth_date),
         );
     }
+}
+
+/// Under the heading: for a client IRCC could not validate, why to do them first and what
+/// to correct; for the others, how many records in how many files.
+fn client_first(h: &mut String, entry: &ClientEntry, lang: Lang) {
     let records = count(
         lang,
         entry.records.len(),
@@ -405,9 +462,6 @@ fn client(h: &mut String, checklist: &Checklist, n: usize, entry: &ClientEntry, 
             escape(&files)
         );
     }
-    let _ = writeln!(h, "</div>");
-    records_table(h, checklist, entry, lang);
-    let _ = writeln!(h, "</section>");
 }
 
 /// The table of one client's records: the column headings once (repeated by the browser
@@ -519,7 +573,12 @@ fn field_cells(field: Option<&FieldToFix>, lang: Lang) -> String {
     } else {
         format!("<span class=\"cell\">{}</span>", escape(&field.cell))
     };
-    let value = if field.value.is_empty() {
+    let value = if field.cell.is_empty() {
+        format!(
+            "<span class=\"empty\">{}</span>",
+            t(lang, "not in this file", "absent de ce fichier")
+        )
+    } else if field.value.is_empty() {
         format!(
             "<span class=\"empty\">{}</span>",
             t(lang, "(empty)", "(vide)")

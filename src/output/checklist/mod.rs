@@ -20,13 +20,14 @@ use std::path::PathBuf;
 
 use chrono::NaiveDateTime;
 
-use crate::lang::Lang;
+use crate::lang::{Lang, quote_list_values};
 use crate::note::{Category, Orp};
 use crate::template::Registry;
+use crate::workbook::lists::ColumnLists;
 use crate::workbook::{Client, LocatedNote, Rejected, cell_name};
 
 pub use html::escape;
-pub use sheet::{CHECKLIST_SHEET, write_sheet};
+pub use sheet::{CHECKLIST_SHEET, sheet_name, write_sheet};
 
 /// Template id of the Client Profile: its records come first in a client's list, since
 /// iCARE accepts a client's service records only once the client is accepted.
@@ -269,6 +270,8 @@ impl Checklist {
         let mut order: Vec<Option<ClientKey>> = Vec::new();
         let mut groups: HashMap<Option<ClientKey>, ClientEntry> = HashMap::new();
         for (file, book) in books.iter().enumerate() {
+            let lists = ColumnLists::of_book(book, registry)
+                .unwrap_or_else(|_| ColumnLists::build(&book.codes, None, registry));
             let mut notes_by_row: HashMap<u32, Vec<&LocatedNote>> = HashMap::new();
             for located in &book.notes {
                 notes_by_row.entry(located.row).or_default().push(located);
@@ -282,7 +285,7 @@ impl Checklist {
                 if notes.is_empty() && !cascade {
                     continue;
                 }
-                let record = record(file, book, row, &notes, cascade, registry);
+                let record = record(file, book, row, &notes, cascade, registry, &lists);
                 let entry = groups.entry(key.clone()).or_insert_with(|| {
                     order.push(key.clone());
                     ClientEntry {
@@ -392,7 +395,9 @@ impl Checklist {
                         values: all
                             .iter()
                             .map(|f| {
-                                if f.value.is_empty() {
+                                if f.cell.is_empty() {
+                                    text::not_in_file(lang)
+                                } else if f.value.is_empty() {
                                     text::empty(lang)
                                 } else {
                                     f.value.clone()
@@ -484,8 +489,12 @@ fn record(
     notes: &[&LocatedNote],
     not_validated: bool,
     registry: &Registry,
+    lists: &ColumnLists,
 ) -> Record {
-    let mut items: Vec<Item> = notes.iter().map(|n| note_item(book, n, registry)).collect();
+    let mut items: Vec<Item> = notes
+        .iter()
+        .map(|n| note_item(book, n, registry, lists))
+        .collect();
     if not_validated && !items.iter().any(|i| i.category == Category::Identity) {
         items.insert(0, cascade_item(book, row, registry));
     }
@@ -508,21 +517,37 @@ fn field(
     registry: &Registry,
 ) -> FieldToFix {
     let known = registry.column(book.template.as_deref(), code);
-    let label_en = match col {
-        Some(col) => book.label(col),
-        None => known.map_or_else(|| code.to_string(), |c| c.label_en.clone()),
+    // A field neither the file nor the template knows is named in words, not by its code.
+    let (label_en, label_fr) = match (col, known) {
+        (Some(col), _) => (
+            book.label(col),
+            known.map(|c| c.label_fr.clone()).unwrap_or_default(),
+        ),
+        (None, Some(c)) => (c.label_en.clone(), c.label_fr.clone()),
+        (None, None) => (
+            text::UNKNOWN_FIELD_EN.to_string(),
+            text::UNKNOWN_FIELD_FR.to_string(),
+        ),
     };
     FieldToFix {
         code: code.to_string(),
         col,
         cell: col.map(|c| cell_name(row, c)).unwrap_or_default(),
         label_en,
-        label_fr: known.map(|c| c.label_fr.clone()).unwrap_or_default(),
+        label_fr,
         value: col.map(|c| book.value(row, c)).unwrap_or_default(),
     }
 }
 
-fn note_item(book: &Rejected, located: &LocatedNote, registry: &Registry) -> Item {
+/// The item of one note. Its advice names yes/no answers as the file's own list spells
+/// them; a note whose fields are all missing from the file gets advice that says so, never
+/// advice about a cell or a list that is not there.
+fn note_item(
+    book: &Rejected,
+    located: &LocatedNote,
+    registry: &Registry,
+    lists: &ColumnLists,
+) -> Item {
     let note = &located.note;
     let message = registry.message(note);
     let category = located.category;
@@ -534,6 +559,16 @@ fn note_item(book: &Rejected, located: &LocatedNote, registry: &Registry) -> Ite
         .map(|m| m.advice_fr.as_str())
         .filter(|a| !a.is_empty())
         .unwrap_or(category.advice_fr());
+    let (advice_en, advice_fr) = if located.cells.is_empty() && !located.unlocated.is_empty() {
+        (text::NOT_IN_FILE_ADVICE_EN, text::NOT_IN_FILE_ADVICE_FR)
+    } else {
+        (advice_en, advice_fr)
+    };
+    let values: Vec<&[String]> = located
+        .cells
+        .iter()
+        .filter_map(|c| lists.values(c.col))
+        .collect();
     Item {
         kind: ItemKind::Note,
         category,
@@ -541,8 +576,8 @@ fn note_item(book: &Rejected, located: &LocatedNote, registry: &Registry) -> Ite
         message_en: note.message_en.clone(),
         entity_fr: note.entity_fr.clone(),
         message_fr: note.message_fr.clone(),
-        advice_en: advice_en.to_string(),
-        advice_fr: advice_fr.to_string(),
+        advice_en: quote_list_values(advice_en, &values, Lang::En),
+        advice_fr: quote_list_values(advice_fr, &values, Lang::Fr),
         fields: located
             .cells
             .iter()
@@ -592,7 +627,7 @@ pub(crate) fn pick(lang: Lang, en: &str, fr: &str) -> String {
 }
 
 /// The fixed texts of checklists, in both languages.
-mod text {
+pub(crate) mod text {
     use super::pick;
     use crate::lang::Lang;
 
@@ -600,6 +635,11 @@ mod text {
     pub const CASCADE_FR: &str = "Rejeté avec le client : IRCC n'a pas pu valider ce client, alors iCARE rejette tous les dossiers du client.";
     pub const CASCADE_ADVICE_EN: &str = "Once the client's identifier type, identifier value and date of birth are corrected, write the same corrected values in this row too, then upload it again after the Client Profile.";
     pub const CASCADE_ADVICE_FR: &str = "Une fois le type d'identificateur, sa valeur et la date de naissance du client corrigés, inscrivez les mêmes valeurs dans cette ligne aussi, puis téléversez-la de nouveau après le profil du client.";
+
+    pub const UNKNOWN_FIELD_EN: &str = "A field iCARE names that this template does not have";
+    pub const UNKNOWN_FIELD_FR: &str = "Un champ nommé par iCARE que ce modèle n'a pas";
+    pub const NOT_IN_FILE_ADVICE_EN: &str = "This field is not in this file, so there is no cell to correct here: correct the record in your case-management system. If iCARE rejects it again, ask your iCARE contact which field the note means.";
+    pub const NOT_IN_FILE_ADVICE_FR: &str = "Ce champ est absent de ce fichier, il n'y a donc aucune cellule à corriger ici : corrigez le dossier dans votre système de gestion des dossiers. Si iCARE le rejette de nouveau, demandez à votre personne-ressource d'iCARE quel champ la note désigne.";
 
     pub fn whole_row(lang: Lang) -> String {
         pick(

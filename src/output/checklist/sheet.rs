@@ -3,12 +3,27 @@
 
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 
+use crate::output::print;
+
 use super::Checklist;
 use super::pick;
 use crate::lang::Lang;
 
-/// The name [`write_sheet`] gives the worksheet.
+/// The name [`write_sheet`] gives the worksheet in English.
 pub const CHECKLIST_SHEET: &str = "Checklist";
+
+/// The name [`write_sheet`] gives the worksheet in `lang` (Excel allows no `/` in a sheet
+/// name: both languages are joined with a dash).
+pub fn sheet_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => CHECKLIST_SHEET,
+        Lang::Fr => "Liste de vérification",
+        Lang::Both => "Checklist - Vérification",
+    }
+}
+
+/// Font size of the item rows.
+const FONT_SIZE: f64 = 10.0;
 
 /// Row of the column headings (0-based); the title is in row 0.
 const HEADER_ROW: u32 = 1;
@@ -44,15 +59,17 @@ const BOX: &str = "\u{2610}";
 /// printed, page numbers in the footer, panes frozen under the headings and a filter on them.
 /// Rows of clients IRCC could not validate are shaded.
 pub fn write_sheet(ws: &mut Worksheet, checklist: &Checklist, lang: Lang) -> Result<(), XlsxError> {
-    ws.set_name(CHECKLIST_SHEET)?;
+    ws.set_name(sheet_name(lang))?;
     let title = Format::new().set_bold().set_font_size(14);
     let heading = Format::new()
         .set_bold()
         .set_text_wrap()
         .set_align(FormatAlign::Top)
+        .set_font_size(FONT_SIZE)
         .set_background_color(Color::RGB(0xECEFF3))
         .set_border(FormatBorder::Thin);
     let plain = Format::new()
+        .set_font_size(FONT_SIZE)
         .set_text_wrap()
         .set_align(FormatAlign::Top)
         .set_border(FormatBorder::Thin)
@@ -80,11 +97,16 @@ pub fn write_sheet(ws: &mut Worksheet, checklist: &Checklist, lang: Lang) -> Res
         ),
         &title,
     )?;
-    for (col, (en, fr, width)) in COLUMNS.iter().enumerate() {
+    let headings: Vec<String> = COLUMNS
+        .iter()
+        .map(|(en, fr, _)| pick(lang, en, fr))
+        .collect();
+    for (col, (text, (_, _, width))) in headings.iter().zip(COLUMNS.iter()).enumerate() {
         let col = col as u16;
-        ws.write_string_with_format(HEADER_ROW, col, pick(lang, en, fr), &heading)?;
+        ws.write_string_with_format(HEADER_ROW, col, text, &heading)?;
         ws.set_column_width(col, *width)?;
     }
+    ws.set_row_height(HEADER_ROW, height(&headings))?;
 
     let rows = checklist.rows(lang);
     let yes = pick(lang, "Yes", "Oui");
@@ -116,6 +138,8 @@ pub fn write_sheet(ws: &mut Worksheet, checklist: &Checklist, lang: Lang) -> Res
         for (col, text) in cells.iter().enumerate() {
             ws.write_string_with_format(r, col as u16, text, fmt)?;
         }
+        // Rows with wrapped text get their height: not every program sizes them.
+        ws.set_row_height(r, height(&cells))?;
         ws.write_string_with_format(r, 12, BOX, box_fmt)?;
         ws.write_string_with_format(r, 13, BOX, box_fmt)?;
     }
@@ -124,18 +148,26 @@ pub fn write_sheet(ws: &mut Worksheet, checklist: &Checklist, lang: Lang) -> Res
     let last_col = COLUMNS.len() as u16 - 1;
     ws.autofilter(HEADER_ROW, 0, last_row, last_col)?;
     ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(0, HEADER_ROW)?;
+    ws.set_print_area(0, 0, last_row.max(HEADER_ROW + 1), last_col)?;
     ws.set_print_gridlines(true);
-    ws.set_margins(0.4, 0.4, 0.5, 0.5, 0.3, 0.3);
-    ws.set_footer(format!(
-        "&L{}&R&P / &N",
-        pick(
+    print::page_setup(
+        ws,
+        true,
+        Some((0, HEADER_ROW)),
+        &pick(
             lang,
             "icare-fix checklist",
-            "icare-fix liste de vérification"
-        )
-    ));
-    Ok(())
+            "icare-fix liste de vérification",
+        ),
+    )
+}
+
+/// The height of a row holding `texts` in the sheet's columns.
+fn height(texts: &[String]) -> f64 {
+    let cells: Vec<(&str, f64)> = texts
+        .iter()
+        .zip(COLUMNS.iter())
+        .map(|(t, (_, _, w))| (t.as_str(), *w))
+        .collect();
+    print::row_height(&cells, FONT_SIZE)
 }

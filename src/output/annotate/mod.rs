@@ -1,0 +1,563 @@
+//! The annotated workbook: the rejected sheet's grid, in place, with every cell to fix
+//! highlighted and explained in English, French or both, plus "Errors", "Summary" and
+//! "Checklist" sheets (named in the language chosen, see [`SheetNames`]).
+//!
+//! Written with rust_xlsxwriter. The first sheet keeps the rejected sheet's rows and columns
+//! (notes column included), so every cell `errors` names is the same cell here. The notes
+//! cells show a short summary that starts with the record's key (`ORP 6/37 · RID 43432228`):
+//! when the user deletes a row, the way back ([`crate::output::way_back`]) still knows which
+//! record each remaining row is. Document properties record the source file's name and
+//! SHA-256, so the way back can find and verify the original.
+//!
+//! Every sheet is set up to print (module `crate::output::print`): Letter, one page wide,
+//! header rows repeated, rows as tall as their wrapped text. The data sheet of a wide
+//! template prints its first columns only (as many as fit a landscape page at a readable
+//! size, see `grid`); the Errors and Checklist sheets list every cell to fix.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::{
+    Color, DocProperties, Format, FormatAlign, FormatBorder, Note, Workbook, Worksheet, XlsxError,
+};
+
+pub use crate::output::stamp::{
+    LISTS_SHEET, LISTS_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_SHA256,
+    PROP_SOURCE_SIZE, PROP_VERSION, RowKey, sha256_file,
+};
+
+use crate::error::{Error, Result};
+use crate::lang::Lang;
+use crate::note::Category;
+use crate::template::Registry;
+use crate::workbook::lists::ColumnLists;
+use crate::workbook::{LocatedNote, Rejected};
+
+mod errors_sheet;
+mod grid;
+mod summary_sheet;
+
+/// Name of the sheet listing every note, in English (see [`SheetNames`]).
+pub const ERRORS_SHEET: &str = "Errors";
+/// Name of the sheet with counts, in English (see [`SheetNames`]).
+pub const SUMMARY_SHEET: &str = "Summary";
+/// Rows the drop-down lists cover below the header, as in the real templates (rows 4-2503).
+const VALIDATION_ROWS: u32 = 2500;
+/// Excel's limit of hyperlinks per sheet.
+const MAX_LINKS: usize = 65_530;
+/// Excel's limit for the text of a cell note, less a margin for the writer's own overhead.
+const MAX_NOTE_CHARS: usize = 32_000;
+
+/// Options of `annotate`.
+#[derive(Debug, Clone, Default)]
+pub struct AnnotateOptions {
+    /// Languages of the cell notes and the advice.
+    pub lang: Lang,
+    /// Replace an existing output; also annotate a workbook that has no notes.
+    pub force: bool,
+}
+
+/// What `annotate` did.
+#[derive(Debug, Clone)]
+pub struct AnnotateReport {
+    /// Where the annotated workbook was written.
+    pub output: PathBuf,
+    /// Number of notes explained.
+    pub notes: usize,
+    /// Number of highlighted cells.
+    pub flagged_cells: usize,
+}
+
+/// The fill colour of a category (RGB).
+pub fn category_color(category: Category) -> u32 {
+    match category {
+        Category::Identity => 0xFFC7CE,
+        Category::Missing => 0xFFEB9C,
+        Category::Invalid => 0xF8CBAD,
+        Category::Date => 0xBDD7EE,
+        Category::Reference => 0xD9C3E9,
+        Category::Other => 0xD9D9D9,
+    }
+}
+
+/// Writes the annotated workbook of `book` to `output`.
+pub fn annotate(
+    book: &Rejected,
+    registry: &Registry,
+    output: &Path,
+    opts: &AnnotateOptions,
+) -> Result<AnnotateReport> {
+    if book.notes.is_empty() && !opts.force {
+        return Err(Error::NotRejected {
+            path: book.path.clone(),
+        });
+    }
+    match book.format {
+        crate::workbook::Format::Xls => {
+            return Err(Error::OldExcelFormat {
+                path: book.path.clone(),
+            });
+        }
+        crate::workbook::Format::Ods => {
+            return Err(Error::OpenDocument {
+                path: book.path.clone(),
+            });
+        }
+        crate::workbook::Format::Xlsx => {}
+    }
+    // The user's corrections are never replaced, with or without --force.
+    use crate::output::way_back::{Existing, assess};
+    if let Existing::Corrected(_) | Existing::Earlier(_) = assess(output, book, registry)? {
+        return Err(Error::UserWork {
+            path: output.to_path_buf(),
+            reason: "was saved or changed after icare-fix wrote it and may hold your corrections"
+                .into(),
+            next: format!(
+                "To make the upload file from it, run: icare-fix \"{}\". To start over, move it away first.",
+                output.display()
+            ),
+        });
+    }
+    crate::output::check_target(output, &[&book.path], opts.force)?;
+    let sha = sha256_file(&book.path)?;
+    let (mut workbook, flagged_cells) = build(book, registry, opts.lang, &sha)?;
+    let bytes = workbook
+        .save_to_buffer()
+        .map_err(|e| xlsx_error(output, e))?;
+    let output = crate::output::write_file(output, &[&book.path], opts.force, &bytes)?;
+    Ok(AnnotateReport {
+        output,
+        notes: book.notes.len(),
+        flagged_cells,
+    })
+}
+
+fn xlsx_error(path: &Path, e: XlsxError) -> Error {
+    Error::Unsupported {
+        path: path.to_path_buf(),
+        detail: format!("the annotated workbook could not be built: {e}"),
+    }
+}
+
+/// The cells to flag: (row, col) → the notes concerning it, in order.
+type Flags<'a> = BTreeMap<(u32, u32), Vec<&'a LocatedNote>>;
+
+fn flags(book: &Rejected) -> Flags<'_> {
+    let mut flags: Flags<'_> = BTreeMap::new();
+    let last_col = last_column(book);
+    for located in &book.notes {
+        if located.cells.is_empty() {
+            // No cell located: the whole row (its template columns) is concerned.
+            let notes_col = book.notes_column.map(|n| n.col);
+            for col in 0..=last_col {
+                if Some(col) != notes_col {
+                    flags.entry((located.row, col)).or_default().push(located);
+                }
+            }
+        } else {
+            for cell in &located.cells {
+                flags
+                    .entry((located.row, cell.col))
+                    .or_default()
+                    .push(located);
+            }
+        }
+    }
+    flags
+}
+
+fn last_column(book: &Rejected) -> u32 {
+    let coded = book.codes.len().saturating_sub(1) as u32;
+    let data = book
+        .data_rows()
+        .filter_map(|r| r.cells.last().map(|(c, _)| *c))
+        .max()
+        .unwrap_or(0);
+    // A stray cell far to the right must not make the grid 16,000 columns wide.
+    coded.max(data.min(coded + 50))
+}
+
+/// Builds the annotated workbook in memory; returns it and the number of flagged cells.
+pub fn build(
+    book: &Rejected,
+    registry: &Registry,
+    lang: Lang,
+    source_sha256: &str,
+) -> Result<(Workbook, usize)> {
+    let out = Path::new("annotated workbook");
+    let err = |e: XlsxError| xlsx_error(out, e);
+    let mut workbook = Workbook::new();
+    // Excel's own level: nearly the size of the default at two thirds of the time.
+    workbook.set_zip_compression_level(3);
+    let properties = DocProperties::new()
+        .set_title(format!("icare-fix: corrections for {}", book.file_name()))
+        .set_comment("Written by icare-fix. Correct the highlighted cells, save, then give this file back to icare-fix: it writes the upload file with your corrections.")
+        .set_custom_property(PROP_SOURCE_NAME, book.file_name())
+        .set_custom_property(PROP_SOURCE_SHA256, source_sha256)
+        .set_custom_property(PROP_VERSION, env!("CARGO_PKG_VERSION"));
+    // Where the original is, so the way back finds it from wherever the annotated workbook
+    // goes (an `--out` folder, a renamed or moved copy).
+    let properties = match std::path::absolute(&book.path) {
+        Ok(path) => properties.set_custom_property(PROP_SOURCE_PATH, path.display().to_string()),
+        Err(_) => properties,
+    };
+    let properties = match std::fs::metadata(&book.path) {
+        Ok(meta) => properties.set_custom_property(PROP_SOURCE_SIZE, meta.len().to_string()),
+        Err(_) => properties,
+    };
+    workbook.set_properties(&properties);
+
+    let flags = flags(book);
+    let names = SheetNames::of(lang);
+    let data_sheet = sheet_name(&book.sheet, &names);
+    let column_lists = ColumnLists::of_book(book, registry)
+        .unwrap_or_else(|_| ColumnLists::build(&book.codes, None, registry));
+    let mandatory: BTreeSet<u32> = (0..book.codes.len() as u32)
+        .filter(|col| {
+            book.code(*col).is_some_and(|code| {
+                column_lists.is_mandatory(*col, code, registry, book.template.as_deref())
+            })
+        })
+        .collect();
+    let likely = likely_rejections(book, registry, &column_lists, &mandatory, &flags);
+    let ctx = Ctx {
+        book,
+        registry,
+        lang,
+        lists: &column_lists,
+        names,
+    };
+    add_sheets(
+        &mut workbook,
+        &ctx,
+        &data_sheet,
+        &flags,
+        &mandatory,
+        &likely,
+    )
+    .map_err(err)?;
+    Ok((workbook, flags.len()))
+}
+
+/// Adds the sheets in order: the data sheet, Errors, Summary, Checklist, the hidden Lists.
+fn add_sheets(
+    workbook: &mut Workbook,
+    ctx: &Ctx<'_>,
+    data_sheet: &str,
+    flags: &Flags<'_>,
+    mandatory: &BTreeSet<u32>,
+    likely: &[Likely],
+) -> Result<(), XlsxError> {
+    let lists: BTreeMap<u32, Vec<String>> = ctx
+        .lists
+        .iter()
+        .filter(|(_, list)| list.is_list())
+        .map(|(col, list)| (col, list.values.clone()))
+        .collect();
+    {
+        let ws = workbook.add_worksheet();
+        ws.set_name(data_sheet)?;
+        grid::write_grid(ws, ctx, flags, &lists, mandatory)?;
+        write_likely(ws, ctx.book, likely, ctx.lang)?;
+    }
+    {
+        let ws = workbook.add_worksheet();
+        ws.set_name(ctx.names.errors)?;
+        errors_sheet::write_errors(ws, ctx, data_sheet)?;
+    }
+    {
+        let ws = workbook.add_worksheet();
+        ws.set_name(ctx.names.summary)?;
+        summary_sheet::write_summary(ws, ctx, likely.len())?;
+    }
+    {
+        let checklist = crate::output::checklist::Checklist::build(&[ctx.book], ctx.registry);
+        let ws = workbook.add_worksheet();
+        crate::output::checklist::write_sheet(ws, &checklist, ctx.lang)?;
+    }
+    if !lists.is_empty() {
+        let ws = workbook.add_worksheet();
+        ws.set_name(ctx.names.lists)?;
+        ws.set_hidden(true);
+        for (i, (_, values)) in lists.iter().enumerate() {
+            for (r, value) in values.iter().enumerate() {
+                ws.write_string(r as u32, i as u16, value)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The names of the sheets icare-fix adds to the annotated workbook, in one language or
+/// both. Excel allows no `/` in a sheet name: both languages are joined with a dash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SheetNames {
+    /// The sheet listing every note.
+    pub errors: &'static str,
+    /// The sheet with counts and the colour legend.
+    pub summary: &'static str,
+    /// The checklist sheet.
+    pub checklist: &'static str,
+    /// The hidden sheet holding the drop-down lists.
+    pub lists: &'static str,
+}
+
+impl SheetNames {
+    /// The names in `lang`.
+    pub fn of(lang: Lang) -> SheetNames {
+        match lang {
+            Lang::En => SheetNames {
+                errors: ERRORS_SHEET,
+                summary: SUMMARY_SHEET,
+                checklist: crate::output::checklist::CHECKLIST_SHEET,
+                lists: LISTS_SHEET,
+            },
+            Lang::Fr => SheetNames {
+                errors: "Erreurs",
+                summary: "Résumé",
+                checklist: crate::output::checklist::sheet_name(Lang::Fr),
+                lists: LISTS_SHEET_NAMES[1],
+            },
+            Lang::Both => SheetNames {
+                errors: "Errors - Erreurs",
+                summary: "Summary - Résumé",
+                checklist: crate::output::checklist::sheet_name(Lang::Both),
+                lists: LISTS_SHEET_NAMES[2],
+            },
+        }
+    }
+
+    fn all(&self) -> [&'static str; 4] {
+        [self.errors, self.summary, self.checklist, self.lists]
+    }
+}
+
+/// What the sheet writers share: the rejected workbook, its lists and the language.
+struct Ctx<'a> {
+    book: &'a Rejected,
+    registry: &'a Registry,
+    lang: Lang,
+    lists: &'a ColumnLists,
+    names: SheetNames,
+}
+
+impl Ctx<'_> {
+    /// A short fixed text in the language (`en / fr` for both).
+    fn t(&self, en: &str, fr: &str) -> String {
+        crate::output::checklist::pick(self.lang, en, fr)
+    }
+
+    /// A column's label in the language: the file's own label in English, the registry's
+    /// French label where it has one (else the English one).
+    fn label(&self, col: u32) -> String {
+        let label_en = self.book.label(col);
+        let label_fr = self
+            .book
+            .code(col)
+            .and_then(|code| self.registry.column(self.book.template.as_deref(), code))
+            .map(|c| c.label_fr.as_str())
+            .unwrap_or("");
+        self.t(&label_en, label_fr)
+    }
+
+    /// What to do about a note, in English and French: the message catalogue's advice, else
+    /// the category's, with yes/no answers spelled as the file's own list spells them.
+    fn advice(&self, located: &LocatedNote) -> (String, String) {
+        use crate::output::checklist::text;
+        let (en, fr) = match self.registry.message(&located.note) {
+            _ if located.cells.is_empty() && !located.unlocated.is_empty() => {
+                (text::NOT_IN_FILE_ADVICE_EN, text::NOT_IN_FILE_ADVICE_FR)
+            }
+            Some(m) => (m.advice_en.as_str(), m.advice_fr.as_str()),
+            None => (located.category.advice_en(), located.category.advice_fr()),
+        };
+        let values: Vec<&[String]> = located
+            .cells
+            .iter()
+            .filter_map(|c| self.lists.values(c.col))
+            .collect();
+        (
+            crate::lang::quote_list_values(en, &values, Lang::En),
+            crate::lang::quote_list_values(fr, &values, Lang::Fr),
+        )
+    }
+}
+
+/// Our sheets' names are fixed; the data sheet keeps its name unless it clashes.
+fn sheet_name(name: &str, names: &SheetNames) -> String {
+    // A file not written by Excel may name its sheet in ways Excel refuses: characters
+    // []:*?/\ are replaced, apostrophes trimmed, and the name cut to 31 characters.
+    let name: String = name
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .collect();
+    let name: String = name.trim_matches('\'').chars().take(31).collect();
+    let name = if name.trim().is_empty() {
+        "Data".to_string()
+    } else {
+        name
+    };
+    if names
+        .all()
+        .iter()
+        .any(|n| n.to_lowercase() == name.to_lowercase())
+    {
+        format!("{name} (data)")
+    } else {
+        name
+    }
+}
+
+/// A cell iCARE did not flag that it is likely to reject after the upload: an empty
+/// mandatory field, or a value outside the column's list that `clean` cannot repair.
+struct Likely {
+    row: u32,
+    col: u32,
+    en: String,
+    fr: String,
+}
+
+/// The fill of a likely rejection: no colour of iCARE's categories, a dashed orange border.
+fn likely_format() -> Format {
+    Format::new()
+        .set_num_format("@")
+        .set_align(FormatAlign::Top)
+        .set_border(FormatBorder::MediumDashed)
+        .set_border_color(Color::RGB(0xED7D31))
+}
+
+fn likely_rejections(
+    book: &Rejected,
+    registry: &Registry,
+    lists: &ColumnLists,
+    mandatory: &BTreeSet<u32>,
+    flags: &Flags<'_>,
+) -> Vec<Likely> {
+    let notes_col = book.notes_column.map(|n| n.col);
+    let template = book.template.as_deref();
+    // Looked up once per cell: each list as a set.
+    let sets: HashMap<u32, HashSet<&str>> = lists
+        .iter()
+        .filter(|(_, l)| l.is_list())
+        .map(|(col, l)| (col, l.values.iter().map(String::as_str).collect()))
+        .collect();
+    let mut likely = Vec::new();
+    for row in book.data_rows() {
+        // Empty mandatory fields.
+        for &col in mandatory {
+            let empty = row.get(col).is_none_or(|v| match v {
+                calamine::Data::String(s) => s.trim_start().is_empty(),
+                other => crate::workbook::display(other).trim().is_empty(),
+            });
+            if empty && Some(col) != notes_col && !flags.contains_key(&(row.row, col)) {
+                likely.push(Likely {
+                    row: row.row,
+                    col,
+                    en: "This mandatory field is empty: iCARE is likely to reject the record for it once the highlighted problems are fixed.".into(),
+                    fr: "Ce champ obligatoire est vide : iCARE rejettera probablement l'enregistrement pour cette raison une fois les problèmes surlignés corrigés.".into(),
+                });
+            }
+        }
+        // Values outside their list.
+        for (col, data) in &row.cells {
+            let (Some(set), Some(code)) = (sets.get(col), book.code(*col)) else {
+                continue;
+            };
+            let value = match data {
+                calamine::Data::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+                other => std::borrow::Cow::Owned(crate::workbook::display(other)),
+            };
+            // Exact values pass; near misses are repaired by `clean` on the way to the upload.
+            if set.contains(value.as_ref())
+                || value.trim().is_empty()
+                || Some(*col) == notes_col
+                || flags.contains_key(&(row.row, *col))
+            {
+                continue;
+            }
+            let values = lists.values(*col).unwrap_or_default();
+            if crate::output::clean::repaired_text(registry, template, code, Some(values), &value)
+                .is_some()
+            {
+                continue;
+            }
+            let (en, fr) = match crate::workbook::lists::english_yes_no(&value, values) {
+                Some(english) => (
+                    format!("'{value}' is French: this template's list says '{english}'."),
+                    format!(
+                        "« {value} » est en français : la liste de ce modèle dit « {english} »."
+                    ),
+                ),
+                None => (
+                    format!(
+                        "'{value}' is not one of this column's allowed values: choose one from the drop-down list."
+                    ),
+                    format!(
+                        "« {value} » n'est pas une valeur permise de cette colonne : choisissez-en une dans la liste."
+                    ),
+                ),
+            };
+            likely.push(Likely {
+                row: row.row,
+                col: *col,
+                en,
+                fr,
+            });
+        }
+    }
+    likely.sort_by_key(|l| (l.row, l.col));
+    likely
+}
+
+/// Marks the likely rejections, told apart from iCARE's own notes.
+fn write_likely(
+    ws: &mut Worksheet,
+    book: &Rejected,
+    likely: &[Likely],
+    lang: Lang,
+) -> Result<(), XlsxError> {
+    let format = likely_format();
+    for l in likely {
+        let value = book.value(l.row, l.col);
+        ws.write_string_with_format(l.row, l.col as u16, &value, &format)?;
+        let head = lang.pick(
+            "Not in iCARE's notes: a likely next rejection",
+            "Absent des notes d'iCARE : un rejet probable",
+            " / ",
+        );
+        let text = format!("{head}\n\n{}", lang.pick(&l.en, &l.fr, "\n"));
+        let note = Note::new(text)
+            .set_author("icare-fix")
+            .set_width(300)
+            .set_height(140);
+        ws.insert_note(l.row, l.col as u16, &note)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_keys_round_trip() {
+        for key in [
+            RowKey {
+                orp_index: 6,
+                orp_total: 37,
+                rid: Some(43432228),
+            },
+            RowKey {
+                orp_index: 4,
+                orp_total: 5,
+                rid: None,
+            },
+        ] {
+            assert_eq!(
+                RowKey::parse(&format!("{}\n• anything", key.text())),
+                Some(key)
+            );
+        }
+        assert_eq!(RowKey::parse("[BUID:1,RID:,ORP:1/2"), None);
+    }
+}
