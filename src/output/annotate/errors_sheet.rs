@@ -5,7 +5,7 @@
 
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Url, Worksheet, XlsxError};
 
-use super::{Ctx, MAX_LINKS};
+use super::context::{Ctx, MAX_LINKS};
 use crate::lang::Lang;
 use crate::output::print;
 use crate::workbook::{LocatedNote, cell_name};

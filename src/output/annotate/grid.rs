@@ -16,10 +16,13 @@ use rust_xlsxwriter::{
     Color, DataValidation, Format, FormatAlign, FormatBorder, Formula, Note, Worksheet, XlsxError,
 };
 
-use super::{Ctx, Flags, MAX_NOTE_CHARS, RowKey, SheetNames, VALIDATION_ROWS, category_color};
+use super::context::{
+    Ctx, Flags, MAX_NOTE_CHARS, SheetNames, VALIDATION_ROWS, category_color, last_column,
+};
 use crate::lang::Lang;
 use crate::note::Category;
 use crate::output::print;
+use crate::output::stamp::RowKey;
 use crate::workbook::{LocatedNote, Rejected, col_name};
 
 /// Width of the notes column, in characters.
@@ -87,7 +90,7 @@ pub(super) fn write_grid(
     mandatory: &BTreeSet<u32>,
 ) -> Result<(), XlsxError> {
     let book = ctx.book;
-    let last_col = super::last_column(book);
+    let last_col = last_column(book);
     let formats = Formats::new();
     let widths = column_widths(book, last_col);
     for (col, width) in widths.iter().enumerate() {

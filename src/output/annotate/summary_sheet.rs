@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_xlsxwriter::{Color, Format, FormatAlign, Worksheet, XlsxError};
 
-use super::{Ctx, category_color, likely_format};
+use super::context::{Ctx, category_color, likely_format};
 use crate::note::Category;
 use crate::output::print;
 

@@ -8,8 +8,8 @@
 
 use std::fmt::Write as _;
 
-use super::pick;
-use super::{Checklist, ClientEntry, FieldToFix, FileSummary, Item, ItemKind, Record};
+use super::model::{Checklist, ClientEntry, FieldToFix, FileSummary, Item, ItemKind, Record};
+use super::text::pick;
 use crate::lang::Lang;
 
 /// Escapes text for HTML content and attribute values.

@@ -13,21 +13,24 @@
 //! [`write_sheet`] lays them out on a "Checklist" worksheet of the annotated workbook.
 
 mod html;
+mod model;
 mod sheet;
+pub(crate) mod text;
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
-
-use chrono::NaiveDateTime;
 
 use crate::lang::{Lang, quote_list_values};
-use crate::note::{Category, Orp};
+use crate::note::Category;
 use crate::template::Registry;
 use crate::workbook::lists::ColumnLists;
 use crate::workbook::{Client, LocatedNote, Rejected, cell_name};
 
 pub use html::escape;
+pub use model::{
+    Checklist, ChecklistRow, ClientEntry, FieldToFix, FileSummary, Item, ItemKind, Record,
+};
 pub use sheet::{CHECKLIST_SHEET, sheet_name, write_sheet};
+pub(crate) use text::pick;
 
 /// Template id of the Client Profile: its records come first in a client's list, since
 /// iCARE accepts a client's service records only once the client is accepted.
@@ -39,187 +42,6 @@ pub const IDENTITY_CODES: [&str; 3] = [
     "client_validation_id",
     "client_birth_dt",
 ];
-
-/// A whole checklist: the files it covers and the clients to work through, in order.
-#[derive(Debug, Clone)]
-pub struct Checklist {
-    /// The workbooks, in the order given.
-    pub files: Vec<FileSummary>,
-    /// The clients in the order of work: not validated first, then the others, then the
-    /// records without a client identifier.
-    pub clients: Vec<ClientEntry>,
-}
-
-/// One workbook of the checklist, for the header.
-#[derive(Debug, Clone)]
-pub struct FileSummary {
-    /// The file as given.
-    pub path: PathBuf,
-    /// The file name without folders.
-    pub name: String,
-    /// Template id, when known.
-    pub template: Option<String>,
-    /// Template title in English (the id, or "Unknown template", when unknown).
-    pub title_en: String,
-    /// Template title in French (empty when unknown).
-    pub title_fr: String,
-    /// The bulk upload ids (BUID) of its notes, sorted.
-    pub buids: Vec<u64>,
-    /// The earliest processing time (DTS) of its notes.
-    pub first_processed: Option<NaiveDateTime>,
-    /// The latest processing time (DTS) of its notes.
-    pub last_processed: Option<NaiveDateTime>,
-    /// Data rows that hold anything.
-    pub rows: usize,
-    /// Error notes.
-    pub notes: usize,
-}
-
-/// One client and the records to correct for them.
-#[derive(Debug, Clone)]
-pub struct ClientEntry {
-    /// The client as first written in the files; all empty for records without a client.
-    pub client: Client,
-    /// IRCC could not validate the client: at least one of their records has an identity
-    /// note ("Unable to validate against database").
-    pub not_validated: bool,
-    /// The records, Client Profile first, then in file and row order.
-    pub records: Vec<Record>,
-}
-
-impl ClientEntry {
-    /// True for the group of records that name no client (course setups, for example).
-    pub fn is_unknown(&self) -> bool {
-        self.client.is_unknown()
-    }
-
-    /// How many different files the records come from.
-    pub fn file_count(&self) -> usize {
-        self.records
-            .iter()
-            .map(|r| r.file)
-            .collect::<BTreeSet<_>>()
-            .len()
-    }
-
-    /// Items to tick, over all records.
-    pub fn item_count(&self) -> usize {
-        self.records.iter().map(|r| r.items.len()).sum()
-    }
-}
-
-/// One rejected record: a data row of one workbook.
-#[derive(Debug, Clone)]
-pub struct Record {
-    /// Index of the workbook in [`Checklist::files`].
-    pub file: usize,
-    /// 0-based row in the data sheet.
-    pub row: u32,
-    /// Bulk upload id, from the row's first note that has one.
-    pub buid: Option<u64>,
-    /// iCARE record id, from the row's first note that has one.
-    pub rid: Option<u64>,
-    /// Position in the original upload, from the row's first note that has one.
-    pub orp: Option<Orp>,
-    /// Processing time, from the row's first note that has one.
-    pub processed: Option<NaiveDateTime>,
-    /// What to correct. A record listed only through the cascade has one cascade item.
-    pub items: Vec<Item>,
-}
-
-impl Record {
-    /// 1-based row, as Excel shows it.
-    pub fn row_number(&self) -> u32 {
-        self.row + 1
-    }
-}
-
-/// Where an item comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ItemKind {
-    /// An iCARE error note of the row.
-    Note,
-    /// The row belongs to a client IRCC could not validate, but its own notes (if any) are
-    /// about something else: it is rejected with the client.
-    Cascade,
-}
-
-/// One thing to correct, with two boxes to tick.
-#[derive(Debug, Clone)]
-pub struct Item {
-    /// Note or cascade.
-    pub kind: ItemKind,
-    /// Category of the problem.
-    pub category: Category,
-    /// English entity of the note (`Profile`), may be empty.
-    pub entity_en: String,
-    /// English message: what is wrong.
-    pub message_en: String,
-    /// French entity of the note (`Profil`), may be empty.
-    pub entity_fr: String,
-    /// French message, may be empty.
-    pub message_fr: String,
-    /// What to do, in English: from the message catalogue, else the category's advice.
-    pub advice_en: String,
-    /// What to do, in French.
-    pub advice_fr: String,
-    /// The fields to correct, as located in the row. Empty when the note names none and
-    /// none could be inferred: the whole row is concerned.
-    pub fields: Vec<FieldToFix>,
-    /// Field codes the note names but the workbook lacks.
-    pub unlocated: Vec<FieldToFix>,
-    /// Why the note does not fit iCARE's grammar, when it does not.
-    pub problem: Option<String>,
-    /// The note as iCARE wrote it (empty for a cascade item).
-    pub raw: String,
-}
-
-/// One field of an item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldToFix {
-    /// The field code.
-    pub code: String,
-    /// 0-based column, `None` when the workbook lacks the field.
-    pub col: Option<u32>,
-    /// A1 name of the cell, empty when the workbook lacks the field.
-    pub cell: String,
-    /// Label from the workbook's labels row (else the registry's English label, else the
-    /// code).
-    pub label_en: String,
-    /// French label from the registry, empty where not known.
-    pub label_fr: String,
-    /// The current value as a person reads it; empty when the cell is empty.
-    pub value: String,
-}
-
-/// One flat row of a printed checklist sheet: one per item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChecklistRow {
-    /// 1-based number of the client in the order of work.
-    pub client_no: usize,
-    /// The client: identifier type, value and date of birth.
-    pub client: String,
-    /// The client is not validated (identity): do first.
-    pub not_validated: bool,
-    /// File name.
-    pub file: String,
-    /// Template title.
-    pub template: String,
-    /// 1-based row in the file.
-    pub row: u32,
-    /// `6/37`, or empty.
-    pub orp: String,
-    /// Record id, or empty.
-    pub rid: String,
-    /// The fields with their cells, one per line (`Phone Number (F4)`).
-    pub fields: String,
-    /// The current values, one per line, in the order of `fields`.
-    pub values: String,
-    /// What is wrong.
-    pub problem: String,
-    /// What to do.
-    pub advice: String,
-}
 
 /// The key that tells clients apart: identifier type, value and date of birth, compared
 /// without case, spaces, dashes (in the value) or apostrophe style.
@@ -613,67 +435,6 @@ fn cascade_item(book: &Rejected, row: u32, registry: &Registry) -> Item {
         unlocated: Vec::new(),
         problem: None,
         raw: String::new(),
-    }
-}
-
-/// A short text in `lang`: `en`, `fr` (English where no French is known), or for both
-/// `en / fr`, once when they are the same.
-pub(crate) fn pick(lang: Lang, en: &str, fr: &str) -> String {
-    if en == fr {
-        en.to_string()
-    } else {
-        lang.pick(en, fr, " / ")
-    }
-}
-
-/// The fixed texts of checklists, in both languages.
-pub(crate) mod text {
-    use super::pick;
-    use crate::lang::Lang;
-
-    pub const CASCADE_EN: &str = "Rejected with the client: IRCC could not validate this client, so iCARE rejects every record of the client.";
-    pub const CASCADE_FR: &str = "Rejeté avec le client : IRCC n'a pas pu valider ce client, alors iCARE rejette tous les dossiers du client.";
-    pub const CASCADE_ADVICE_EN: &str = "Once the client's identifier type, identifier value and date of birth are corrected, write the same corrected values in this row too, then upload it again after the Client Profile.";
-    pub const CASCADE_ADVICE_FR: &str = "Une fois le type d'identificateur, sa valeur et la date de naissance du client corrigés, inscrivez les mêmes valeurs dans cette ligne aussi, puis téléversez-la de nouveau après le profil du client.";
-
-    pub const UNKNOWN_FIELD_EN: &str = "A field iCARE names that this template does not have";
-    pub const UNKNOWN_FIELD_FR: &str = "Un champ nommé par iCARE que ce modèle n'a pas";
-    pub const NOT_IN_FILE_ADVICE_EN: &str = "This field is not in this file, so there is no cell to correct here: correct the record in your case-management system. If iCARE rejects it again, ask your iCARE contact which field the note means.";
-    pub const NOT_IN_FILE_ADVICE_FR: &str = "Ce champ est absent de ce fichier, il n'y a donc aucune cellule à corriger ici : corrigez le dossier dans votre système de gestion des dossiers. Si iCARE le rejette de nouveau, demandez à votre personne-ressource d'iCARE quel champ la note désigne.";
-
-    pub fn whole_row(lang: Lang) -> String {
-        pick(
-            lang,
-            "Whole row (iCARE named no field)",
-            "Toute la ligne (iCARE n'a indiqué aucun champ)",
-        )
-    }
-
-    pub fn not_in_file(lang: Lang) -> String {
-        pick(lang, "not in this file", "absent de ce fichier")
-    }
-
-    pub fn empty(lang: Lang) -> String {
-        pick(lang, "(empty)", "(vide)")
-    }
-
-    pub fn no_client(lang: Lang) -> String {
-        pick(
-            lang,
-            "Records without a client identifier",
-            "Dossiers sans identificateur de client",
-        )
-    }
-
-    pub fn not_understood(lang: Lang, problem: &str, raw: &str) -> String {
-        format!(
-            "{} ({problem}): {raw}",
-            pick(
-                lang,
-                "Note not fully understood, as written by iCARE",
-                "Note mal comprise, telle qu'écrite par iCARE"
-            )
-        )
     }
 }
 

@@ -5,8 +5,8 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Worksheet, XlsxE
 
 use crate::output::print;
 
-use super::Checklist;
-use super::pick;
+use super::model::Checklist;
+use super::text::pick;
 use crate::lang::Lang;
 
 /// The name [`write_sheet`] gives the worksheet in English.
