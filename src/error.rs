@@ -79,7 +79,7 @@ pub enum Error {
 
     /// A zip-based workbook that is damaged or cut short (an interrupted download).
     #[error(
-        "'{}' is damaged or incomplete ({detail}). Download the rejected file from iCARE again.",
+        "'{}' is damaged or incomplete: it cannot be read as a workbook. Download the rejected file from iCARE again.",
         .path.display()
     )]
     Damaged { path: PathBuf, detail: String },
@@ -266,6 +266,15 @@ impl Error {
                 Error::Locked { path, source }
             }
             _ => Error::Io { path, source },
+        }
+    }
+
+    /// The reader's own words about a damaged file (a zip or XML library's message, a part
+    /// name), for a technician: the command line shows them only with `--verbose`.
+    pub fn technical_detail(&self) -> Option<&str> {
+        match self {
+            Error::Damaged { detail, .. } => Some(detail),
+            _ => None,
         }
     }
 

@@ -9,6 +9,7 @@ mod cli;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    let verbose = args.verbose;
     match cli::run(args) {
         Ok(code) => code,
         Err(err) => {
@@ -18,6 +19,15 @@ fn main() -> ExitCode {
             // The message may quote text from the file (a sheet name): keep it printable.
             let message = format!("{err:#}");
             eprintln!("icare-fix: {}", icare_fix::output::terminal_safe(&message));
+            let detail = err
+                .downcast_ref::<icare_fix::Error>()
+                .and_then(icare_fix::Error::technical_detail);
+            if let (true, Some(detail)) = (verbose, detail) {
+                eprintln!(
+                    "icare-fix: technical details: {}",
+                    icare_fix::output::terminal_safe(detail)
+                );
+            }
             ExitCode::from(exit_code(&err))
         }
     }

@@ -38,6 +38,9 @@ pub struct Cli {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     run: batch::RunArgs,
+    /// With an error, also print the reader's own technical words (for a technician).
+    #[arg(long, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -829,7 +829,7 @@ fn cell_reference_past_the_last_cell() {
     run_case_except(
         "huge row.xlsx",
         &with_rows(&rows_with("A99999999999")),
-        Expect::Refused("is damaged or incomplete (part of it cannot be read)"),
+        Expect::Refused("is damaged or incomplete: it cannot be read as a workbook"),
         &[(
             "clean",
             Expect::Refused("has a reference past Excel's last row or column (A99999999999"),
@@ -848,7 +848,7 @@ fn a_dimension_that_ends_before_it_starts() {
     run_case(
         "backwards.xlsx",
         &package.set("xl/worksheets/sheet1.xml", sheet).zip(),
-        Expect::Refused("is damaged or incomplete (part of it cannot be read)"),
+        Expect::Refused("is damaged or incomplete: it cannot be read as a workbook"),
     );
 }
 

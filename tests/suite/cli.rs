@@ -423,3 +423,35 @@ fn the_one_step_run_on_a_file_it_cannot_handle_exits_2_and_creates_nothing() {
         .stdout(predicates::str::contains("Found no workbook"));
     assert!(!dir.path().join("empty-fixed").exists());
 }
+
+#[test]
+fn a_damaged_file_gets_plain_words_and_the_technical_details_only_with_verbose() {
+    // A zip cut short: the zip library's own words stay out of the message.
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/client_profile.xlsx"),
+    )
+    .unwrap();
+    let file = dir.path().join("cut.xlsx");
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    let plain = icare_fix().arg("inspect").arg(&file).output().unwrap();
+    let stderr = String::from_utf8_lossy(&plain.stderr);
+    assert_eq!(plain.status.code(), Some(2));
+    assert!(
+        stderr.contains("is damaged or incomplete: it cannot be read as a workbook")
+            && stderr.contains("Download the rejected file from iCARE again"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("technical details"), "{stderr}");
+    let verbose = icare_fix()
+        .args(["inspect", "--verbose"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&verbose.stderr);
+    assert_eq!(verbose.status.code(), Some(2));
+    assert!(
+        stderr.contains("icare-fix: technical details: "),
+        "{stderr}"
+    );
+}
