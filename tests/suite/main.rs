@@ -1,6 +1,7 @@
 //! The integration test suite: one binary, one module per command or concern.
 
 mod annotate;
+mod architecture;
 mod bad_input;
 mod batch;
 mod checklist;

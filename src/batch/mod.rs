@@ -11,8 +11,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use serde::Serialize;
-
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::note::Category;
@@ -23,154 +21,11 @@ use crate::output::{self, annotate};
 use crate::template::Registry;
 use crate::workbook::{Client, Rejected};
 
-/// Where a run's outputs go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Destination {
-    /// Beside each input (the `batch` command without `--out`).
-    Beside,
-    /// Under this folder, mirroring the input folders (`--out DIR`).
-    Mirror(PathBuf),
-    /// In a `<name>-fixed` folder beside each input given (the one-step default).
-    FixedFolders,
-}
+pub mod report;
 
-/// Options of a run.
-#[derive(Debug, Clone)]
-pub struct BatchOptions {
-    /// Look in subfolders too.
-    pub recursive: bool,
-    /// Files processed at once; 0 means one per core.
-    pub jobs: usize,
-    /// Where outputs go.
-    pub destination: Destination,
-    /// Rewrite outputs even when they are newer than their input.
-    pub force: bool,
-    /// Only say what would be done.
-    pub dry_run: bool,
-    /// Languages of notes, advice and checklists.
-    pub lang: Lang,
-}
-
-impl Default for BatchOptions {
-    fn default() -> Self {
-        BatchOptions {
-            recursive: false,
-            jobs: 0,
-            destination: Destination::Beside,
-            force: false,
-            dry_run: false,
-            lang: Lang::Both,
-        }
-    }
-}
-
-/// What happened to one file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", content = "reason", rename_all = "snake_case")]
-pub enum Status {
-    /// Outputs written.
-    Done,
-    /// The upload file written from the corrections in the annotated workbook.
-    Corrected,
-    /// Outputs already newer than the input; left alone.
-    UpToDate,
-    /// Would be processed (dry run).
-    Planned,
-    /// Not processed, with the reason (not a rejected file, an icare-fix output, ...).
-    Skipped(String),
-    /// Processing failed, with the reason.
-    Failed(String),
-}
-
-/// One file's outcome.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    /// The input file.
-    pub file: PathBuf,
-    /// What happened.
-    #[serde(flatten)]
-    pub status: Status,
-    /// Template id, when read.
-    pub template: Option<String>,
-    /// Data rows.
-    pub rows: usize,
-    /// Notes.
-    pub notes: usize,
-    /// Notes per category.
-    pub categories: BTreeMap<Category, usize>,
-    /// Outputs written (or planned).
-    pub outputs: Vec<PathBuf>,
-    /// What was done, line by line, for the screen (repairs, corrections, things to check).
-    #[serde(skip)]
-    pub details: Vec<String>,
-    /// Records in the upload file, of how many in the rejected file, when one was written.
-    pub records: Option<(usize, usize)>,
-}
-
-impl Outcome {
-    fn new(file: PathBuf, status: Status) -> Outcome {
-        Outcome {
-            file,
-            status,
-            template: None,
-            rows: 0,
-            notes: 0,
-            categories: BTreeMap::new(),
-            outputs: Vec::new(),
-            details: Vec::new(),
-            records: None,
-        }
-    }
-}
-
-/// A record of a client rejected for identity, for the cross-file client sheet.
-#[derive(Debug, Clone, Serialize)]
-pub struct ClientRecord {
-    /// File.
-    pub file: PathBuf,
-    /// Template id.
-    pub template: Option<String>,
-    /// 1-based row.
-    pub row: u32,
-    /// ORP as `i/total`.
-    pub orp: String,
-    /// RID.
-    pub rid: Option<u64>,
-    /// The row's own messages, English.
-    pub messages: Vec<String>,
-}
-
-/// A client rejected for identity with every record of theirs in every file.
-#[derive(Debug, Clone, Serialize)]
-pub struct IdentityClient {
-    /// The client.
-    #[serde(flatten)]
-    pub client: Client,
-    /// Every record of the client in the run's files.
-    pub records: Vec<ClientRecord>,
-}
-
-/// The result of a run.
-#[derive(Debug, Clone, Serialize)]
-pub struct BatchReport {
-    /// Every file found, in order.
-    pub files: Vec<Outcome>,
-    /// Clients rejected for identity, across all files.
-    pub identity_clients: Vec<IdentityClient>,
-    /// Summary files written (or planned).
-    pub summary: Vec<PathBuf>,
-    /// Where the summary is.
-    pub summary_folder: Option<PathBuf>,
-}
-
-impl BatchReport {
-    /// True when some file failed.
-    pub fn has_failures(&self) -> bool {
-        self.files
-            .iter()
-            .any(|f| matches!(f.status, Status::Failed(_)))
-    }
-}
+pub use report::{
+    BatchOptions, BatchReport, ClientRecord, Destination, IdentityClient, Outcome, Status,
+};
 
 /// A workbook to process and where its outputs go.
 #[derive(Debug, Clone)]

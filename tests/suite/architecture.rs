@@ -1,0 +1,269 @@
+//! The layout's two rules, checked on the source itself: no file of `src/` imports a file that
+//! imports it back (through `use crate::…`, `use super::…`, or a child module named in its
+//! parent), and no function of `src/` is longer than 120 lines.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file of `src/`, by module path (`output::clean::plan`; `` for lib.rs and main.rs).
+fn modules() -> BTreeMap<String, PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(&root) {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let rel = path.strip_prefix(&root).unwrap().with_extension("");
+        let mut parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if parts.last().is_some_and(|l| l == "mod") {
+            parts.pop();
+        }
+        if parts == ["lib"] || parts == ["main"] {
+            parts.clear();
+        }
+        out.insert(parts.join("::"), path.to_path_buf());
+    }
+    out
+}
+
+/// The code of a file without its `#[cfg(test)] mod tests` and without comments.
+fn code(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = match text.find("#[cfg(test)]\nmod tests") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    text.lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Expands a use tree (`a::{b, c::{d, self}}`) into paths.
+fn expand(prefix: &[String], tree: &str, out: &mut Vec<Vec<String>>) {
+    let tree = tree.trim();
+    if let Some(open) = tree.find('{') {
+        let head: Vec<String> = tree[..open]
+            .split("::")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        let base: Vec<String> = prefix.iter().cloned().chain(head).collect();
+        let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+        let mut depth = 0;
+        let mut item = String::new();
+        for ch in inner.chars().chain([',']) {
+            match ch {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                _ => {}
+            }
+            if ch == ',' && depth == 0 {
+                if !item.trim().is_empty() {
+                    expand(&base, &item, out);
+                }
+                item.clear();
+            } else {
+                item.push(ch);
+            }
+        }
+        return;
+    }
+    let name = tree.split(" as ").next().unwrap_or(tree).trim();
+    let mut path = prefix.to_vec();
+    path.extend(
+        name.split("::")
+            .filter(|s| !s.is_empty() && *s != "self")
+            .map(str::to_string),
+    );
+    out.push(path);
+}
+
+/// The modules of `src/` that module `name` (file `path`) imports.
+fn imports(name: &str, path: &Path, all: &BTreeMap<String, PathBuf>) -> BTreeSet<String> {
+    let code = code(path);
+    let is_dir = ["mod.rs", "lib.rs", "main.rs"]
+        .iter()
+        .any(|f| path.ends_with(f));
+    let base: Vec<String> = name
+        .split("::")
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let resolve = |segs: &[String]| -> Option<String> {
+        (1..=segs.len())
+            .rev()
+            .map(|i| segs[..i].join("::"))
+            .find(|m| all.contains_key(m))
+    };
+    // `crate::x` and `super::x` to absolute segments.
+    let absolute = |segs: &[String]| -> Option<Vec<String>> {
+        match segs.first()?.as_str() {
+            "crate" => Some(segs[1..].to_vec()),
+            "super" => {
+                let ups = segs.iter().take_while(|s| *s == "super").count();
+                // `super` of `a/b.rs` (module a::b) and of `a/b/mod.rs` (also a::b) is `a`.
+                let keep = base.len().checked_sub(ups)?;
+                let mut abs = base[..keep].to_vec();
+                abs.extend_from_slice(&segs[ups..]);
+                Some(abs)
+            }
+            _ => None,
+        }
+    };
+    let mut deps = BTreeSet::new();
+    let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find("use ") {
+        let before_ok = i == 0 || !rest.as_bytes()[i - 1].is_ascii_alphanumeric();
+        let after = &rest[i + 4..];
+        let end = after.find(';').unwrap_or(after.len());
+        if before_ok && (after.starts_with("crate") || after.starts_with("super")) {
+            let mut paths = Vec::new();
+            expand(&[], &after[..end], &mut paths);
+            for segs in paths {
+                if let Some(abs) = absolute(&segs) {
+                    if let Some(m) = resolve(&abs).filter(|m| m != name) {
+                        deps.insert(m);
+                    }
+                    if all.contains_key(&abs.join("::")) {
+                        aliases.insert(abs.last().cloned().unwrap_or_default(), abs);
+                    }
+                }
+            }
+        }
+        rest = &after[end.min(after.len())..];
+    }
+    if is_dir {
+        for line in code.lines() {
+            let line = line.trim();
+            let decl = line
+                .strip_prefix("pub(crate) mod ")
+                .or_else(|| line.strip_prefix("pub mod "))
+                .or_else(|| line.strip_prefix("mod "));
+            if let Some(child) = decl.and_then(|d| d.strip_suffix(';')) {
+                let mut path = base.clone();
+                path.push(child.to_string());
+                aliases.entry(child.to_string()).or_insert(path);
+            }
+        }
+    }
+    // Paths written out in the code: `crate::a::b`, `super::x`, `alias::y`.
+    let bytes = code.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_word = i == 0
+            || !(bytes[i - 1].is_ascii_alphanumeric()
+                || bytes[i - 1] == b'_'
+                || bytes[i - 1] == b':');
+        if starts_word && (bytes[i].is_ascii_alphabetic() || bytes[i] == b'_') {
+            let mut j = i;
+            while j < bytes.len()
+                && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] == b':')
+            {
+                j += 1;
+            }
+            let segs: Vec<String> = code[i..j]
+                .split("::")
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            if segs.len() > 1 {
+                let abs = absolute(&segs).or_else(|| {
+                    aliases.get(&segs[0]).map(|a| {
+                        let mut p = a.clone();
+                        p.extend_from_slice(&segs[1..]);
+                        p
+                    })
+                });
+                if let Some(m) = abs.and_then(|a| resolve(&a)).filter(|m| m != name) {
+                    deps.insert(m);
+                }
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    deps
+}
+
+#[test]
+fn no_file_of_src_imports_one_that_imports_it_back() {
+    let all = modules();
+    let graph: BTreeMap<String, BTreeSet<String>> = all
+        .iter()
+        .map(|(name, path)| (name.clone(), imports(name, path, &all)))
+        .collect();
+    // A file reaches itself through its imports: that is a cycle.
+    let mut cycles = Vec::new();
+    for start in graph.keys() {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<(String, Vec<String>)> = vec![(start.clone(), vec![start.clone()])];
+        while let Some((at, trail)) = stack.pop() {
+            for next in &graph[&at] {
+                if next == start {
+                    cycles.push(trail.join(" → ") + " → " + start);
+                } else if seen.insert(next.clone()) {
+                    let mut t = trail.clone();
+                    t.push(next.clone());
+                    stack.push((next.clone(), t));
+                }
+            }
+        }
+    }
+    assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
+    // The check sees imports: the package layer is imported by clean, and imports nothing
+    // from the outputs.
+    assert!(graph["output::clean"].contains("package::parts"));
+    assert!(
+        graph
+            .iter()
+            .filter(|(m, _)| m.starts_with("package"))
+            .all(|(_, deps)| deps
+                .iter()
+                .all(|d| !d.starts_with("output") && !d.starts_with("cli")))
+    );
+}
+
+#[test]
+fn no_function_of_src_is_longer_than_120_lines() {
+    let mut long = Vec::new();
+    for path in modules().values() {
+        let text = std::fs::read_to_string(path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let trimmed = line.trim_start();
+            let indent = &line[..line.len() - trimmed.len()];
+            let signature = [
+                "fn ",
+                "pub fn ",
+                "pub(crate) fn ",
+                "pub(super) fn ",
+                "const fn ",
+                "async fn ",
+            ]
+            .iter()
+            .any(|p| trimmed.starts_with(p));
+            if !signature || trimmed.ends_with(';') {
+                continue;
+            }
+            let close = format!("{indent}}}");
+            if let Some(end) = lines[i..].iter().position(|l| *l == close)
+                && end + 1 > 120
+            {
+                long.push(format!("{}:{} ({} lines)", path.display(), i + 1, end + 1));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "functions over 120 lines:\n{}",
+        long.join("\n")
+    );
+}
