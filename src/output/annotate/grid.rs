@@ -18,6 +18,7 @@ use rust_xlsxwriter::{
 
 use super::context::{
     Ctx, Flags, MAX_NOTE_CHARS, SheetNames, VALIDATION_ROWS, category_color, last_column,
+    likely_format,
 };
 use crate::lang::Lang;
 use crate::note::Category;
@@ -88,6 +89,7 @@ pub(super) fn write_grid(
     flags: &Flags<'_>,
     lists: &BTreeMap<u32, Vec<String>>,
     mandatory: &BTreeSet<u32>,
+    likely: &BTreeSet<(u32, u32)>,
 ) -> Result<(), XlsxError> {
     let book = ctx.book;
     let last_col = last_column(book);
@@ -97,8 +99,8 @@ pub(super) fn write_grid(
         ws.set_column_width(col as u16, *width)?;
     }
     write_header_rows(ws, book, last_col, &formats, mandatory, &widths)?;
-    write_data_rows(ws, ctx, flags, &formats, last_col)?;
-    write_cell_notes(ws, ctx, flags, &formats)?;
+    write_data_rows(ws, ctx, flags, likely, &formats, last_col)?;
+    write_cell_notes(ws, ctx, flags)?;
     add_drop_downs(ws, ctx, lists)?;
     ws.set_freeze_panes(book.data_start, 0)?;
     let last_data_row = book.data_rows().last().map_or(book.data_start, |r| r.row);
@@ -138,8 +140,9 @@ fn column_widths(book: &Rejected, last_col: u32) -> Vec<f64> {
         .collect()
 }
 
-/// Header rows: the title (merged over the grid), the codes (hidden), the labels (orange for
-/// mandatory columns), as tall as the longest label wraps.
+/// The rows above the data, top to bottom (the data sheet is written a row at a time, in
+/// order, so each row's height and visibility are set before its cells): the title (merged
+/// across the grid when it is one cell), the hidden codes row, the labels.
 fn write_header_rows(
     ws: &mut Worksheet,
     book: &Rejected,
@@ -148,16 +151,34 @@ fn write_header_rows(
     mandatory: &BTreeSet<u32>,
     widths: &[f64],
 ) -> Result<(), XlsxError> {
-    for row in book.grid.rows.iter().filter(|r| r.row < book.data_start) {
-        let is_title = row.row < book.codes_row;
-        for (col, value) in &row.cells {
+    for r in 0..book.data_start {
+        let cells = book.grid.row(r).map_or(&[][..], |row| &row.cells[..]);
+        if r == book.codes_row {
+            ws.set_row_hidden(r)?;
+        }
+        if Some(r) == book.labels_row {
+            let labels: Vec<(String, f64)> = (0..=last_col)
+                .map(|col| (book.label(col), widths[col as usize]))
+                .collect();
+            let cells: Vec<(&str, f64)> = labels.iter().map(|(l, w)| (l.as_str(), *w)).collect();
+            ws.set_row_height(r, print::row_height(&cells, 11.0).max(30.0))?;
+        }
+        if r == 0 && book.codes_row > 0 && cells.len() == 1 && cells[0].0 == 0 && last_col > 0 {
+            let value = crate::workbook::display(&cells[0].1);
+            let lines = value.lines().count().max(1) as f64;
+            ws.set_row_height(0, (lines * 19.0 + 4.0).max(30.0))?;
+            ws.merge_range(0, 0, 0, last_col as u16, &value, &f.title)?;
+            continue;
+        }
+        let is_title = r < book.codes_row;
+        for (col, value) in cells {
             if *col > last_col {
                 continue;
             }
             let value = crate::workbook::display(value);
             let format = if is_title {
                 &f.title
-            } else if Some(row.row) == book.labels_row {
+            } else if Some(r) == book.labels_row {
                 if mandatory.contains(col) {
                     &f.mandatory
                 } else {
@@ -166,84 +187,75 @@ fn write_header_rows(
             } else {
                 &f.text
             };
-            ws.write_string_with_format(row.row, *col as u16, &value, format)?;
+            ws.write_string_with_format(r, *col as u16, &value, format)?;
         }
-    }
-    if let Some(title_row) = book.grid.row(0).filter(|_| book.codes_row > 0)
-        && title_row.cells.len() == 1
-        && title_row.cells[0].0 == 0
-        && last_col > 0
-    {
-        let value = crate::workbook::display(&title_row.cells[0].1);
-        ws.merge_range(0, 0, 0, last_col as u16, &value, &f.title)?;
-        let lines = value.lines().count().max(1) as f64;
-        ws.set_row_height(0, (lines * 19.0 + 4.0).max(30.0))?;
-    }
-    ws.set_row_hidden(book.codes_row)?;
-    if let Some(labels_row) = book.labels_row {
-        let labels: Vec<(String, f64)> = (0..=last_col)
-            .map(|col| (book.label(col), widths[col as usize]))
-            .collect();
-        let cells: Vec<(&str, f64)> = labels.iter().map(|(l, w)| (l.as_str(), *w)).collect();
-        ws.set_row_height(labels_row, print::row_height(&cells, 11.0).max(30.0))?;
     }
     Ok(())
 }
 
-/// Data rows: values as text, flagged cells filled, the notes cell summarised, each row as
-/// tall as its summary wraps.
+/// Data rows, top to bottom: values as text, flagged cells filled (empty ones too), likely
+/// rejections marked, the notes cell summarised, each row as tall as its summary wraps.
 fn write_data_rows(
     ws: &mut Worksheet,
     ctx: &Ctx<'_>,
     flags: &Flags<'_>,
+    likely: &BTreeSet<(u32, u32)>,
     f: &Formats,
     last_col: u32,
 ) -> Result<(), XlsxError> {
     let book = ctx.book;
     let notes_col = book.notes_column.map(|n| n.col);
+    let likely_format = likely_format();
     let notes_by_row: BTreeMap<u32, Vec<&LocatedNote>> =
         book.notes.iter().fold(BTreeMap::new(), |mut m, n| {
             m.entry(n.row).or_default().push(n);
             m
         });
     for row in book.data_rows() {
-        for (col, value) in &row.cells {
-            if *col > last_col || Some(*col) == notes_col {
-                continue;
-            }
-            let value = crate::workbook::display(value);
-            let format = match flags.get(&(row.row, *col)) {
-                Some(notes) => &f.fills[&notes[0].category],
-                None => &f.text,
-            };
-            ws.write_string_with_format(row.row, *col as u16, &value, format)?;
+        let mut cells: BTreeMap<u32, (String, &Format)> = row
+            .cells
+            .iter()
+            .filter(|(col, _)| *col <= last_col && Some(*col) != notes_col)
+            .map(|(col, value)| (*col, (crate::workbook::display(value), &f.text)))
+            .collect();
+        for (&(_, col), notes) in flags.range((row.row, 0)..=(row.row, u32::MAX)) {
+            cells
+                .entry(col)
+                .or_insert_with(|| (String::new(), &f.text))
+                .1 = &f.fills[&notes[0].category];
+        }
+        for &(_, col) in likely.range((row.row, 0)..=(row.row, u32::MAX)) {
+            cells
+                .entry(col)
+                .or_insert_with(|| (String::new(), &f.text))
+                .1 = &likely_format;
         }
         if let Some(col) = notes_col {
             let text = match notes_by_row.get(&row.row) {
                 Some(notes) => notes_summary(notes, ctx.lang),
                 None => book.value(row.row, col),
             };
-            ws.write_string_with_format(row.row, col as u16, &text, &f.summary)?;
             let height = print::row_height(&[(&text, NOTES_WIDTH)], 11.0);
             if height > print::LINE_HEIGHT + 3.0 {
                 ws.set_row_height(row.row, height)?;
+            }
+            cells.insert(col, (text, &f.summary));
+        }
+        for (col, (value, format)) in &cells {
+            if value.is_empty() {
+                ws.write_blank(row.row, *col as u16, format)?;
+            } else {
+                ws.write_string_with_format(row.row, *col as u16, value, format)?;
             }
         }
     }
     Ok(())
 }
 
-/// Flagged cells that are empty still need their fill, and every flagged cell its note.
-fn write_cell_notes(
-    ws: &mut Worksheet,
-    ctx: &Ctx<'_>,
-    flags: &Flags<'_>,
-    f: &Formats,
-) -> Result<(), XlsxError> {
+/// Every flagged cell gets its note (notes are kept apart from the rows, so they may come
+/// after them).
+fn write_cell_notes(ws: &mut Worksheet, ctx: &Ctx<'_>, flags: &Flags<'_>) -> Result<(), XlsxError> {
     for ((row, col), notes) in flags {
-        if ctx.book.grid.row(*row).and_then(|r| r.get(*col)).is_none() {
-            ws.write_blank(*row, *col as u16, &f.fills[&notes[0].category])?;
-        }
         let note = Note::new(cell_note_text(ctx, notes, *col))
             .set_author("icare-fix")
             .set_width(360)

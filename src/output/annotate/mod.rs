@@ -30,7 +30,7 @@ use crate::lang::Lang;
 use crate::template::Registry;
 use crate::workbook::Rejected;
 use crate::workbook::lists::ColumnLists;
-use context::{Ctx, Flags, flags, likely_format};
+use context::{Ctx, Flags, flags};
 
 mod context;
 mod errors_sheet;
@@ -95,13 +95,17 @@ pub fn annotate(
             ),
         });
     }
-    crate::output::check_target(output, &[&book.path], opts.force)?;
+    let mut out = crate::output::OutputFile::create(output, &[&book.path], opts.force)?;
     let sha = sha256_file(&book.path)?;
     let (mut workbook, flagged_cells) = build(book, registry, opts.lang, &sha)?;
-    let bytes = workbook
-        .save_to_buffer()
+    // Straight into the temporary file, never whole in memory.
+    let mut writer = std::io::BufWriter::new(out.file());
+    workbook
+        .save_to_writer(&mut writer)
         .map_err(|e| xlsx_error(output, e))?;
-    let output = crate::output::write_file(output, &[&book.path], opts.force, &bytes)?;
+    std::io::Write::flush(&mut writer).map_err(|e| Error::io(output, e))?;
+    drop(writer);
+    let output = out.commit()?;
     Ok(AnnotateReport {
         output,
         notes: book.notes.len(),
@@ -194,10 +198,13 @@ fn add_sheets(
         .map(|(col, list)| (col, list.values.clone()))
         .collect();
     {
-        let ws = workbook.add_worksheet();
+        // The data sheet, the big one, is written a row at a time and each finished row goes
+        // to a temporary file: memory stays flat however many rows the file has.
+        let ws = workbook.add_worksheet_with_constant_memory()?;
         ws.set_name(data_sheet)?;
-        grid::write_grid(ws, ctx, flags, &lists, mandatory)?;
-        write_likely(ws, ctx.book, likely, ctx.lang)?;
+        let likely_cells: BTreeSet<(u32, u32)> = likely.iter().map(|l| (l.row, l.col)).collect();
+        grid::write_grid(ws, ctx, flags, &lists, mandatory, &likely_cells)?;
+        write_likely(ws, likely, ctx.lang)?;
     }
     {
         let ws = workbook.add_worksheet();
@@ -344,17 +351,10 @@ fn likely_rejections(
     likely
 }
 
-/// Marks the likely rejections, told apart from iCARE's own notes.
-fn write_likely(
-    ws: &mut Worksheet,
-    book: &Rejected,
-    likely: &[Likely],
-    lang: Lang,
-) -> Result<(), XlsxError> {
-    let format = likely_format();
+/// The notes of the likely rejections, told apart from iCARE's own notes.
+fn write_likely(ws: &mut Worksheet, likely: &[Likely], lang: Lang) -> Result<(), XlsxError> {
+    // The cells themselves are marked with the data rows (see `grid`); here, their notes.
     for l in likely {
-        let value = book.value(l.row, l.col);
-        ws.write_string_with_format(l.row, l.col as u16, &value, &format)?;
         let head = lang.pick(
             "Not in iCARE's notes: a likely next rejection",
             "Absent des notes d'iCARE : un rejet probable",
