@@ -27,6 +27,7 @@ pub mod error;
 pub mod lang;
 pub mod note;
 pub mod output;
+pub mod serve;
 pub mod synth;
 pub mod template;
 pub mod workbook;

@@ -8,6 +8,7 @@ mod checklist;
 mod clean;
 mod errors;
 mod inspect;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,9 @@ enum Command {
     Batch(batch::BatchArgs),
     /// Write the upload-ready copy: the notes gone, everything else as iCARE sent it.
     Clean(clean::CleanArgs),
+    /// Open a page in your browser to drop rejected workbooks on and download what to upload
+    /// (it runs on this computer only; what is also started when the program is double-clicked).
+    Serve(serve::ServeArgs),
 }
 
 /// Options every command shares.
@@ -96,6 +100,19 @@ impl From<LangArg> for icare_fix::Lang {
     }
 }
 
+/// The arguments; started with none and with no terminal (double-clicked), the page.
+pub fn parse() -> Cli {
+    use std::io::IsTerminal;
+    let double_clicked = std::env::args_os().len() == 1
+        && !std::io::stdin().is_terminal()
+        && !std::io::stdout().is_terminal();
+    if double_clicked {
+        Cli::parse_from(["icare-fix", "serve"])
+    } else {
+        Cli::parse()
+    }
+}
+
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -105,6 +122,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Checklist(args)) => checklist::run(args),
         Some(Command::Batch(args)) => batch::run(args),
         Some(Command::Clean(args)) => clean::run(args),
+        Some(Command::Serve(args)) => serve::run(args),
         None => batch::run_default(&cli.paths, &cli.run),
     }
 }
