@@ -25,7 +25,7 @@ use crate::output::errors::{ErrorsReport, NoteRecord};
 use crate::output::way_back::AnnotatedInfo;
 use crate::template::Registry;
 use crate::workbook::Rejected;
-pub use crate::workbook::read::MAX_FILE_BYTES;
+use crate::workbook::read::MAX_FILE_BYTES;
 
 /// Largest request: several workbooks at once, each within [`MAX_FILE_BYTES`].
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024 * 1024;

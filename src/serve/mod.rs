@@ -123,7 +123,7 @@ async fn run(registry: Registry, opts: &ServeOptions) -> Result<()> {
     drop(state);
     work.close()
         .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
-    eprintln!("The page has stopped; its temporary folder was removed.");
+    note("The page has stopped; its temporary folder was removed.");
     Ok(())
 }
 
@@ -151,16 +151,22 @@ fn announce(address: &str, work: &std::path::Path) {
         "The page is open in your browser at the address above. To stop it, press Ctrl+C here or use the page's Quit button."
     );
     let _ = out.flush();
-    eprintln!(
+    note(&format!(
         "Temporary folder (emptied after each answer, removed when the page stops): {}",
         work.display()
-    );
+    ));
 }
 
 fn open_browser(address: &str) {
     if opener::open_browser(address).is_err() {
-        eprintln!("The browser could not be opened: open the address above in your browser.");
+        note("The browser could not be opened: open the address above in your browser.");
     }
+}
+
+/// A line on stderr; none when there is no stderr (started from a shortcut), never a panic.
+fn note(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// Resolves on Ctrl+C, on the Quit button, or after [`IDLE_LIMIT`] without a request.
@@ -169,7 +175,7 @@ async fn stop_signal(state: Arc<State>) {
         loop {
             tokio::time::sleep(Duration::from_secs(60)).await;
             if state.idle() >= IDLE_LIMIT {
-                eprintln!("The page was not used for an hour: stopping.");
+                note("The page was not used for an hour: stopping.");
                 break;
             }
         }

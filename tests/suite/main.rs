@@ -11,4 +11,5 @@ mod lists;
 mod mapping;
 mod roundtrip;
 mod samples;
+mod serve;
 mod way_back;

@@ -202,7 +202,8 @@ function fileCard(file, index) {
   const handled = file.status === "done" || file.status === "corrected";
   return el("article", { class: "file", "data-status": file.status, "aria-labelledby": `file-${index}` },
     el("h3", { id: `file-${index}` }, file.name, el("span", { class: `badge ${file.status}` }, t().status[file.status] || file.status)),
-    file.reason ? el("p", { class: "refused" }, file.reason) : null,
+    // As the command line's line for the file: "NAME: reason".
+    file.reason ? el("p", { class: "refused" }, `${file.name}: ${file.reason}`) : null,
     handled && file.template ? el("ul", { class: "facts" },
       el("li", {}, `${t().template}: ${file.template}`),
       el("li", {}, `${t().rows}: ${file.rows}`),
@@ -235,7 +236,7 @@ async function send(fileList) {
   if (!files.length) return;
   const tooBig = files.filter((f) => f.size > MAX_BYTES);
   const fine = files.filter((f) => f.size <= MAX_BYTES);
-  const run = { files: tooBig.map((f) => ({ name: f.name, status: "failed", reason: `'${f.name}' ${t().tooLarge}`, categories: {}, identity: [], problems: [], downloads: [] })), summary: [] };
+  const run = { files: tooBig.map((f) => ({ name: f.name, status: "failed", reason: t().tooLarge, categories: {}, identity: [], problems: [], downloads: [] })), summary: [] };
   runs.push(run);
   if (fine.length) {
     say(t().working(fine.length));
