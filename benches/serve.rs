@@ -95,7 +95,12 @@ fn main() {
             .expect("run icare-fix");
         assert!(status.success());
     });
-    println!("{:<44} {} {}", "icare-fix FILE (one step)", ms(best), ms(cli));
+    println!(
+        "{:<44} {} {}",
+        "icare-fix FILE (one step)",
+        ms(best),
+        ms(cli)
+    );
 
     let (port, token, mut child) = start_page(exe);
     let (best, page) = time(|| {
@@ -135,9 +140,5 @@ fn start_page(exe: impl AsRef<Path>) -> (u16, String, std::process::Child) {
         .strip_prefix("http://127.0.0.1:")
         .expect("the address first");
     let (port, token) = rest.split_once("/?token=").expect("a token");
-    (
-        port.parse().expect("a port"),
-        token.to_string(),
-        child,
-    )
+    (port.parse().expect("a port"), token.to_string(), child)
 }

@@ -70,7 +70,9 @@ impl State {
 
     fn idle(&self) -> Duration {
         let last = self.last_seen.load(Ordering::Relaxed);
-        self.started.elapsed() - Duration::from_secs(last)
+        self.started
+            .elapsed()
+            .saturating_sub(Duration::from_secs(last))
     }
 }
 
@@ -180,8 +182,14 @@ async fn stop_signal(state: Arc<State>) {
             }
         }
     };
+    let ctrl_c = async {
+        // Without a Ctrl+C handler the page still stops by its Quit button and idle hour.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+        _ = ctrl_c => {}
         _ = state.quit.notified() => {}
         _ = idle => {}
     }

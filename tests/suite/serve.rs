@@ -23,8 +23,14 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Server {
+        Server::start_with(&["serve", "--no-open", "--port", "0"], &[])
+    }
+
+    /// Starts the program with `args` and extra environment variables.
+    fn start_with(args: &[&str], env: &[(&str, &Path)]) -> Server {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin!("icare-fix"))
-            .args(["serve", "--no-open", "--port", "0"])
+            .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -590,6 +596,34 @@ pub fn sheet_text(path: &Path) -> Vec<Vec<String>> {
         .rows()
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect()
+}
+
+/// Started with no arguments and no terminal (a double-click), the program opens the page in
+/// the browser (here a stand-in named by `BROWSER`, which writes down the address it got).
+#[cfg(unix)]
+#[test]
+fn a_double_click_opens_the_page_in_the_browser() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let opened = dir.path().join("opened");
+    let browser = dir.path().join("browser");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = Server::start_with(&[], &[("BROWSER", &browser)]);
+    let mut address = String::new();
+    for _ in 0..200 {
+        address = std::fs::read_to_string(&opened).unwrap_or_default();
+        if address.ends_with('\n') {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(address.trim(), server.url("/"));
+    assert!(server.quit().success());
 }
 
 /// The first of `names` found on the PATH.
