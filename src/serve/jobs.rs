@@ -376,11 +376,21 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// `text` without the request folder's location: the page names files, not temporary paths.
+/// `text` without temporary locations: the files of the request by their names alone, any
+/// other place in the page's temporary folder (an earlier request's) named as such.
 fn hide(folder: &Path, text: &str) -> String {
     let inside = format!("{}{}", folder.display(), std::path::MAIN_SEPARATOR);
-    text.replace(&inside, "")
-        .replace(&folder.display().to_string(), "")
+    let text = text.replace(&inside, "");
+    let Some(work) = folder.parent().and_then(Path::parent) else {
+        return text;
+    };
+    let pattern = format!("'?{}[^',]*'?", regex::escape(&work.display().to_string()));
+    match regex::Regex::new(&pattern) {
+        Ok(re) => re
+            .replace_all(&text, "(the page's temporary folder)")
+            .into_owned(),
+        Err(_) => text,
+    }
 }
 
 #[cfg(test)]
@@ -393,6 +403,16 @@ mod tests {
         assert_eq!(safe_name("../../etc/passwd"), "passwd");
         assert_eq!(safe_name("..."), "workbook.xlsx");
         assert_eq!(safe_name("a<b>:c?.xlsx"), "abc.xlsx");
+    }
+
+    #[test]
+    fn temporary_locations_are_not_shown() {
+        let folder = std::path::Path::new("/tmp/page-x/request-1/in");
+        let text = "cannot find 'a.xlsx' in the folder '/tmp/page-x/request-1/in/a.xlsx', '/tmp/page-x/request-0/in/a.xlsx'. Put it back";
+        assert_eq!(
+            super::hide(folder, text),
+            "cannot find 'a.xlsx' in the folder 'a.xlsx', (the page's temporary folder). Put it back"
+        );
     }
 
     #[test]

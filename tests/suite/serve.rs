@@ -524,6 +524,21 @@ fn the_way_back_gives_the_upload_file_the_command_line_gives() {
     .unwrap();
     // The phone number of row 5, missing, typed in and saved.
     crate::way_back::type_into(&annotated, &[((4, 4), "613-555-0101")]);
+    // Alone, its rejected file cannot be found: refused, without naming temporary folders.
+    let alone = server
+        .post_files(&[(
+            "client_profile.annotated.xlsx",
+            std::fs::read(&annotated).unwrap(),
+        )])
+        .json();
+    let entry = file(&alone, "client_profile.annotated.xlsx");
+    assert_eq!(entry["status"], "failed");
+    let reason = entry["reason"].as_str().unwrap();
+    assert!(reason.contains("client_profile.xlsx"), "{reason}");
+    assert!(
+        !reason.contains(&*server.work.to_string_lossy()),
+        "{reason}"
+    );
     let answer = server
         .post_files(&[
             (

@@ -18,6 +18,7 @@ const TEXT = {
     backTitle: "2. The way back: after correcting in Excel",
     backHelp: "Correct the highlighted cells of NAME.annotated.xlsx in Excel and save it. Then choose it here together with the rejected file it was made from: you get NAME.upload.xlsx with your corrections, ready to upload.",
     backLabel: "Choose the corrected annotated workbook and its rejected file",
+    backHint: "On this page, choose the annotated workbook together with the rejected file it was made from (both at once).",
     working: (n) => `Reading ${n} file${n === 1 ? "" : "s"}…`,
     ready: (n) => `Results ready for ${n} file${n === 1 ? "" : "s"}.`,
     tooLarge: "is larger than 200 MB, the most icare-fix reads: iCARE's rejected files are far smaller. Check that you chose the right file.",
@@ -57,6 +58,7 @@ const TEXT = {
     backTitle: "2. Le retour : après correction dans Excel",
     backHelp: "Corrigez dans Excel les cellules surlignées de NOM.annotated.xlsx et enregistrez. Choisissez-le ensuite ici avec le fichier rejeté dont il vient : vous obtenez NOM.upload.xlsx avec vos corrections, prêt à téléverser.",
     backLabel: "Choisissez le classeur annoté corrigé et son fichier rejeté",
+    backHint: "Sur cette page, choisissez le classeur annoté avec le fichier rejeté dont il vient (les deux à la fois).",
     working: (n) => `Lecture de ${n} fichier${n === 1 ? "" : "s"}…`,
     ready: (n) => `Résultats prêts pour ${n} fichier${n === 1 ? "" : "s"}.`,
     tooLarge: "dépasse 200 Mo, le maximum que lit icare-fix : les fichiers rejetés d'iCARE sont bien plus petits. Vérifiez que vous avez choisi le bon fichier.",
@@ -204,6 +206,7 @@ function fileCard(file, index) {
     el("h3", { id: `file-${index}` }, file.name, el("span", { class: `badge ${file.status}` }, t().status[file.status] || file.status)),
     // As the command line's line for the file: "NAME: reason".
     file.reason ? el("p", { class: "refused" }, `${file.name}: ${file.reason}`) : null,
+    file.status === "failed" && /\.annotated\.xls[xm]$/i.test(file.name) ? el("p", {}, t().backHint) : null,
     handled && file.template ? el("ul", { class: "facts" },
       el("li", {}, `${t().template}: ${file.template}`),
       el("li", {}, `${t().rows}: ${file.rows}`),
