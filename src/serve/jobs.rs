@@ -18,7 +18,7 @@ use base64::Engine as _;
 use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 
-use super::State as Shared;
+use super::Shared;
 use crate::batch::{self, BatchOptions, BatchReport, Destination, Outcome, Status};
 use crate::note::Category;
 use crate::output::errors::{ErrorsReport, NoteRecord};

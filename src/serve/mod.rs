@@ -43,7 +43,7 @@ pub struct ServeOptions {
 }
 
 /// What every request handler shares.
-pub(crate) struct State {
+pub(crate) struct Shared {
     /// The secret every request must carry.
     pub(crate) token: String,
     /// The port listened on, for the `Host` and `Origin` checks.
@@ -61,7 +61,7 @@ pub(crate) struct State {
     last_seen: AtomicU64,
 }
 
-impl State {
+impl Shared {
     /// Notes that a request came in, for the idle limit.
     pub(crate) fn touch(&self) {
         let now = self.started.elapsed().as_secs();
@@ -101,7 +101,7 @@ async fn run(registry: Registry, opts: &ServeOptions) -> Result<()> {
         .local_addr()
         .map_err(|e| cannot_start("the port is unknown", e))?
         .port();
-    let state = Arc::new(State {
+    let state = Arc::new(Shared {
         token: new_token()?,
         port,
         registry,
@@ -172,7 +172,7 @@ fn note(line: &str) {
 }
 
 /// Resolves on Ctrl+C, on the Quit button, or after [`IDLE_LIMIT`] without a request.
-async fn stop_signal(state: Arc<State>) {
+async fn stop_signal(state: Arc<Shared>) {
     let idle = async {
         loop {
             tokio::time::sleep(Duration::from_secs(60)).await;

@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::State as Shared;
+use super::Shared;
 use super::{jobs, security};
 
 const INDEX: &str = include_str!("assets/index.html");

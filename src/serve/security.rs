@@ -15,7 +15,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::State as Shared;
+use super::Shared;
 
 /// What the page may load: only its own files; styles inline too (the checklist opened from
 /// the page carries its own), pictures from data and blob addresses, nothing from outside.
