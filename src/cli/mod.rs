@@ -56,8 +56,9 @@ enum Command {
     Batch(batch::BatchArgs),
     /// Write the upload-ready copy: the notes gone, everything else as iCARE sent it.
     Clean(clean::CleanArgs),
-    /// Open a page in your browser to drop rejected workbooks on and download what to upload
-    /// (it runs on this computer only; what is also started when the program is double-clicked).
+    /// Open a page in your browser to drop rejected workbooks on and download the files to
+    /// upload. It runs on this computer only; started with no arguments and no terminal, the
+    /// program opens it too.
     Serve(serve::ServeArgs),
 }
 
