@@ -859,6 +859,39 @@ async fn drive(client: &fantoccini::Client, server: &Server, chosen: &[PathBuf],
             Some("identity")
         );
     }
+    // Sorted by row, one way then the other.
+    let rows_shown = || async {
+        let mut numbers = Vec::new();
+        for cell in client
+            .find_all(Locator::XPath(&format!(
+                "{card}//div[@class='problems']//tbody/tr/td[1]"
+            )))
+            .await
+            .unwrap()
+        {
+            numbers.push(cell.text().await.unwrap().parse::<u32>().unwrap());
+        }
+        numbers
+    };
+    let ascending = rows_shown().await;
+    assert!(
+        ascending.is_sorted() && ascending.len() == identity,
+        "{ascending:?}"
+    );
+    client
+        .find(Locator::XPath(&format!(
+            "{card}//div[@class='problems']//th/button"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let descending = rows_shown().await;
+    assert_eq!(
+        descending,
+        ascending.iter().rev().copied().collect::<Vec<_>>()
+    );
 
     let link = client
         .find(Locator::Css("a[download='client_profile.upload.xlsx']"))
