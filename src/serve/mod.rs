@@ -111,13 +111,16 @@ async fn run(registry: Registry, opts: &ServeOptions) -> Result<()> {
         started: Instant::now(),
         last_seen: AtomicU64::new(0),
     });
+    // Ctrl+C is caught from before the address is printed: pressed at once, it still stops
+    // the page cleanly and removes the temporary folder.
+    let interrupted = interrupt();
     let address = format!("http://127.0.0.1:{port}/?token={}", state.token);
     announce(&address, &state.work);
     if opts.open {
         open_browser(&address);
     }
     let app = routes::router(state.clone());
-    let stopped = stop_signal(state.clone());
+    let stopped = stop_signal(state.clone(), interrupted);
     axum::serve(listener, app)
         .with_graceful_shutdown(stopped)
         .await
@@ -171,8 +174,27 @@ fn note(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// Resolves on Ctrl+C, on the Quit button, or after [`IDLE_LIMIT`] without a request.
-async fn stop_signal(state: Arc<Shared>) {
+/// A future that resolves on Ctrl+C, its handler installed now. Without a handler the page
+/// still stops by its Quit button and the idle hour.
+fn interrupt() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    #[cfg(unix)]
+    let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    #[cfg(windows)]
+    let signal = tokio::signal::windows::ctrl_c();
+    match signal {
+        Ok(mut signal) => Box::pin(async move {
+            signal.recv().await;
+        }),
+        Err(_) => Box::pin(std::future::pending()),
+    }
+}
+
+/// Resolves on Ctrl+C (`interrupted`), on the Quit button, or after [`IDLE_LIMIT`] without a
+/// request.
+async fn stop_signal(
+    state: Arc<Shared>,
+    interrupted: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+) {
     let idle = async {
         loop {
             tokio::time::sleep(Duration::from_secs(60)).await;
@@ -182,14 +204,8 @@ async fn stop_signal(state: Arc<Shared>) {
             }
         }
     };
-    let ctrl_c = async {
-        // Without a Ctrl+C handler the page still stops by its Quit button and idle hour.
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
     tokio::select! {
-        _ = ctrl_c => {}
+        _ = interrupted => {}
         _ = state.quit.notified() => {}
         _ = idle => {}
     }
