@@ -243,6 +243,15 @@ pub enum Error {
     /// Something in the workbook the tool cannot handle safely.
     #[error("'{}': {detail}", .path.display())]
     Unsupported { path: PathBuf, detail: String },
+
+    /// The page of `icare-fix serve` could not start (or stopped on an error).
+    #[error(
+        "the page could not start: {what} ({source}). Close other copies of icare-fix, or choose another port with --port, and try again."
+    )]
+    ServeStart {
+        what: String,
+        source: std::io::Error,
+    },
 }
 
 fn detail_suffix(detail: &str) -> String {

@@ -29,6 +29,7 @@ pub mod lang;
 pub mod note;
 pub mod output;
 mod package;
+pub mod serve;
 pub mod template;
 pub mod workbook;
 

@@ -9,6 +9,7 @@ mod clean;
 mod common;
 mod errors;
 mod inspect;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +59,23 @@ enum Command {
     Batch(batch::BatchArgs),
     /// Write the upload-ready copy: the notes gone, everything else as iCARE sent it.
     Clean(clean::CleanArgs),
+    /// Open a page in your browser to drop rejected workbooks on and download the files to
+    /// upload. It runs on this computer only; started with no arguments and no terminal, the
+    /// program opens it too.
+    Serve(serve::ServeArgs),
+}
+
+/// The arguments; started with none and with no terminal (double-clicked), the page.
+pub fn parse() -> Cli {
+    use std::io::IsTerminal;
+    let double_clicked = std::env::args_os().len() == 1
+        && !std::io::stdin().is_terminal()
+        && !std::io::stdout().is_terminal();
+    if double_clicked {
+        Cli::parse_from(["icare-fix", "serve"])
+    } else {
+        Cli::parse()
+    }
 }
 
 /// Runs the parsed command.
@@ -69,6 +87,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Checklist(args)) => checklist::run(args),
         Some(Command::Batch(args)) => batch::run(args),
         Some(Command::Clean(args)) => clean::run(args),
+        Some(Command::Serve(args)) => serve::run(args),
         None => batch::run_default(&cli.paths, &cli.run),
     }
 }

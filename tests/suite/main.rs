@@ -13,4 +13,5 @@ mod mapping;
 mod print;
 mod roundtrip;
 mod samples;
+mod serve;
 mod way_back;

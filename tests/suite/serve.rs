@@ -1,0 +1,931 @@
+//! `icare-fix serve` over HTTP: the real binary started with `--no-open --port 0`, its
+//! address read from the first line of stdout, requests written by hand on a TCP socket (so
+//! the `Host` and `Origin` headers are exactly what each test says).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, Command, Stdio};
+
+use base64::Engine as _;
+
+use crate::common::{icare_fix, sample, sample_copy};
+
+/// A running `icare-fix serve`, stopped when dropped.
+pub struct Server {
+    child: Child,
+    pub port: u16,
+    pub token: String,
+    /// The temporary folder the server says it uses.
+    pub work: PathBuf,
+    _stderr: BufReader<ChildStderr>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Server::start_with(&["serve", "--no-open", "--port", "0"], &[])
+    }
+
+    /// Starts the program with `args` and extra environment variables.
+    fn start_with(args: &[&str], env: &[(&str, &Path)]) -> Server {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin!("icare-fix"))
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut address = String::new();
+        stdout.read_line(&mut address).unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let address = address.trim();
+        let rest = address
+            .strip_prefix("http://127.0.0.1:")
+            .unwrap_or_else(|| panic!("first line is not the address: {address:?} {line}"));
+        let (port, token) = rest.split_once("/?token=").unwrap();
+        let work = line
+            .trim()
+            .rsplit_once(": ")
+            .map(|(_, p)| PathBuf::from(p))
+            .unwrap_or_else(|| panic!("no temporary folder line: {line:?}"));
+        assert!(work.is_dir(), "{}", work.display());
+        Server {
+            child,
+            port: port.parse().unwrap(),
+            token: token.to_string(),
+            work,
+            _stderr: stderr,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}?token={}", self.port, self.token)
+    }
+
+    fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// `GET path?token=...` with the right Host.
+    fn get(&self, path: &str) -> Response {
+        let target = format!("{path}?token={}", self.token);
+        send(self.port, &request("GET", &target, &self.host(), &[], &[]))
+    }
+
+    /// Posts `files` (name, bytes) to the processing address from the page's origin.
+    fn post_files(&self, files: &[(&str, Vec<u8>)]) -> Response {
+        let (content_type, body) = multipart(files);
+        let target = format!("/api/process?token={}", self.token);
+        let origin = self.origin();
+        send(
+            self.port,
+            &request(
+                "POST",
+                &target,
+                &self.host(),
+                &[("Origin", &origin), ("Content-Type", &content_type)],
+                &body,
+            ),
+        )
+    }
+
+    /// Presses Quit and waits for the program to end; its exit status.
+    pub fn quit(mut self) -> std::process::ExitStatus {
+        let target = format!("/api/quit?token={}", self.token);
+        let origin = self.origin();
+        let answer = send(
+            self.port,
+            &request("POST", &target, &self.host(), &[("Origin", &origin)], &[]),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        self.child.wait().unwrap()
+    }
+
+    fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Files left in the temporary folder.
+    fn leftovers(&self) -> Vec<PathBuf> {
+        walkdir::WalkDir::new(&self.work)
+            .min_depth(1)
+            .into_iter()
+            .map(|e| e.unwrap().into_path())
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.running() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// An HTTP answer, read back.
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> serde_json::Value {
+        assert_eq!(self.status, 200, "{}", self.text());
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+/// A whole HTTP/1.1 request, closing the connection after the answer.
+fn request(
+    method: &str,
+    target: &str,
+    host: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Vec<u8> {
+    let mut out = format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// Sends `raw` and reads the answer. The request is written from another thread, so an
+/// answer sent before the whole body is read (413) is still received.
+fn send(port: u16, raw: &[u8]) -> Response {
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let raw = raw.to_vec();
+    let writing = std::thread::spawn(move || {
+        let _ = writer.write_all(&raw);
+    });
+    let mut reader = BufReader::new(stream);
+    let response = read_response(&mut reader);
+    let _ = reader.get_ref().shutdown(std::net::Shutdown::Both);
+    let _ = writing.join();
+    response
+}
+
+fn read_response(reader: &mut BufReader<TcpStream>) -> Response {
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line).unwrap();
+    let status: u16 = status_line
+        .split(' ')
+        .nth(1)
+        .unwrap_or_else(|| panic!("no status line: {status_line:?}"))
+        .parse()
+        .unwrap();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap();
+        headers.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .map(|(_, v)| v.parse::<usize>().unwrap());
+    let mut body = Vec::new();
+    match length {
+        Some(n) => {
+            body.resize(n, 0);
+            reader.read_exact(&mut body).unwrap();
+        }
+        None => {
+            reader.read_to_end(&mut body).unwrap();
+        }
+    }
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A multipart/form-data body with one `files` field per file.
+fn multipart(files: &[(&str, Vec<u8>)]) -> (String, Vec<u8>) {
+    let boundary = "icare-fix-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn sample_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(sample(name)).unwrap()
+}
+
+/// The answer's entry for the file `name`.
+fn file<'a>(answer: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    answer["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in the answer: {answer}"))
+}
+
+/// The bytes of the download `name` of a file's entry.
+fn download(entry: &serde_json::Value, name: &str) -> Vec<u8> {
+    let d = entry["downloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == name)
+        .unwrap_or_else(|| panic!("no download {name} in {}", entry["name"]));
+    base64::engine::general_purpose::STANDARD
+        .decode(d["data"].as_str().unwrap())
+        .unwrap()
+}
+
+/// The upload file `icare-fix clean` writes for a sample.
+pub fn clean_output(name: &str) -> Vec<u8> {
+    let (dir, input) = sample_copy(name);
+    let output = dir.path().join("out.xlsx");
+    icare_fix()
+        .arg("clean")
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .assert()
+        .success();
+    std::fs::read(output).unwrap()
+}
+
+fn assert_protected(answer: &Response) {
+    let csp = answer.header("content-security-policy").unwrap_or_default();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(answer.header("cache-control"), Some("no-store"));
+}
+
+#[test]
+fn every_request_needs_the_token() {
+    let server = Server::start();
+    let host = server.host();
+    let page = server.get("/");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text().contains(&server.token),
+        "the page carries its token"
+    );
+    assert_protected(&page);
+    for target in [
+        "/".to_string(),
+        "/app.js".to_string(),
+        "/?token=".to_string(),
+        format!("/?token={}0", server.token),
+        format!("/?token={}", &server.token[1..]),
+    ] {
+        let refused = send(server.port, &request("GET", &target, &host, &[], &[]));
+        assert_eq!(refused.status, 403, "{target}");
+        assert_protected(&refused);
+    }
+    for path in ["/app.js", "/style.css"] {
+        let asset = server.get(path);
+        assert_eq!(asset.status, 200, "{path}");
+        assert_protected(&asset);
+    }
+}
+
+#[test]
+fn only_the_loopback_host_is_answered() {
+    let server = Server::start();
+    let target = format!("/?token={}", server.token);
+    let other_port = format!("127.0.0.1:{}", server.port.wrapping_add(1));
+    for host in [
+        "evil.example".to_string(),
+        format!("evil.example:{}", server.port),
+        other_port,
+        String::new(),
+    ] {
+        let answer = send(server.port, &request("GET", &target, &host, &[], &[]));
+        assert_eq!(answer.status, 403, "Host {host:?}");
+        assert_protected(&answer);
+    }
+    for host in [
+        format!("localhost:{}", server.port),
+        format!("127.0.0.1:{}", server.port),
+    ] {
+        let answer = send(server.port, &request("GET", &target, &host, &[], &[]));
+        assert_eq!(answer.status, 200, "Host {host:?}");
+    }
+}
+
+#[test]
+fn only_the_page_itself_may_send_files_or_quit() {
+    let mut server = Server::start();
+    let (content_type, body) = multipart(&[("a.xlsx", sample_bytes("client_profile.xlsx"))]);
+    let process = format!("/api/process?token={}", server.token);
+    let quit = format!("/api/quit?token={}", server.token);
+    let host = server.host();
+    for origin in [None, Some("http://evil.example"), Some("null")] {
+        let mut headers = vec![("Content-Type", content_type.as_str())];
+        headers.extend(origin.map(|o| ("Origin", o)));
+        let answer = send(
+            server.port,
+            &request("POST", &process, &host, &headers, &body),
+        );
+        assert_eq!(answer.status, 403, "Origin {origin:?}");
+        let answer = send(
+            server.port,
+            &request("POST", &quit, &host, &headers[1..], &[]),
+        );
+        assert_eq!(answer.status, 403, "Origin {origin:?}");
+    }
+    assert!(server.running(), "a refused Quit leaves the page running");
+    let localhost = format!("http://localhost:{}", server.port);
+    let answer = send(
+        server.port,
+        &request(
+            "POST",
+            &process,
+            &host,
+            &[("Origin", &localhost), ("Content-Type", &content_type)],
+            &body,
+        ),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+}
+
+#[test]
+fn a_file_over_the_input_limit_is_refused_with_413() {
+    let server = Server::start();
+    let limit = icare_fix::workbook::read::MAX_FILE_BYTES as usize;
+    let answer = server.post_files(&[("big.xlsx", vec![b'x'; limit + 1])]);
+    assert_eq!(answer.status, 413, "{}", answer.text());
+    assert!(answer.text().contains("200 MB"), "{}", answer.text());
+    assert_protected(&answer);
+    assert_eq!(server.leftovers(), Vec::<PathBuf>::new());
+    // The page goes on working.
+    let answer = server.post_files(&[("a.xlsx", sample_bytes("client_profile.xlsx"))]);
+    assert_eq!(file(&answer.json(), "a.xlsx")["status"], "done");
+}
+
+#[test]
+fn a_bad_file_gets_the_command_lines_message_and_the_others_are_processed() {
+    let server = Server::start();
+    let junk = b"these are not the droids".to_vec();
+    let answer = server
+        .post_files(&[
+            ("client_profile.xlsx", sample_bytes("client_profile.xlsx")),
+            ("broken.xlsx", junk.clone()),
+            ("notes.txt", b"hello".to_vec()),
+            ("employment.xlsx", sample_bytes("employment.xlsx")),
+        ])
+        .json();
+    for good in ["client_profile", "employment"] {
+        let entry = file(&answer, &format!("{good}.xlsx"));
+        assert_eq!(entry["status"], "done", "{entry}");
+        let names: Vec<&str> = entry["downloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                format!("{good}.upload.xlsx"),
+                format!("{good}.annotated.xlsx"),
+                format!("{good}.checklist.html")
+            ]
+        );
+        assert_eq!(
+            entry["problems"].as_array().unwrap().len() as u64,
+            entry["notes"].as_u64().unwrap()
+        );
+        assert!(entry["template"].as_str().is_some());
+    }
+    // Two workbooks read: the summary comes too.
+    let summary: Vec<&str> = answer["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(summary, ["summary.xlsx", "summary.checklist.html"]);
+
+    let (dir, bad) = sample_copy("client_profile.xlsx");
+    let bad_path = dir.path().join("broken.xlsx");
+    std::fs::write(&bad_path, &junk).unwrap();
+    std::fs::remove_file(bad).unwrap();
+    let cli = icare_fix().arg(&bad_path).output().unwrap();
+    let cli_text = String::from_utf8_lossy(&cli.stdout);
+    for name in ["broken.xlsx", "notes.txt"] {
+        let entry = file(&answer, name);
+        assert_eq!(entry["status"], "failed", "{entry}");
+        let reason = entry["reason"].as_str().unwrap();
+        assert!(
+            !reason.contains(&*server.work.to_string_lossy()),
+            "{reason}"
+        );
+        assert_eq!(entry["downloads"].as_array().unwrap().len(), 0);
+        if name == "broken.xlsx" {
+            assert!(
+                cli_text.contains(reason),
+                "the command line says {cli_text:?}, the page {reason:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn concurrent_uploads_are_each_answered_with_their_own_files() {
+    let server = Server::start();
+    let names = [
+        "client_profile.xlsx",
+        "employment.xlsx",
+        "community_connections.xlsx",
+        "needs_assessment_referrals.xlsx",
+        "lt_client_exit.xlsx",
+    ];
+    let answers: Vec<(String, serde_json::Value)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = names
+            .iter()
+            .map(|name| {
+                let server = &server;
+                scope.spawn(move || {
+                    let answer = server.post_files(&[(name, sample_bytes(name))]);
+                    (name.to_string(), answer.json())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (name, answer) in answers {
+        assert_eq!(answer["files"].as_array().unwrap().len(), 1, "{name}");
+        let entry = file(&answer, &name);
+        assert_eq!(entry["status"], "done", "{name}");
+        let stem = name.trim_end_matches(".xlsx");
+        assert_eq!(
+            download(entry, &format!("{stem}.upload.xlsx")),
+            clean_output(&name),
+            "{name}: the upload file is the one `icare-fix clean` writes"
+        );
+    }
+    assert_eq!(server.leftovers(), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn the_way_back_gives_the_upload_file_the_command_line_gives() {
+    let server = Server::start();
+    let answer = server
+        .post_files(&[("client_profile.xlsx", sample_bytes("client_profile.xlsx"))])
+        .json();
+    let dir = tempfile::tempdir().unwrap();
+    let annotated = dir.path().join("client_profile.annotated.xlsx");
+    std::fs::write(
+        &annotated,
+        download(
+            file(&answer, "client_profile.xlsx"),
+            "client_profile.annotated.xlsx",
+        ),
+    )
+    .unwrap();
+    // The phone number of row 5, missing, typed in and saved.
+    crate::way_back::type_into(&annotated, &[((4, 4), "613-555-0101")]);
+    // Alone, its rejected file cannot be found: refused, without naming temporary folders.
+    let alone = server
+        .post_files(&[(
+            "client_profile.annotated.xlsx",
+            std::fs::read(&annotated).unwrap(),
+        )])
+        .json();
+    let entry = file(&alone, "client_profile.annotated.xlsx");
+    assert_eq!(entry["status"], "failed");
+    let reason = entry["reason"].as_str().unwrap();
+    assert!(reason.contains("client_profile.xlsx"), "{reason}");
+    assert!(
+        !reason.contains(&*server.work.to_string_lossy()),
+        "{reason}"
+    );
+    let answer = server
+        .post_files(&[
+            (
+                "client_profile.annotated.xlsx",
+                std::fs::read(&annotated).unwrap(),
+            ),
+            ("client_profile.xlsx", sample_bytes("client_profile.xlsx")),
+        ])
+        .json();
+    let entry = file(&answer, "client_profile.xlsx");
+    assert_eq!(entry["status"], "corrected", "{}", entry["reason"]);
+    let from_page = dir.path().join("from page.xlsx");
+    std::fs::write(&from_page, download(entry, "client_profile.upload.xlsx")).unwrap();
+    assert_eq!(sheet_text(&from_page)[4][4], "613-555-0101");
+
+    let original = dir.path().join("client_profile.xlsx");
+    std::fs::copy(sample("client_profile.xlsx"), &original).unwrap();
+    let from_cli = dir.path().join("from cli.xlsx");
+    icare_fix()
+        .arg("clean")
+        .arg(&annotated)
+        .arg("--original")
+        .arg(&original)
+        .arg("-o")
+        .arg(&from_cli)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&from_page).unwrap(),
+        std::fs::read(&from_cli).unwrap(),
+        "the page's corrected upload file is the command line's"
+    );
+}
+
+#[test]
+fn the_temporary_folder_is_emptied_after_each_answer_and_removed_at_exit() {
+    let server = Server::start();
+    let work = server.work.clone();
+    let answer = server.post_files(&[("client_profile.xlsx", sample_bytes("client_profile.xlsx"))]);
+    assert_eq!(answer.status, 200);
+    assert_eq!(server.leftovers(), Vec::<PathBuf>::new());
+    let refused = server.post_files(&[("broken.xlsx", b"junk".to_vec())]);
+    assert_eq!(refused.status, 200);
+    assert_eq!(server.leftovers(), Vec::<PathBuf>::new());
+    assert!(server.quit().success());
+    assert!(!work.exists(), "{} is still there", work.display());
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_page_and_removes_its_folder() {
+    let mut server = Server::start();
+    let work = server.work.clone();
+    let status = Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(server.child.wait().unwrap().success());
+    assert!(!work.exists(), "{} is still there", work.display());
+}
+
+/// Reads the workbook's first sheet as text rows, for comparing outputs.
+pub fn sheet_text(path: &Path) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(path).unwrap();
+    let first = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&first).unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+/// Started with no arguments and no terminal (a double-click), the program opens the page in
+/// the browser (here a stand-in named by `BROWSER`, which writes down the address it got).
+#[cfg(unix)]
+#[test]
+fn a_double_click_opens_the_page_in_the_browser() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let opened = dir.path().join("opened");
+    let browser = dir.path().join("browser");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = Server::start_with(&[], &[("BROWSER", &browser)]);
+    let mut address = String::new();
+    for _ in 0..200 {
+        address = std::fs::read_to_string(&opened).unwrap_or_default();
+        if address.ends_with('\n') {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(address.trim(), server.url("/"));
+    assert!(server.quit().success());
+}
+
+/// The first of `names` found on the PATH.
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// chromedriver and Chromium, or `None` after saying so. In CI (`CI=true`) a missing one is a
+/// failure, never a skip.
+fn browser_programs() -> Option<(PathBuf, PathBuf)> {
+    let driver = find_program(&["chromedriver"]);
+    let browser = find_program(&["chromium", "chromium-browser", "google-chrome"]);
+    match (driver, browser) {
+        (Some(driver), Some(browser)) => Some((driver, browser)),
+        _ if crate::common::in_ci() => panic!(
+            "chromedriver or chromium is not installed, and CI=true: install Debian's chromium and chromium-driver packages"
+        ),
+        _ => {
+            eprintln!("SKIPPED: chromedriver or chromium not installed");
+            None
+        }
+    }
+}
+
+/// A running chromedriver on a free port, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(program: &Path) -> Driver {
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(program)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Ready when it accepts connections (it says nothing a test can wait on otherwise).
+        for _ in 0..400 {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Driver { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Chromium's options: headless, no network of its own, a fresh profile, downloads to `to`.
+fn capabilities(
+    browser: &Path,
+    profile: &Path,
+    to: &Path,
+) -> serde_json::Map<String, serde_json::Value> {
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--lang=en-US",
+        "--window-size=1280,1600",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .chain([format!("--user-data-dir={}", profile.display())])
+    .collect::<Vec<_>>();
+    let options = serde_json::json!({
+        "binary": browser,
+        "args": args,
+        "prefs": {
+            "download.default_directory": to,
+            "download.prompt_for_download": false,
+            "download.directory_upgrade": true,
+            "safebrowsing.enabled": false,
+        },
+    });
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    caps
+}
+
+/// Polls `check` until it gives a value (the page works while the test waits).
+async fn wait_for<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..1200 {
+        if let Some(value) = check().await {
+            return value;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("gave up waiting for {what}");
+}
+
+#[test]
+fn the_page_in_a_real_browser_downloads_the_file_clean_writes() {
+    let Some((driver_program, browser)) = browser_programs() else {
+        return;
+    };
+    let server = Server::start();
+    let driver = Driver::start(&driver_program);
+    let scratch = tempfile::tempdir().unwrap();
+    let profile = scratch.path().join("profile");
+    let downloads = scratch.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let bad = scratch.path().join("broken.xlsx");
+    std::fs::write(&bad, b"not a workbook at all").unwrap();
+    let chosen = [
+        sample("client_profile.xlsx"),
+        sample("employment.xlsx"),
+        bad.clone(),
+    ];
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = fantoccini::ClientBuilder::new(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        )
+        .capabilities(capabilities(&browser, &profile, &downloads))
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("chromedriver starts a session");
+        drive(&client, &server, &chosen, &downloads).await;
+        client.close().await.unwrap();
+    });
+    assert_eq!(server.leftovers(), Vec::<PathBuf>::new());
+}
+
+async fn drive(client: &fantoccini::Client, server: &Server, chosen: &[PathBuf], downloads: &Path) {
+    use fantoccini::Locator;
+    client.goto(&server.url("/")).await.unwrap();
+    let paths: Vec<String> = chosen.iter().map(|p| p.display().to_string()).collect();
+    let input = client.find(Locator::Id("files")).await.unwrap();
+    input.send_keys(&paths.join("\n")).await.unwrap();
+    let cards = wait_for("the three results", || async {
+        let cards = client.find_all(Locator::Css("article.file")).await.ok()?;
+        (cards.len() == 3).then_some(cards)
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for card in &cards {
+        statuses.push(card.attr("data-status").await.unwrap().unwrap());
+    }
+    statuses.sort();
+    assert_eq!(statuses, ["done", "done", "failed"]);
+    // The refused file says what the command line says.
+    let refused = client
+        .find(Locator::Css("article[data-status=failed] .refused"))
+        .await
+        .unwrap();
+    let reason = refused.text().await.unwrap();
+    let cli = icare_fix().arg(&chosen[2]).output().unwrap();
+    let cli_text = String::from_utf8_lossy(&cli.stdout);
+    assert!(
+        !reason.is_empty() && cli_text.contains(&reason),
+        "the command line says {cli_text:?}, the page {reason:?}"
+    );
+    // Every problem of every file is listed: as many rows as notes.
+    let registry = icare_fix::Registry::builtin();
+    let notes = |p: &Path| icare_fix::Rejected::open(p, &registry).unwrap().notes;
+    let rows = client
+        .find_all(Locator::Css("article[data-status=done] .problems tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        notes(&chosen[0]).len() + notes(&chosen[1]).len()
+    );
+    // Filtered by kind: only that kind's rows, all of them.
+    let card = "//article[h3[starts-with(., 'client_profile.xlsx')]]";
+    client
+        .find(Locator::XPath(&format!(
+            "{card}//div[@class='problems']//select"
+        )))
+        .await
+        .unwrap()
+        .select_by_value("identity")
+        .await
+        .unwrap();
+    let shown = client
+        .find_all(Locator::XPath(&format!(
+            "{card}//div[@class='problems']//tbody/tr"
+        )))
+        .await
+        .unwrap();
+    let identity = notes(&chosen[0])
+        .iter()
+        .filter(|n| n.category == icare_fix::Category::Identity)
+        .count();
+    assert_eq!(shown.len(), identity);
+    for row in &shown {
+        assert_eq!(
+            row.attr("data-category").await.unwrap().as_deref(),
+            Some("identity")
+        );
+    }
+    // Sorted by row, one way then the other.
+    let rows_shown = || async {
+        let mut numbers = Vec::new();
+        for cell in client
+            .find_all(Locator::XPath(&format!(
+                "{card}//div[@class='problems']//tbody/tr/td[1]"
+            )))
+            .await
+            .unwrap()
+        {
+            numbers.push(cell.text().await.unwrap().parse::<u32>().unwrap());
+        }
+        numbers
+    };
+    let ascending = rows_shown().await;
+    assert!(
+        ascending.is_sorted() && ascending.len() == identity,
+        "{ascending:?}"
+    );
+    client
+        .find(Locator::XPath(&format!(
+            "{card}//div[@class='problems']//th/button"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let descending = rows_shown().await;
+    assert_eq!(
+        descending,
+        ascending.iter().rev().copied().collect::<Vec<_>>()
+    );
+
+    let link = client
+        .find(Locator::Css("a[download='client_profile.upload.xlsx']"))
+        .await
+        .unwrap();
+    link.click().await.unwrap();
+    let saved = downloads.join("client_profile.upload.xlsx");
+    wait_for("the download", || async {
+        let done = saved.is_file()
+            && !std::fs::read_dir(downloads)
+                .unwrap()
+                .any(|e| e.unwrap().path().to_string_lossy().ends_with(".crdownload"));
+        done.then_some(())
+    })
+    .await;
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        clean_output("client_profile.xlsx"),
+        "the page's upload file is the one `icare-fix clean` writes"
+    );
+
+    // The switch to French translates the page.
+    let lang = client.find(Locator::Id("lang")).await.unwrap();
+    lang.select_by_value("fr").await.unwrap();
+    let title = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(title.contains("fichiers rejetés"), "{title}");
+    if let Some(path) = std::env::var_os("ICARE_FIX_SCREENSHOT") {
+        lang.select_by_value("en").await.unwrap();
+        std::fs::write(path, client.screenshot().await.unwrap()).unwrap();
+    }
+}
