@@ -10,6 +10,8 @@
 //!   messages ([`Registry`]), from the data files in `templates/`;
 //! - [`output`] writes what users get: reports of the notes ([`output::errors`]) and, safely,
 //!   any file ([`output::OutputFile`]).
+//! - [`check`] predicts what iCARE is likely to reject in an upload file, before the upload
+//!   ([`check::check_files`]);
 //! - [`synth`] writes synthetic rejected workbooks in the real 2018 layout, for the bundled
 //!   samples in `samples/`, the tests and the benchmarks.
 //!
@@ -23,6 +25,7 @@
 //! ```
 
 pub mod batch;
+pub mod check;
 pub mod error;
 pub mod lang;
 pub mod note;

@@ -4,6 +4,7 @@
 
 mod annotate;
 mod batch;
+mod check;
 mod checklist;
 mod clean;
 mod errors;
@@ -55,6 +56,9 @@ enum Command {
     Batch(batch::BatchArgs),
     /// Write the upload-ready copy: the notes gone, everything else as iCARE sent it.
     Clean(clean::CleanArgs),
+    /// Before you upload: report what iCARE is likely to reject in upload files (exit code 1
+    /// when something is found).
+    Check(check::CheckArgs),
 }
 
 /// Options every command shares.
@@ -105,6 +109,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Checklist(args)) => checklist::run(args),
         Some(Command::Batch(args)) => batch::run(args),
         Some(Command::Clean(args)) => clean::run(args),
+        Some(Command::Check(args)) => check::run(args),
         None => batch::run_default(&cli.paths, &cli.run),
     }
 }

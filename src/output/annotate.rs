@@ -1031,6 +1031,103 @@ fn write_summary(
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------
+// Predicted problems: `icare-fix check --annotate` draws what it predicts on the same
+// annotated workbook, filled and labelled apart from the notes iCARE wrote.
+
+/// A problem predicted for a cell (0-based) by `icare-fix check`, not written by iCARE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Predicted {
+    /// Row, 0-based.
+    pub row: u32,
+    /// Column, 0-based.
+    pub col: u32,
+    /// An error (iCARE rejects it) rather than an educated guess.
+    pub error: bool,
+    /// What is wrong and what to do, in English.
+    pub en: String,
+    /// The same in French.
+    pub fr: String,
+}
+
+/// Writes the annotated workbook of `book` with `predicted` drawn on its first sheet:
+/// diagonal stripes (violet for errors, grey for guesses) and a note that starts "Predicted
+/// by icare-fix check, not written by iCARE". Cells iCARE itself flagged keep iCARE's fill
+/// and note. The workbook carries no source properties: it is for reading, not for the way
+/// back. Returns the number of cells drawn in `flagged_cells`.
+pub fn annotate_predicted(
+    book: &Rejected,
+    registry: &Registry,
+    output: &Path,
+    opts: &AnnotateOptions,
+    predicted: &[Predicted],
+) -> Result<AnnotateReport> {
+    use rust_xlsxwriter::FormatPattern;
+    crate::output::check_target(output, &[&book.path], opts.force)?;
+    let err = |e: XlsxError| xlsx_error(output, e);
+    let (mut workbook, _) = build(book, registry, opts.lang, "")?;
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title(format!("icare-fix check: predicted problems of {}", book.file_name()))
+            .set_comment("Predicted by icare-fix check, not written by iCARE. Correct the data in the case-management system or in the file itself."),
+    );
+    let stripes = |color: u32| {
+        Format::new()
+            .set_num_format("@")
+            .set_align(FormatAlign::Top)
+            .set_pattern(FormatPattern::LightUp)
+            .set_foreground_color(Color::RGB(color))
+            .set_background_color(Color::White)
+            .set_border(FormatBorder::DashDot)
+            .set_border_color(Color::RGB(color))
+    };
+    let (error_format, guess_format) = (stripes(0x7030A0), stripes(0x808080));
+    let icare = flags(book);
+    let mut cells: BTreeMap<(u32, u32), Vec<&Predicted>> = BTreeMap::new();
+    for p in predicted
+        .iter()
+        .filter(|p| !icare.contains_key(&(p.row, p.col)))
+    {
+        cells.entry((p.row, p.col)).or_default().push(p);
+    }
+    let ws = workbook.worksheet_from_index(0).map_err(err)?;
+    for ((row, col), problems) in &cells {
+        let error = problems.iter().any(|p| p.error);
+        let format = if error { &error_format } else { &guess_format };
+        ws.write_string_with_format(*row, *col as u16, book.value(*row, *col), format)
+            .map_err(err)?;
+        let mut text = opts.lang.pick(
+            "Predicted by icare-fix check, not written by iCARE",
+            "Prévu par icare-fix check, pas écrit par iCARE",
+            "\n",
+        );
+        for p in problems {
+            let kind = if p.error {
+                opts.lang.pick("Error", "Erreur", " / ")
+            } else {
+                opts.lang.pick(
+                    "Warning (educated guess)",
+                    "Avertissement (supposition)",
+                    " / ",
+                )
+            };
+            let _ = write!(text, "\n\n{kind}\n{}", opts.lang.pick(&p.en, &p.fr, "\n"));
+        }
+        let note = Note::new(text)
+            .set_author("icare-fix check")
+            .set_width(360)
+            .set_height(200);
+        ws.insert_note(*row, *col as u16, &note).map_err(err)?;
+    }
+    let bytes = workbook.save_to_buffer().map_err(err)?;
+    let output = crate::output::write_file(output, &[&book.path], opts.force, &bytes)?;
+    Ok(AnnotateReport {
+        output,
+        notes: book.notes.len(),
+        flagged_cells: cells.len(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 mod annotate;
 mod bad_input;
 mod batch;
+mod check;
 mod checklist;
 mod clean;
 mod cli;
