@@ -20,12 +20,13 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use calamine::Data;
 use chrono::NaiveDate;
 
 use super::{CheckOptions, Problem, Rule, Sheet, Source};
-use crate::output::clean::repaired_text;
+use crate::output::clean::{FastHash, repaired_text};
 use crate::template::{Registry, ValueKind};
 use crate::workbook::lists::{ListSource, english_yes_no};
 use crate::workbook::{GridRow, IDENTITY_FIELDS, display};
@@ -106,20 +107,33 @@ fn is_empty(row: &GridRow, col: u32) -> bool {
 
 /// Every rule on every row of `sheet`.
 pub fn check(sheet: &Sheet<'_>, registry: &Registry, opts: &CheckOptions) -> Vec<Problem> {
+    use rayon::prelude::*;
     let ctx = Ctx::new(sheet, registry, opts);
-    let mut out = Vec::new();
-    mandatory(&ctx, &mut out);
-    list_values(&ctx, &mut out);
-    dates(&ctx, &mut out);
-    birth_dates(&ctx, &mut out);
-    start_before_end(&ctx, &mut out);
-    identifiers(&ctx, &mut out);
-    identity(&ctx, &mut out);
-    postal_codes(&ctx, &mut out);
-    consent(&ctx, &mut out);
-    duplicates(&ctx, &mut out);
-    out
+    // The rules are independent: each makes its own list, side by side.
+    RULES
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut out = Vec::new();
+            rule(&ctx, &mut out);
+            out
+        })
+        .collect()
 }
+
+/// Every rule of one file, in the order of the table above.
+type RuleFn = fn(&Ctx<'_, '_>, &mut Vec<Problem>);
+const RULES: [RuleFn; 10] = [
+    mandatory,
+    list_values,
+    dates,
+    birth_dates,
+    start_before_end,
+    identifiers,
+    identity,
+    postal_codes,
+    consent,
+    duplicates,
+];
 
 /// Empty mandatory fields: the file's own `Mandatory=true;` flag, else the template's mark.
 /// The identity fields are left to [`identity`].
@@ -167,7 +181,7 @@ pub fn list_values(ctx: &Ctx<'_, '_>, out: &mut Vec<Problem>) {
                 "la copie de la liste du gabarit d'icare-fix (le fichier n'en a pas)",
             ),
         };
-        let allowed: HashSet<&str> = list.values.iter().map(String::as_str).collect();
+        let allowed: HashSet<&str, FastHash> = list.values.iter().map(String::as_str).collect();
         let (en, fr) = ctx.labels(col);
         // The same wrong value comes back row after row: its fix is found once.
         let mut fixes: HashMap<String, Option<String>> = HashMap::new();
@@ -660,13 +674,13 @@ pub fn duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Problem>) {
     let (col, code) = ctx
         .col("client_validation_id")
         .map_or((first_col, first_code), |c| (c, "client_validation_id"));
-    let mut seen: HashMap<String, u32> = HashMap::with_capacity(ctx.rows.len());
+    let mut seen: HashMap<String, u32, FastHash> =
+        HashMap::with_capacity_and_hasher(ctx.rows.len(), FastHash::default());
     for row in &ctx.rows {
         let mut key = String::new();
         for (c, value) in &row.cells {
             if Some(*c) != ctx.notes_col && ctx.sheet.book.code(*c).is_some() {
-                key.push_str(&c.to_string());
-                key.push('\u{1f}');
+                let _ = write!(key, "{c}\u{1f}");
                 match value {
                     Data::String(s) => key.push_str(s.trim_end()),
                     other => key.push_str(&display(other)),

@@ -57,6 +57,8 @@ use serde::Serialize;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+/// The fast hasher of `clean`'s own check, for other hot paths of the crate.
+pub(crate) use check::FastHash;
 pub use repair::RepairKind;
 
 use crate::error::{Error, Result};
