@@ -13,6 +13,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use crate::check::{self, Severity};
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::note::Category;
@@ -477,7 +478,7 @@ fn skip_reason(path: &Path) -> Option<String> {
     }
     if name.ends_with(&format!(".{UPLOAD_SUFFIX}"))
         || name.ends_with(".upload.xlsm")
-        || name.ends_with(&format!(".{}", crate::check::CHECKED_SUFFIX))
+        || name.ends_with(&format!(".{}", check::CHECKED_SUFFIX))
         || name == SUMMARY_XLSX
     {
         return Some("an output of icare-fix".into());
@@ -757,8 +758,7 @@ fn check_unnoted(files: &mut [Outcome], books: &[Rejected], registry: &Registry)
         return;
     }
     let refs: Vec<&Rejected> = books.iter().collect();
-    let reports =
-        crate::check::check_books(&refs, registry, &crate::check::CheckOptions::default());
+    let reports = check::check_books(&refs, registry, &check::CheckOptions::default());
     for outcome in files.iter_mut() {
         if !matches!(outcome.status, Status::Checked(_)) {
             continue;
@@ -771,8 +771,7 @@ fn check_unnoted(files: &mut [Outcome], books: &[Rejected], registry: &Registry)
             }
         };
         let Some(report) = report else { continue };
-        use crate::check::Severity;
-        let found = crate::check::report::counts(
+        let found = check::report::counts(
             report.count(Severity::Error),
             report.count(Severity::Warning),
         );
