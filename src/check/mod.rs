@@ -320,10 +320,12 @@ pub fn check_files(
 /// Reads `paths` in parallel; the first error in the order given.
 pub fn open_all(paths: &[PathBuf], registry: &Registry) -> Result<Vec<Rejected>> {
     use rayon::prelude::*;
-    paths
+    // Collected whole first: rayon would return any one of several errors.
+    let opened: Vec<Result<Rejected>> = paths
         .par_iter()
         .map(|path| Rejected::open(path, registry))
-        .collect()
+        .collect();
+    opened.into_iter().collect()
 }
 
 /// Checks workbooks already read, each on its own and all together.
@@ -333,7 +335,7 @@ pub fn check_books(
     opts: &CheckOptions,
 ) -> Result<Vec<FileReport>> {
     use rayon::prelude::*;
-    let sheets: Vec<Sheet<'_>> = books
+    let sheets: Vec<Result<Sheet<'_>>> = books
         .par_iter()
         .map(|book| {
             Ok(Sheet {
@@ -341,7 +343,8 @@ pub fn check_books(
                 lists: ColumnLists::of_book(book, registry)?,
             })
         })
-        .collect::<Result<_>>()?;
+        .collect();
+    let sheets: Vec<Sheet<'_>> = sheets.into_iter().collect::<Result<_>>()?;
     let mut problems: Vec<Vec<Problem>> = sheets
         .par_iter()
         .map(|sheet| rules::check(sheet, registry, opts))

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use icare_fix::Rejected;
 use icare_fix::check::{self, CheckOptions, report};
 use icare_fix::output::annotate::{self, AnnotateOptions, Predicted};
 use icare_fix::output::terminal_safe;
 
-use super::LangArg;
+use super::{Format, LangArg};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -39,13 +39,6 @@ pub struct CheckArgs {
     force: bool,
     #[command(flatten)]
     common: super::Common,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    Table,
-    Json,
-    Csv,
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode> {

@@ -23,7 +23,8 @@ use icare_fix::Registry;
 /// Give it rejected workbooks or folders of them, with no command, and it does everything:
 /// for each workbook an upload file, an annotated workbook and a checklist, in a
 /// `<name>-fixed` folder beside what you gave it. Give it the annotated workbook you
-/// corrected and it writes the upload file with your corrections.
+/// corrected and it writes the upload file with your corrections. Give it a file without
+/// iCARE notes (an export not uploaded yet) and it checks it, as `icare-fix check` does.
 #[derive(Debug, Parser)]
 #[command(
     name = "icare-fix",
@@ -77,6 +78,14 @@ impl Common {
             None => Registry::builtin(),
         })
     }
+}
+
+/// `--format` of the reports (`errors`, `check`): a table to read, JSON or CSV for programs.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
 }
 
 /// `--lang en|fr|both`.
