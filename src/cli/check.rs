@@ -27,8 +27,8 @@ pub struct CheckArgs {
     /// Write the report to this file instead of the screen.
     #[arg(short, long, value_name = "PATH")]
     output: Option<PathBuf>,
-    /// Also write NAME.checked.xlsx beside each file: the sheet with every predicted problem
-    /// highlighted and explained, apart from any note iCARE wrote.
+    /// Also write NAME.checked.xlsx beside each file with problems: the sheet with every
+    /// predicted problem highlighted and explained, apart from any note iCARE wrote.
     #[arg(long)]
     annotate: bool,
     /// Language of the notes of --annotate.
@@ -84,13 +84,18 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     })
 }
 
-/// `NAME.checked.xlsx`: the predicted problems of one file, drawn on its sheet.
+/// `NAME.checked.xlsx`: the predicted problems of one file, drawn on its sheet (none for a
+/// file without problems).
 fn write_annotated(
     book: &Rejected,
     report: &check::FileReport,
     registry: &icare_fix::Registry,
     args: &CheckArgs,
 ) -> Result<()> {
+    if report.problems.is_empty() {
+        eprintln!("Nothing to highlight in {}", report.path.display());
+        return Ok(());
+    }
     let predicted: Vec<Predicted> = report.problems.iter().map(Predicted::from).collect();
     let output = check::annotated_path(&report.path);
     let opts = AnnotateOptions {

@@ -977,6 +977,15 @@ fn annotate_draws_the_predicted_problems_apart_from_icares_notes() {
         .arg(&path)
         .assert()
         .code(1);
+    // A file without problems gets none.
+    let good = upload(dir.path(), "employment", 2, &[]);
+    icare_fix()
+        .args(["check", "--annotate"])
+        .arg(&good)
+        .assert()
+        .code(0)
+        .stderr(predicates::str::contains("Nothing to highlight in"));
+    assert!(!icare_fix::check::annotated_path(&good).exists());
     let run = icare_fix().arg("batch").arg(dir.path()).assert().success();
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
     assert!(
