@@ -10,6 +10,8 @@
 //!   messages ([`Registry`]), from the data files in `templates/`;
 //! - [`output`] writes what users get: reports of the notes ([`output::errors`]) and, safely,
 //!   any file ([`output::OutputFile`]).
+//! - [`check`] predicts what iCARE is likely to reject in an upload file, before the upload
+//!   ([`check::check_files`]);
 //!
 //! The synthetic workbooks of `samples/`, the tests and the benchmarks are written by the
 //! `icare-synth` crate of this workspace (`synth/`), which is not part of the shipped tool.
@@ -24,6 +26,7 @@
 //! ```
 
 pub mod batch;
+pub mod check;
 pub mod error;
 pub mod lang;
 pub mod note;

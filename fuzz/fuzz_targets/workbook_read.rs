@@ -29,5 +29,9 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = icare_fix::output::errors::to_json(&book);
         let _ = icare_fix::output::errors::to_table(&book, &REGISTRY);
+        let opts = icare_fix::check::CheckOptions::default();
+        if let Ok(reports) = icare_fix::check::check_books(&[&book], &REGISTRY, &opts) {
+            let _ = icare_fix::check::report::to_table(&reports, &REGISTRY);
+        }
     }
 });

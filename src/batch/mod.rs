@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use crate::check::{self, Severity};
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::note::Category;
@@ -105,6 +106,9 @@ pub fn run(
         files.push(outcome);
         books.extend(book);
     }
+    let (mut books, unnoted): (Vec<Rejected>, Vec<Rejected>) =
+        books.into_iter().partition(|b| !b.notes.is_empty());
+    check_unnoted(&mut files, &unnoted, registry);
     files.extend(returned);
     files.extend(skipped);
     files.sort_by(|a, b| a.file.cmp(&b.file));
@@ -388,10 +392,9 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
         *outcome.categories.entry(n.category).or_default() += 1;
     }
     if book.notes.is_empty() {
-        outcome.status = Status::Skipped(
-            "no iCARE error notes: an original upload file, not a rejected file".into(),
-        );
-        return (outcome, None);
+        // Checked with the run's other files without notes, once all are read (`run`).
+        outcome.status = Status::Checked(String::new());
+        return (outcome, Some(book));
     }
     outcome.outputs = job.outputs();
     match way_back::assess(&job.annotated, &book, registry) {
@@ -582,6 +585,42 @@ fn write_outputs(
         ));
     }
     Ok(details)
+}
+
+/// Files without iCARE notes are upload files, not rejected ones: they are checked, all
+/// together (a client's records across files), as `icare-fix check` does, and the warning
+/// against uploading a file twice stays.
+fn check_unnoted(files: &mut [Outcome], books: &[Rejected], registry: &Registry) {
+    if books.is_empty() {
+        return;
+    }
+    let refs: Vec<&Rejected> = books.iter().collect();
+    let reports = check::check_books(&refs, registry, &check::CheckOptions::default());
+    for outcome in files.iter_mut() {
+        if !matches!(outcome.status, Status::Checked(_)) {
+            continue;
+        }
+        let report = match &reports {
+            Ok(reports) => reports.iter().find(|r| r.path == outcome.file),
+            Err(e) => {
+                outcome.status = Status::Failed(reason(e, &outcome.file));
+                continue;
+            }
+        };
+        let Some(report) = report else { continue };
+        let found = check::report::counts(
+            report.count(Severity::Error),
+            report.count(Severity::Warning),
+        );
+        outcome.status = Status::Checked(format!(
+            "no iCARE error notes, so it was checked as a file to upload: {found}. If it was uploaded to iCARE already, do not upload it again: iCARE would count its records twice"
+        ));
+        outcome.details = report
+            .problems
+            .iter()
+            .map(|p| format!("{} {}: {}", p.cell, p.severity.id(), p.message_en))
+            .collect();
+    }
 }
 
 /// Clients with an identity note in any file, with all their records in all files.

@@ -63,6 +63,8 @@ pub enum Status {
     UpToDate,
     /// Would be processed (dry run).
     Planned,
+    /// No iCARE notes: checked as a file to upload (`icare-fix check`), with what was found.
+    Checked(String),
     /// Not processed, with the reason (not a rejected file, an icare-fix output, ...).
     Skipped(String),
     /// Processing failed, with the reason.

@@ -82,7 +82,8 @@ pub fn run_default(paths: &[PathBuf], run: &RunArgs) -> Result<ExitCode> {
 
 /// The command a mistyped word stands for (`claen` → `clean`), when it looks like one.
 fn command_like(path: &std::path::Path) -> Option<&'static str> {
-    const COMMANDS: [&str; 6] = [
+    const COMMANDS: [&str; 7] = [
+        "check",
         "errors",
         "inspect",
         "annotate",
@@ -195,7 +196,11 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
     let none_handled = !report.files.iter().any(|f| {
         matches!(
             f.status,
-            Status::Done | Status::Corrected | Status::UpToDate | Status::Planned
+            Status::Done
+                | Status::Corrected
+                | Status::UpToDate
+                | Status::Planned
+                | Status::Checked(_)
         )
     });
     Ok(if only_files && none_handled {
@@ -244,6 +249,12 @@ fn next_steps(files: &[Outcome]) -> Vec<String> {
         })
         .collect();
     let mut lines = Vec::new();
+    if files
+        .iter()
+        .any(|f| matches!(f.status, Status::Checked(_)) && !f.details.is_empty())
+    {
+        lines.push("Next: correct what the check found, in the case-management system (then export again) or in the file itself, and upload the file, unless it was uploaded already. To see the problems in the sheet: icare-fix check --annotate FILE.".to_string());
+    }
     match to_correct.as_slice() {
         [] => {}
         [one] => {
@@ -303,6 +314,7 @@ fn describe(f: &Outcome) -> (&'static str, String) {
             ": its outputs are newer than it (--force writes them again; a corrected annotated workbook is never replaced)".to_string(),
         ),
         Status::Planned => ("would do", outputs()),
+        Status::Checked(found) => ("checked", format!(": {found}")),
         Status::Skipped(reason) => ("skipped", format!(": {reason}")),
         Status::Failed(reason) => ("failed", format!(": {reason}")),
     }

@@ -25,6 +25,14 @@ impl Common {
     }
 }
 
+/// `--format` of the reports (`errors`, `check`): a table to read, JSON or CSV for programs.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
 /// `--lang en|fr|both`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum LangArg {

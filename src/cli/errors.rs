@@ -4,9 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use icare_fix::Rejected;
 use icare_fix::output::errors;
+
+use super::common::Format;
 
 #[derive(Debug, Args)]
 pub struct ErrorsArgs {
@@ -24,13 +26,6 @@ pub struct ErrorsArgs {
     force: bool,
     #[command(flatten)]
     common: super::common::Common,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    Table,
-    Json,
-    Csv,
 }
 
 pub fn run(args: ErrorsArgs) -> Result<ExitCode> {

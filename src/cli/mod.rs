@@ -4,6 +4,7 @@
 
 mod annotate;
 mod batch;
+mod check;
 mod checklist;
 mod clean;
 mod common;
@@ -23,7 +24,8 @@ use clap::{Parser, Subcommand};
 /// Give it rejected workbooks or folders of them, with no command, and it does everything:
 /// for each workbook an upload file, an annotated workbook and a checklist, in a
 /// `<name>-fixed` folder beside what you gave it. Give it the annotated workbook you
-/// corrected and it writes the upload file with your corrections.
+/// corrected and it writes the upload file with your corrections. Give it a file without
+/// iCARE notes (an export not uploaded yet) and it checks it, as `icare-fix check` does.
 #[derive(Debug, Parser)]
 #[command(
     name = "icare-fix",
@@ -63,6 +65,9 @@ enum Command {
     /// upload. It runs on this computer only; started with no arguments and no terminal, the
     /// program opens it too.
     Serve(serve::ServeArgs),
+    /// Before you upload: report what iCARE is likely to reject in upload files (exit code 1
+    /// when something is found).
+    Check(check::CheckArgs),
 }
 
 /// The arguments; started with none and with no terminal (double-clicked), the page.
@@ -88,6 +93,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Batch(args)) => batch::run(args),
         Some(Command::Clean(args)) => clean::run(args),
         Some(Command::Serve(args)) => serve::run(args),
+        Some(Command::Check(args)) => check::run(args),
         None => batch::run_default(&cli.paths, &cli.run),
     }
 }

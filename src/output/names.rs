@@ -12,6 +12,8 @@ pub const UPLOAD_SUFFIX: &str = "upload.xlsx";
 pub const UPLOAD_SUFFIX_XLSM: &str = "upload.xlsm";
 /// Suffix of the annotated workbook.
 pub const ANNOTATED_SUFFIX: &str = "annotated.xlsx";
+/// Suffix of the workbook of the problems `icare-fix check --annotate` predicts.
+pub const CHECKED_SUFFIX: &str = "checked.xlsx";
 /// Suffix of the checklist.
 pub const CHECKLIST_SUFFIX: &str = "checklist.html";
 /// Name of the run's summary workbook.
@@ -83,6 +85,7 @@ pub fn upload_of_annotated(annotated: &Path, original: &Path) -> PathBuf {
 pub fn is_output_name(name: &str) -> bool {
     name.ends_with(&format!(".{UPLOAD_SUFFIX}"))
         || name.ends_with(&format!(".{UPLOAD_SUFFIX_XLSM}"))
+        || name.ends_with(&format!(".{CHECKED_SUFFIX}"))
         || name == SUMMARY_XLSX
 }
 

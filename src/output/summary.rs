@@ -101,6 +101,7 @@ fn status_text(status: &Status, lang: Lang) -> (String, String) {
         Status::Corrected => ("corrected", "corrigé", ""),
         Status::UpToDate => ("up to date", "à jour", ""),
         Status::Planned => ("planned", "prévu", ""),
+        Status::Checked(r) => ("checked", "vérifié", r.as_str()),
         Status::Skipped(r) => ("skipped", "ignoré", r.as_str()),
         Status::Failed(r) => ("failed", "échec", r.as_str()),
     };

@@ -30,8 +30,7 @@ use crate::output::stamp::{
     PROP_VERSION, RowKey, sha256_file,
 };
 use crate::output::{plural, shown};
-use crate::template::{Registry, ValueKind};
-use crate::workbook::lists::ColumnLists;
+use crate::template::Registry;
 use crate::workbook::{self, Grid, GridRow, Layout, Rejected, cell_name, col_name};
 
 /// What an annotated workbook records about its source.
@@ -359,6 +358,21 @@ impl Plan {
         }
     }
 
+    /// The original's (row, column) of a cell of the upload file (0-based): rows left out
+    /// and a removed notes column put back.
+    pub fn original_cell(&self, row: u32, col: u32) -> (u32, u32) {
+        let mut original = row;
+        for dropped in &self.dropped_rows {
+            if *dropped <= original {
+                original += 1;
+            }
+        }
+        match self.removed_col {
+            Some(removed) if col >= removed => (original, col + 1),
+            _ => (original, col),
+        }
+    }
+
     /// Row `row` of the original as the user sees it in the annotated workbook (1-based).
     pub fn row(&self, row: u32) -> u32 {
         self.row_at.get(&row).copied().unwrap_or(row) + 1
@@ -542,7 +556,7 @@ pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Resul
         col_at,
         removed_col,
     };
-    plan.warnings = warnings(&plan, original, registry);
+    plan.warnings = warnings(&plan, original);
     Ok(plan)
 }
 
@@ -775,8 +789,9 @@ fn changes(a: &AnnotatedGrid, original: &Rejected, matched: &BTreeMap<u32, u32>)
     changes
 }
 
-/// Highlighted problems left as they were, and new values that look wrong for their column.
-fn warnings(plan: &Plan, original: &Rejected, registry: &Registry) -> Vec<String> {
+/// Highlighted problems left as they were (what else looks wrong is found by `check` on the
+/// written upload file, see [`predicted`]).
+fn warnings(plan: &Plan, original: &Rejected) -> Vec<String> {
     let mut warnings = Vec::new();
     // One of an identity note's three cells is often enough, so the note, not each cell, is
     // the unit.
@@ -811,69 +826,38 @@ fn warnings(plan: &Plan, original: &Rejected, registry: &Registry) -> Vec<String
             note.note.message_en.trim_end_matches('.')
         ));
     }
-    let lists = ColumnLists::of_book(original, registry).unwrap_or_default();
-    for change in &plan.changes {
-        if let Some(problem) = check_value(original, registry, &lists, change) {
-            warnings.push(format!("{}: {problem}", plan.cell(change.row, change.col)));
-        }
-    }
     warnings
 }
 
-/// Why a new value looks wrong for its column, if it does. The value is checked as the
-/// upload file will hold it, after the repairs `clean` makes to every cell.
-fn check_value(
-    book: &Rejected,
-    registry: &Registry,
-    lists: &ColumnLists,
-    change: &Change,
-) -> Option<String> {
-    let code = book.code(change.col)?;
-    let kind = registry.kind(book.template.as_deref(), code);
-    let list = lists.values(change.col);
-    let repaired = clean::repaired_text(
-        registry,
-        book.template.as_deref(),
-        code,
-        list,
-        &change.after,
-    );
-    let value = repaired
-        .as_ref()
-        .map_or(change.after.as_str(), |(_, t)| t.as_str());
-    if value.trim().is_empty() {
-        return None;
-    }
-    if let Some(values) = list {
-        if values.iter().any(|v| v == value) {
-            return None;
-        }
-        // French list values in an English template: the English value to use.
-        return Some(
-            match crate::workbook::lists::english_yes_no(value, values) {
-                Some(e) => format!("'{value}' is French: this template's list says '{e}'."),
-                None => format!(
-                    "'{value}' is not one of the allowed values of {}; choose one from the drop-down list.",
-                    book.label(change.col)
-                ),
-            },
-        );
-    }
-    let value = value.trim();
-    match kind {
-        ValueKind::Date => {
-            let ok =
-                value.len() == 10 && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok();
-            (!ok).then(|| {
-                format!("'{value}' is not a date written YYYY-MM-DD (for example 2024-03-31).")
-            })
-        }
-        ValueKind::Identifier => {
-            let ok = value.bytes().all(|b| b.is_ascii_digit());
-            (!ok).then(|| format!("'{value}' should hold digits only, without dashes or spaces."))
-        }
-        ValueKind::YesNo | ValueKind::List | ValueKind::Text => None,
-    }
+/// What `icare-fix check` finds in the rows the upload file holds, cells named as the user
+/// sees them. Cells of a highlighted problem left as it was are already told of.
+fn predicted(plan: &Plan, original: &Rejected, upload: &Path, registry: &Registry) -> Vec<String> {
+    // The upload file was just written and read back by clean's own check; should it not
+    // read now, there is simply nothing more to say.
+    let Ok(book) = Rejected::open(upload, registry) else {
+        return Vec::new();
+    };
+    let opts = crate::check::CheckOptions::default();
+    let Ok(reports) = crate::check::check_books(&[&book], registry, &opts) else {
+        return Vec::new();
+    };
+    let changed: HashSet<(u32, u32)> = plan.changes.iter().map(|c| (c.row, c.col)).collect();
+    let told: HashSet<(u32, u32)> = original
+        .notes
+        .iter()
+        .filter(|n| plan.row_at.contains_key(&n.row))
+        .filter(|n| !n.cells.iter().any(|c| changed.contains(&(n.row, c.col))))
+        .flat_map(|n| n.cells.iter().map(move |c| (n.row, c.col)))
+        .collect();
+    reports
+        .iter()
+        .flat_map(|r| &r.problems)
+        .filter_map(|p| {
+            let (row, col) = plan.original_cell(p.row - 1, p.col);
+            (!told.contains(&(row, col)))
+                .then(|| format!("{}: {}", plan.cell(row, col), p.message_en))
+        })
+        .collect()
 }
 
 /// Options of the way back.
@@ -932,7 +916,7 @@ pub fn way_back_from(
     opts: &WayBackOptions,
 ) -> Result<WayBack> {
     let original = &book.path;
-    let plan = plan(annotated, book, registry)?;
+    let mut plan = plan(annotated, book, registry)?;
     let output = opts
         .output
         .clone()
@@ -959,6 +943,8 @@ pub fn way_back_from(
         ..opts.clean.clone()
     };
     let report = clean::clean(original, &output, registry, &clean_opts)?;
+    let found = predicted(&plan, book, &report.output, registry);
+    plan.warnings.extend(found);
     let labels = plan
         .changes
         .iter()

@@ -281,6 +281,7 @@ fn file_answer(
     let (status, reason) = match &outcome.status {
         Status::Done | Status::UpToDate | Status::Planned => ("done", None),
         Status::Corrected => ("corrected", None),
+        Status::Checked(r) => ("checked", Some(hide(folder, r))),
         Status::Skipped(r) => ("skipped", Some(hide(folder, r))),
         Status::Failed(r) => ("failed", Some(hide(folder, r))),
     };

@@ -2015,6 +2015,198 @@ pub fn write_bundled(dir: &Path, registry: &Registry) -> Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
+// ---------------------------------------------------------------------------------------
+// Upload files: what `icare-fix check` reads before the first upload
+
+/// Date columns that are a start and its end, in the templates that have them. A generated
+/// row draws each date on its own; [`write_upload`] puts them in order.
+pub const DATE_PAIRS: [(&str, &str); 6] = [
+    ("start_dttm", "end_dttm"),
+    ("assessment_start_dt", "assessment_completed_dt"),
+    ("service_start_dt", "service_end_dt"),
+    ("service_start_dt", "service_projected_end_dt"),
+    ("intervention_start_dt", "intervention_end_dt"),
+    ("start_dt", "end_dt"),
+];
+
+/// One cell to set in a generated upload file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// The data row, counted from 0 (the first data row is row 4 of the sheet).
+    pub row: usize,
+    /// The column's field code.
+    pub code: String,
+    /// The text to put in; empty empties the cell.
+    pub text: String,
+}
+
+impl Edit {
+    /// `text` into field `code` of data row `row` (from 0).
+    pub fn new(row: usize, code: &str, text: &str) -> Edit {
+        Edit {
+            row,
+            code: code.to_string(),
+            text: text.to_string(),
+        }
+    }
+}
+
+/// Writes an upload file of `spec`'s template to `path`, as a case-management system exports
+/// it before the first upload: the generated rows without notes (whatever `spec.notes` and
+/// `spec.layout` say), with what a generated row gets wrong put right (an end date before its
+/// start becomes the start date; a consent of Yes without a phone number gets one), then
+/// `edits`. The cells are put in by `clean`'s patches, so everything else (lists, styles,
+/// damage) is the generator's own.
+pub fn write_upload(spec: &Spec, registry: &Registry, path: &Path, edits: &[Edit]) -> Result<()> {
+    use icare_fix::output::clean::{CellPatch, CleanOptions, clean};
+    let spec = Spec {
+        notes: NoteSet::None,
+        layout: Layout::Native,
+        ..spec.clone()
+    };
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let raw = tempfile::Builder::new()
+        .prefix(".icare-fix-synth-")
+        .suffix(".xlsx")
+        .tempfile_in(&folder)
+        .map_err(|e| Error::io(&folder, e))?;
+    write(&spec, registry, raw.path())?;
+    let book = icare_fix::Rejected::open(raw.path(), registry)?;
+    let col = |code: &str| {
+        book.column_of(code).ok_or_else(|| Error::Unsupported {
+            path: path.to_path_buf(),
+            detail: format!("the template {} has no column {code}", spec.template),
+        })
+    };
+    let mut patches: Vec<CellPatch> = Vec::new();
+    for i in 0..spec.rows {
+        let row = DATA_START + i as u32;
+        for (start, end) in DATE_PAIRS {
+            let (Some(s), Some(e)) = (book.column_of(start), book.column_of(end)) else {
+                continue;
+            };
+            let (from, to) = (book.value(row, s), book.value(row, e));
+            if !from.is_empty() && !to.is_empty() && to < from {
+                patches.push(CellPatch {
+                    row,
+                    col: e,
+                    text: from,
+                });
+            }
+        }
+        if let (Some(consent), Some(phone)) =
+            (book.column_of("consent_ind"), book.column_of("phone_no"))
+            && book.value(row, consent) == "Yes"
+            && book.value(row, phone).is_empty()
+        {
+            patches.push(CellPatch {
+                row,
+                col: phone,
+                text: format!("613-555-01{:02}", i % 100),
+            });
+        }
+    }
+    for edit in edits {
+        if edit.row >= spec.rows {
+            return Err(Error::Unsupported {
+                path: path.to_path_buf(),
+                detail: format!("row {} is past the {} data rows", edit.row, spec.rows),
+            });
+        }
+        let (row, col) = (DATA_START + edit.row as u32, col(&edit.code)?);
+        patches.retain(|p| (p.row, p.col) != (row, col));
+        patches.push(CellPatch {
+            row,
+            col,
+            text: edit.text.clone(),
+        });
+    }
+    let options = CleanOptions {
+        repair: false,
+        force: true,
+        allow_not_rejected: true,
+        patches,
+        ..CleanOptions::default()
+    };
+    clean(raw.path(), path, registry, &options)?;
+    Ok(())
+}
+
+/// The clients of an upload file: (identifier type, identifier value, date of birth) of each
+/// data row, in order.
+pub fn clients(path: &Path, registry: &Registry) -> Result<Vec<[String; 3]>> {
+    let book = icare_fix::Rejected::open(path, registry)?;
+    Ok(book
+        .data_rows()
+        .map(|r| {
+            let c = book.client(r.row);
+            [c.id_type, c.id_value, c.birth_date]
+        })
+        .collect())
+}
+
+/// Edits that give data row `i` of a service file the identity of client `i` modulo the
+/// number of `clients`.
+pub fn identity_edits(clients: &[[String; 3]], rows: usize) -> Vec<Edit> {
+    let codes = icare_fix::workbook::IDENTITY_FIELDS;
+    (0..rows)
+        .flat_map(|i| {
+            let client = &clients[i % clients.len().max(1)];
+            codes
+                .iter()
+                .zip(client)
+                .map(move |(code, value)| Edit::new(i, code, value))
+        })
+        .collect()
+}
+
+/// A month of upload files in `dir`: `client_profile.xlsx` (12 clients),
+/// `information_orientation.xlsx` (20 services) and `employment.xlsx` (10 services), every
+/// service record of a profiled client, but the first `unprofiled` services of the
+/// Information and Orientation file, whose clients have no Client Profile row. Returns the
+/// three paths.
+pub fn write_month(
+    dir: &Path,
+    registry: &Registry,
+    seed: u64,
+    unprofiled: usize,
+) -> Result<Vec<PathBuf>> {
+    let profile = dir.join("client_profile.xlsx");
+    let profile_spec = Spec {
+        seed,
+        ..Spec::new("client_profile", 12)
+    };
+    write_upload(&profile_spec, registry, &profile, &[])?;
+    let clients = clients(&profile, registry)?;
+    let mut paths = vec![profile];
+    for (k, (template, rows)) in [("information_orientation", 20), ("employment", 10)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut edits = identity_edits(&clients, rows);
+        if k == 0 {
+            let mut fresh = (1000..).map(|n| format!("99{n:08}"));
+            for i in 0..unprofiled.min(rows) {
+                let id = fresh
+                    .find(|id| !clients.iter().any(|c| c[1] == *id))
+                    .expect("an endless supply");
+                edits.push(Edit::new(i, "client_validation_id", &id));
+            }
+        }
+        let path = dir.join(format!("{template}.xlsx"));
+        let spec = Spec {
+            seed: seed + 1 + k as u64,
+            ..Spec::new(template, rows)
+        };
+        write_upload(&spec, registry, &path, &edits)?;
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -93,8 +93,11 @@ fn a_folder_in_gives_every_output_and_a_summary_and_a_rerun_changes_nothing() {
         stdout.contains("failed") && stdout.contains("broken.xlsx"),
         "{stdout}"
     );
+    // A file without iCARE notes is checked as a file to upload, with the warning against
+    // uploading it twice.
     assert!(
-        stdout.contains("skipped") && stdout.contains("original upload.xlsx"),
+        stdout.contains("checked     ")
+            && stdout.contains("original upload.xlsx: no iCARE error notes, so it was checked as a file to upload: 3 errors. If it was uploaded to iCARE already, do not upload it again"),
         "{stdout}"
     );
 
@@ -134,7 +137,7 @@ fn a_folder_in_gives_every_output_and_a_summary_and_a_rerun_changes_nothing() {
     assert_eq!(status_of("employment.xlsm"), "done");
     assert_eq!(status_of("employment.xlsx"), "done");
     assert_eq!(status_of("broken.xlsx"), "failed");
-    assert_eq!(status_of("original upload.xlsx"), "skipped");
+    assert_eq!(status_of("original upload.xlsx"), "checked");
     assert!(!summary["identity_clients"].as_array().unwrap().is_empty());
 
     // The upload-ready outputs have no notes left.

@@ -4,6 +4,7 @@ mod annotate;
 mod architecture;
 mod bad_input;
 mod batch;
+mod check;
 mod checklist;
 mod clean;
 mod cli;

@@ -18,7 +18,6 @@ use rust_xlsxwriter::{
 
 use super::context::{
     Ctx, Flags, MAX_NOTE_CHARS, SheetNames, VALIDATION_ROWS, category_color, last_column,
-    likely_format,
 };
 use crate::lang::Lang;
 use crate::note::Category;
@@ -89,7 +88,7 @@ pub(super) fn write_grid(
     flags: &Flags<'_>,
     lists: &BTreeMap<u32, Vec<String>>,
     mandatory: &BTreeSet<u32>,
-    likely: &BTreeSet<(u32, u32)>,
+    marks: &BTreeMap<(u32, u32), Format>,
 ) -> Result<(), XlsxError> {
     let book = ctx.book;
     let last_col = last_column(book);
@@ -99,7 +98,7 @@ pub(super) fn write_grid(
         ws.set_column_width(col as u16, *width)?;
     }
     write_header_rows(ws, book, last_col, &formats, mandatory, &widths)?;
-    write_data_rows(ws, ctx, flags, likely, &formats, last_col)?;
+    write_data_rows(ws, ctx, flags, marks, &formats, last_col)?;
     write_cell_notes(ws, ctx, flags)?;
     add_drop_downs(ws, ctx, lists)?;
     ws.set_freeze_panes(book.data_start, 0)?;
@@ -193,19 +192,19 @@ fn write_header_rows(
     Ok(())
 }
 
-/// Data rows, top to bottom: values as text, flagged cells filled (empty ones too), likely
-/// rejections marked, the notes cell summarised, each row as tall as its summary wraps.
+/// Data rows, top to bottom: values as text, flagged cells filled (empty ones too), other
+/// marked cells (likely rejections, predicted problems) in their `marks` format, the notes
+/// cell summarised, each row as tall as its summary wraps.
 fn write_data_rows(
     ws: &mut Worksheet,
     ctx: &Ctx<'_>,
     flags: &Flags<'_>,
-    likely: &BTreeSet<(u32, u32)>,
+    marks: &BTreeMap<(u32, u32), Format>,
     f: &Formats,
     last_col: u32,
 ) -> Result<(), XlsxError> {
     let book = ctx.book;
     let notes_col = book.notes_column.map(|n| n.col);
-    let likely_format = likely_format();
     let notes_by_row: BTreeMap<u32, Vec<&LocatedNote>> =
         book.notes.iter().fold(BTreeMap::new(), |mut m, n| {
             m.entry(n.row).or_default().push(n);
@@ -224,11 +223,11 @@ fn write_data_rows(
                 .or_insert_with(|| (String::new(), &f.text))
                 .1 = &f.fills[&notes[0].category];
         }
-        for &(_, col) in likely.range((row.row, 0)..=(row.row, u32::MAX)) {
+        for (&(_, col), format) in marks.range((row.row, 0)..=(row.row, u32::MAX)) {
             cells
                 .entry(col)
                 .or_insert_with(|| (String::new(), &f.text))
-                .1 = &likely_format;
+                .1 = format;
         }
         if let Some(col) = notes_col {
             let text = match notes_by_row.get(&row.row) {

@@ -17,24 +17,26 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{DocProperties, Note, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DocProperties, Format, Note, Workbook, Worksheet, XlsxError};
 
 pub use crate::output::stamp::{
     LISTS_SHEET, LISTS_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_SHA256,
     PROP_SOURCE_SIZE, PROP_VERSION, RowKey, sha256_file,
 };
 pub use context::{ERRORS_SHEET, SUMMARY_SHEET, SheetNames, category_color};
+pub use predicted::Predicted;
 
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::template::Registry;
 use crate::workbook::Rejected;
 use crate::workbook::lists::ColumnLists;
-use context::{Ctx, Flags, flags};
+use context::{Ctx, Flags, flags, likely_format};
 
 mod context;
 mod errors_sheet;
 mod grid;
+mod predicted;
 mod summary_sheet;
 
 /// Options of `annotate`.
@@ -98,13 +100,7 @@ pub fn annotate(
     let mut out = crate::output::OutputFile::create(output, &[&book.path], opts.force)?;
     let sha = sha256_file(&book.path)?;
     let (mut workbook, flagged_cells) = build(book, registry, opts.lang, &sha)?;
-    // Straight into the temporary file, never whole in memory.
-    let mut writer = std::io::BufWriter::new(out.file());
-    workbook
-        .save_to_writer(&mut writer)
-        .map_err(|e| xlsx_error(output, e))?;
-    std::io::Write::flush(&mut writer).map_err(|e| Error::io(output, e))?;
-    drop(writer);
+    save(&mut workbook, &mut out)?;
     let output = out.commit()?;
     Ok(AnnotateReport {
         output,
@@ -126,6 +122,17 @@ pub fn build(
     registry: &Registry,
     lang: Lang,
     source_sha256: &str,
+) -> Result<(Workbook, usize)> {
+    build_with(book, registry, lang, source_sha256, &[])
+}
+
+/// [`build`], with the problems `icare-fix check` predicts drawn on the data sheet.
+fn build_with(
+    book: &Rejected,
+    registry: &Registry,
+    lang: Lang,
+    source_sha256: &str,
+    predicted: &[Predicted],
 ) -> Result<(Workbook, usize)> {
     let out = Path::new("annotated workbook");
     let err = |e: XlsxError| xlsx_error(out, e);
@@ -170,16 +177,48 @@ pub fn build(
         lists: &column_lists,
         names,
     };
-    add_sheets(
-        &mut workbook,
-        &ctx,
-        &data_sheet,
-        &flags,
-        &mandatory,
-        &likely,
-    )
-    .map_err(err)?;
-    Ok((workbook, flags.len()))
+    // Predicted problems on cells iCARE did not flag, by cell.
+    let mut predicted_cells: BTreeMap<(u32, u32), Vec<&Predicted>> = BTreeMap::new();
+    for p in predicted
+        .iter()
+        .filter(|p| !flags.contains_key(&(p.row, p.col)))
+    {
+        predicted_cells.entry((p.row, p.col)).or_default().push(p);
+    }
+    let marks = Marks {
+        likely: &likely,
+        predicted: &predicted_cells,
+    };
+    add_sheets(&mut workbook, &ctx, &data_sheet, &flags, &mandatory, &marks).map_err(err)?;
+    let drawn = if predicted.is_empty() {
+        flags.len()
+    } else {
+        predicted_cells.len()
+    };
+    Ok((workbook, drawn))
+}
+
+/// Cells marked on the data sheet besides iCARE's: likely next rejections, and the problems
+/// `icare-fix check` predicts.
+struct Marks<'a> {
+    likely: &'a [Likely],
+    predicted: &'a BTreeMap<(u32, u32), Vec<&'a Predicted>>,
+}
+
+impl Marks<'_> {
+    /// The format of each marked cell (a prediction wins over a likely rejection).
+    fn formats(&self) -> BTreeMap<(u32, u32), Format> {
+        let likely = likely_format();
+        let mut formats: BTreeMap<(u32, u32), Format> = self
+            .likely
+            .iter()
+            .map(|l| ((l.row, l.col), likely.clone()))
+            .collect();
+        for (at, problems) in self.predicted {
+            formats.insert(*at, predicted::format(problems.iter().any(|p| p.error)));
+        }
+        formats
+    }
 }
 
 /// Adds the sheets in order: the data sheet, Errors, Summary, Checklist, the hidden Lists.
@@ -189,7 +228,7 @@ fn add_sheets(
     data_sheet: &str,
     flags: &Flags<'_>,
     mandatory: &BTreeSet<u32>,
-    likely: &[Likely],
+    marks: &Marks<'_>,
 ) -> Result<(), XlsxError> {
     let lists: BTreeMap<u32, Vec<String>> = ctx
         .lists
@@ -202,9 +241,11 @@ fn add_sheets(
         // to a temporary file: memory stays flat however many rows the file has.
         let ws = workbook.add_worksheet_with_constant_memory()?;
         ws.set_name(data_sheet)?;
-        let likely_cells: BTreeSet<(u32, u32)> = likely.iter().map(|l| (l.row, l.col)).collect();
-        grid::write_grid(ws, ctx, flags, &lists, mandatory, &likely_cells)?;
-        write_likely(ws, likely, ctx.lang)?;
+        grid::write_grid(ws, ctx, flags, &lists, mandatory, &marks.formats())?;
+        write_likely(ws, marks.likely, ctx.lang)?;
+        for ((row, col), problems) in marks.predicted {
+            ws.insert_note(*row, *col as u16, &predicted::note(problems, ctx.lang))?;
+        }
     }
     {
         let ws = workbook.add_worksheet();
@@ -214,7 +255,7 @@ fn add_sheets(
     {
         let ws = workbook.add_worksheet();
         ws.set_name(ctx.names.summary)?;
-        summary_sheet::write_summary(ws, ctx, likely.len())?;
+        summary_sheet::write_summary(ws, ctx, marks.likely.len())?;
     }
     {
         let checklist = crate::output::checklist::Checklist::build(&[ctx.book], ctx.registry);
@@ -368,6 +409,43 @@ fn write_likely(ws: &mut Worksheet, likely: &[Likely], lang: Lang) -> Result<(),
         ws.insert_note(l.row, l.col as u16, &note)?;
     }
     Ok(())
+}
+
+/// Writes the annotated workbook of `book` with `predicted` drawn on its first sheet:
+/// diagonal stripes (violet for errors, grey for guesses) and a note that starts "Predicted
+/// by icare-fix check, not written by iCARE". Cells iCARE itself flagged keep iCARE's fill
+/// and note. The workbook carries no source properties: it is for reading, not for the way
+/// back. Returns the number of cells drawn in `flagged_cells`.
+pub fn annotate_predicted(
+    book: &Rejected,
+    registry: &Registry,
+    output: &Path,
+    opts: &AnnotateOptions,
+    predicted: &[Predicted],
+) -> Result<AnnotateReport> {
+    let mut out = crate::output::OutputFile::create(output, &[&book.path], opts.force)?;
+    let (mut workbook, drawn) = build_with(book, registry, opts.lang, "", predicted)?;
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title(format!("icare-fix check: predicted problems of {}", book.file_name()))
+            .set_comment("Predicted by icare-fix check, not written by iCARE. Correct the data in the case-management system or in the file itself."),
+    );
+    save(&mut workbook, &mut out)?;
+    Ok(AnnotateReport {
+        output: out.commit()?,
+        notes: book.notes.len(),
+        flagged_cells: drawn,
+    })
+}
+
+/// Saves `workbook` straight into the temporary file of `out`, never whole in memory.
+fn save(workbook: &mut Workbook, out: &mut crate::output::OutputFile) -> Result<()> {
+    let target = out.target().to_path_buf();
+    let mut writer = std::io::BufWriter::new(out.file());
+    workbook
+        .save_to_writer(&mut writer)
+        .map_err(|e| xlsx_error(&target, e))?;
+    std::io::Write::flush(&mut writer).map_err(|e| Error::io(&target, e))
 }
 
 #[cfg(test)]

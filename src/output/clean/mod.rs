@@ -52,6 +52,7 @@ use serde::Serialize;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+/// The fast hasher of `clean`'s own check, for other hot paths of the crate.
 pub use repair::RepairKind;
 
 use crate::error::{Error, Result};
