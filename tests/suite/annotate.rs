@@ -363,3 +363,36 @@ fn refuses_an_original_upload_file_and_never_overwrites() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_file_too_large_to_annotate_is_refused_before_any_work() {
+    // 26,400 rows of the 95-column template: 2,508,000 cells, past the budget.
+    let registry = Registry::builtin();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("huge.xlsx");
+    let spec = icare_synth::Spec::new("information_orientation", 26_400);
+    icare_synth::write(&spec, &registry, &input).unwrap();
+    let book = Rejected::open(&input, &registry).unwrap();
+    let cells = book.row_count() as u64 * book.codes.len() as u64;
+    assert!(cells > icare_fix::output::annotate::MAX_ANNOTATED_CELLS);
+    let output = dir.path().join("huge.annotated.xlsx");
+    let err = icare_fix::output::annotate::annotate(
+        &book,
+        &registry,
+        &output,
+        &icare_fix::output::annotate::AnnotateOptions::default(),
+    )
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("more than the 2500000 that fit")
+            && message.contains("Split it in Excel into files of at most 2,500 rows"),
+        "{message}"
+    );
+    assert!(!output.exists(), "nothing is written");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file is left"
+    );
+}

@@ -31,13 +31,18 @@ use crate::lang::Lang;
 use crate::template::Registry;
 use crate::workbook::Rejected;
 use crate::workbook::lists::ColumnLists;
-use context::{Ctx, Flags, flags, likely_format};
+use context::{Ctx, Flags, flags, last_column, likely_format};
 
 mod context;
 mod errors_sheet;
 mod grid;
 mod predicted;
 mod summary_sheet;
+
+/// Most cells (data rows × columns) of an annotated workbook: about 1 GB of memory at its
+/// peak (366 MB were measured at 10,000 rows of 95 columns, `cargo bench --bench
+/// annotate_memory`), about 26,000 rows of the widest template.
+pub const MAX_ANNOTATED_CELLS: u64 = 2_500_000;
 
 /// Options of `annotate`.
 #[derive(Debug, Clone, Default)]
@@ -83,6 +88,17 @@ pub fn annotate(
             });
         }
         crate::workbook::Format::Xlsx => {}
+    }
+    // Refused before any work when the workbook would not fit the memory budget.
+    let cells = book.row_count() as u64 * (u64::from(last_column(book)) + 1);
+    if cells > MAX_ANNOTATED_CELLS {
+        return Err(Error::TooLarge {
+            path: book.path.clone(),
+            detail: format!(
+                "its annotated workbook would hold {cells} cells ({} data rows), more than the {MAX_ANNOTATED_CELLS} that fit the tool's memory budget of about 1 GB. Split it in Excel into files of at most 2,500 rows (as iCARE's templates hold) and annotate each",
+                book.row_count()
+            ),
+        });
     }
     // The user's corrections are never replaced, with or without --force.
     use crate::output::way_back::{Existing, assess};
