@@ -79,10 +79,21 @@ pub enum Error {
 
     /// A zip-based workbook that is damaged or cut short (an interrupted download).
     #[error(
-        "'{}' is damaged or incomplete: it cannot be read as a workbook. Download the rejected file from iCARE again.",
+        "'{}' is damaged or incomplete ({detail}). Download the rejected file from iCARE again.",
         .path.display()
     )]
     Damaged { path: PathBuf, detail: String },
+
+    /// The same, where a library said why: its words are kept for `--verbose` only.
+    #[error(
+        "'{}' is damaged or incomplete ({detail}). Download the rejected file from iCARE again.",
+        .path.display()
+    )]
+    DamagedBy {
+        path: PathBuf,
+        detail: String,
+        technical: String,
+    },
 
     /// A part of the workbook is far larger than any iCARE file: most likely a hostile file.
     #[error(
@@ -282,7 +293,7 @@ impl Error {
     /// name), for a technician: the command line shows them only with `--verbose`.
     pub fn technical_detail(&self) -> Option<&str> {
         match self {
-            Error::Damaged { detail, .. } => Some(detail),
+            Error::DamagedBy { technical, .. } => Some(technical),
             _ => None,
         }
     }

@@ -104,9 +104,10 @@ impl Package {
             }
         }
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut zip = ZipArchive::new(BufReader::new(file)).map_err(|e| Error::Damaged {
+        let mut zip = ZipArchive::new(BufReader::new(file)).map_err(|e| Error::DamagedBy {
             path: path.to_path_buf(),
-            detail: format!("the zip archive cannot be read: {e}"),
+            detail: "the zip archive cannot be read".into(),
+            technical: e.to_string(),
         })?;
         read::check_zip_sizes(path, &mut zip)?;
         if zip.has_duplicate_names() {
@@ -220,9 +221,10 @@ impl Package {
             .entry_index(name)
             .ok_or_else(|| self.damaged(name, "the part is missing"))?;
         let path = self.path.clone();
-        let file = self.zip.by_index(i).map_err(|e| Error::Damaged {
+        let file = self.zip.by_index(i).map_err(|e| Error::DamagedBy {
             path: path.clone(),
-            detail: format!("part '{name}' cannot be read: {e}"),
+            detail: format!("part '{name}' cannot be read"),
+            technical: e.to_string(),
         })?;
         Ok(BufReader::with_capacity(
             64 * 1024,
@@ -334,9 +336,10 @@ pub fn read_error(path: &Path, part: &str, e: std::io::Error) -> Error {
             ),
         }
     } else {
-        Error::Damaged {
+        Error::DamagedBy {
             path: path.to_path_buf(),
-            detail: format!("part '{part}' cannot be read: {e}"),
+            detail: format!("part '{part}' cannot be read"),
+            technical: e.to_string(),
         }
     }
 }

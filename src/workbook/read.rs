@@ -232,14 +232,15 @@ pub fn sniff(path: &Path) -> Result<Format> {
         });
     }
     file.rewind().map_err(|e| Error::io(path, e))?;
-    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| Error::Damaged {
+    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| Error::DamagedBy {
         path: path.to_path_buf(),
         // The zip library's words ("Could not find EOCD") mean nothing to a reader.
         detail: if e.to_string().contains("EOCD") {
             "the end of the file is missing: it was cut short".into()
         } else {
-            format!("the zip archive cannot be read: {e}")
+            "the zip archive cannot be read".into()
         },
+        technical: e.to_string(),
     })?;
     check_zip_sizes(path, &mut zip)?;
     let mut is_ods = false;
@@ -273,9 +274,10 @@ fn check_ods_well_formed<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<
         detail: format!("its part '{part}' {why}"),
     };
     for i in 0..zip.len() {
-        let entry = zip.by_index(i).map_err(|e| Error::Damaged {
+        let entry = zip.by_index(i).map_err(|e| Error::DamagedBy {
             path: path.to_path_buf(),
-            detail: format!("part {i} cannot be read: {e}"),
+            detail: format!("part {i} cannot be read"),
+            technical: e.to_string(),
         })?;
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
         if !name.to_ascii_lowercase().ends_with(".xml") {
@@ -429,9 +431,10 @@ fn xlsx_error(path: &Path, e: XlsxError) -> Error {
         // The zip reader reports a part that inflates past its declared size, or fails its
         // checksum, as invalid data: the file is damaged (or hostile), not unreadable.
         XlsxError::Io(source) if source.kind() == std::io::ErrorKind::InvalidData => {
-            Error::Damaged {
+            Error::DamagedBy {
                 path: path.to_path_buf(),
-                detail: source.to_string(),
+                detail: "a part does not unpack to what the file declares".into(),
+                technical: source.to_string(),
             }
         }
         XlsxError::Io(source) => Error::io(path, source),
@@ -454,9 +457,10 @@ fn xlsx_error(path: &Path, e: XlsxError) -> Error {
                 "the workbook lists a sheet '{name}' whose content is missing from the file"
             ),
         },
-        other => Error::Damaged {
+        other => Error::DamagedBy {
             path: path.to_path_buf(),
-            detail: other.to_string(),
+            detail: "part of it cannot be read".into(),
+            technical: other.to_string(),
         },
     }
 }

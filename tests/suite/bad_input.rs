@@ -21,7 +21,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// A run that takes longer than this is killed and fails the case.
-const TIME_LIMIT: Duration = Duration::from_secs(30);
+/// It guards against hangs, not for speed (speed is measured by the benchmarks): the suite's
+/// heavy tests (LibreOffice, Chromium, the page's uploads) run beside these on two cores, and
+/// the in-limit zip bomb once took more than 30 s there.
+const TIME_LIMIT: Duration = Duration::from_secs(120);
 /// Virtual memory a run may use (`ulimit -v`, in KiB): 2 GiB.
 const MEMORY_LIMIT_KB: u64 = 2 * 1024 * 1024;
 
@@ -829,7 +832,7 @@ fn cell_reference_past_the_last_cell() {
     run_case_except(
         "huge row.xlsx",
         &with_rows(&rows_with("A99999999999")),
-        Expect::Refused("is damaged or incomplete: it cannot be read as a workbook"),
+        Expect::Refused("is damaged or incomplete (part of it cannot be read)"),
         &[(
             "clean",
             Expect::Refused("has a reference past Excel's last row or column (A99999999999"),
@@ -848,7 +851,7 @@ fn a_dimension_that_ends_before_it_starts() {
     run_case(
         "backwards.xlsx",
         &package.set("xl/worksheets/sheet1.xml", sheet).zip(),
-        Expect::Refused("is damaged or incomplete: it cannot be read as a workbook"),
+        Expect::Refused("is damaged or incomplete (part of it cannot be read)"),
     );
 }
 
