@@ -132,6 +132,9 @@ pub struct Registry {
     templates: Vec<Template>,
     lists: BTreeMap<String, Vec<ListValue>>,
     messages: Vec<Message>,
+    /// Each message's English and French text as [`normalise_message`] folds it, in the
+    /// order of `messages` (notes are matched against these many times a run).
+    message_keys: Vec<(String, String)>,
 }
 
 /// The built-in data files, embedded at compile time.
@@ -334,9 +337,19 @@ impl Registry {
                 advice_en: row.get_trimmed("advice_en").to_string(),
                 advice_fr: row.get_trimmed("advice_fr").to_string(),
             };
-            match self.messages.iter_mut().find(|m| m.id == message.id) {
-                Some(existing) => *existing = message,
-                None => self.messages.push(message),
+            let keys = (
+                normalise_message(&message.message_en),
+                normalise_message(&message.message_fr),
+            );
+            match self.messages.iter().position(|m| m.id == message.id) {
+                Some(i) => {
+                    self.messages[i] = message;
+                    self.message_keys[i] = keys;
+                }
+                None => {
+                    self.messages.push(message);
+                    self.message_keys.push(keys);
+                }
             }
         }
         Ok(())
@@ -422,10 +435,12 @@ impl Registry {
     pub fn message(&self, note: &Note) -> Option<&Message> {
         let en = normalise_message(&note.message_en);
         let fr = normalise_message(&note.message_fr);
-        self.messages.iter().find(|m| {
-            (!en.is_empty() && normalise_message(&m.message_en) == en)
-                || (!fr.is_empty() && normalise_message(&m.message_fr) == fr)
-        })
+        self.message_keys
+            .iter()
+            .position(|(m_en, m_fr)| {
+                (!en.is_empty() && *m_en == en) || (!fr.is_empty() && *m_fr == fr)
+            })
+            .map(|i| &self.messages[i])
     }
 
     /// The category of a note: from the catalogue, else guessed from its wording.
