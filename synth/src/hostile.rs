@@ -14,6 +14,7 @@ pub const CODES: [&str; 6] = [
     "phone_no",
     "consent_ind",
 ];
+/// Their labels, as the real template words them.
 pub const LABELS: [&str; 6] = [
     "Processing Details",
     "Unique Identifier",
@@ -22,6 +23,7 @@ pub const LABELS: [&str; 6] = [
     "Phone Number",
     "Consent",
 ];
+/// A note of iCARE's, in its real shape.
 pub const NOTE: &str = "[BUID:62957,RID:43432228,ORP:6/37,DTS:2015-04-13 13:18:23][XML:consent_ind, phone_no] (Profile) Telephone number has not been specified. / (Profil) Le numéro de téléphone n'a pas été indiqué.";
 
 /// A rejected workbook with one note cell holding `note`, written by rust_xlsxwriter.

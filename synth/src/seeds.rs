@@ -19,22 +19,7 @@ pub const NOTES: &[&str] = &[
 /// A small synthetic rejected Client Profile workbook: notes in an inserted column A or in the
 /// native Processing Details column, a hidden list sheet, optionally the data sheet hidden.
 pub fn rejected(inserted: bool, hide_data: bool) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let codes = [
-        "processing_details",
-        "client_validation_type_id",
-        "client_validation_id",
-        "client_birth_dt",
-        "phone_no",
-        "consent_ind",
-    ];
-    let labels = [
-        "Processing Details",
-        "Unique Identifier",
-        "Unique Identifier Value",
-        "Date of Birth (YYYY-MM-DD)",
-        "Phone Number",
-        "Consent",
-    ];
+    let (codes, labels) = (crate::hostile::CODES, crate::hostile::LABELS);
     let rows: [[&str; 6]; 2] = [
         [
             "",
