@@ -323,18 +323,27 @@ fn describe(f: &Outcome) -> (&'static str, String) {
 /// The checklist to start from: the run's summary checklist when it wrote one, else (one
 /// rejected file) the file's own.
 fn checklist_name(report: &batch::BatchReport) -> String {
-    let own = report.files.iter().flat_map(|f| &f.outputs).find(|p| {
-        p.to_string_lossy()
-            .ends_with(icare_fix::output::names::CHECKLIST_SUFFIX)
+    use icare_fix::output::names::{
+        CHECKLIST_SUFFIX, SUMMARY_CHECKLIST, UPLOAD_SUFFIX, UPLOAD_SUFFIX_XLSM,
+    };
+    // A file's own checklist is among its outputs, or (when only its upload file was
+    // written, on the way back) named after its upload file.
+    let own = report.files.iter().flat_map(|f| &f.outputs).find_map(|p| {
+        let name = p.file_name()?.to_string_lossy().into_owned();
+        if name.ends_with(CHECKLIST_SUFFIX) {
+            return Some(name);
+        }
+        [UPLOAD_SUFFIX, UPLOAD_SUFFIX_XLSM]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .map(|stem| format!("{stem}{CHECKLIST_SUFFIX}"))
     });
     report
         .summary
         .iter()
-        .find(|p| p.ends_with(icare_fix::output::names::SUMMARY_CHECKLIST))
-        .or(own)
+        .find(|p| p.ends_with(SUMMARY_CHECKLIST))
         .and_then(|p| p.file_name())
-        .map_or_else(
-            || icare_fix::output::names::SUMMARY_CHECKLIST.to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        )
+        .map(|n| n.to_string_lossy().into_owned())
+        .or(own)
+        .unwrap_or_else(|| SUMMARY_CHECKLIST.to_string())
 }

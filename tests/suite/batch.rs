@@ -187,6 +187,16 @@ fn the_one_step_default_writes_a_fixed_folder_beside_the_input() {
     let mut expected = expected_outputs(&["Mars 2025"]);
     expected.remove("summary.checklist.html");
     assert_eq!(tree(&dir.path().join("Mars 2025-fixed")), expected);
+    // Run again (nothing to write): the clients rejected for identity are pointed to the
+    // checklist that exists, the file's own.
+    icare_fix()
+        .arg(&input)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("(see Mars 2025.checklist.html)"))
+        .stdout(predicates::prelude::PredicateBooleanExt::not(
+            predicates::str::contains("summary.checklist.html"),
+        ));
 }
 
 #[test]
