@@ -25,6 +25,8 @@
 //! assert!(!book.notes.is_empty());
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod batch;
 pub mod check;
 pub mod error;

@@ -6,9 +6,27 @@ use std::process::ExitCode;
 mod cli;
 
 fn main() -> ExitCode {
-    let args = cli::parse();
+    let launch = cli::Launch::detect();
+    let args = cli::parse(launch);
     let verbose = args.verbose;
-    match cli::run(args) {
+    // A window of its own closes when the program ends: after workbooks dropped on the
+    // program (the one-step run), or an error of the double-clicked page, it waits for Enter
+    // so that the last lines can be read. A command typed with its name (`batch` in a
+    // scheduled task, say) never waits.
+    let page = launch.opens_page();
+    let one_step = args.is_one_step();
+    let outcome = cli::run(args);
+    let failed = outcome.is_err();
+    let code = report(outcome, verbose);
+    if one_step || (page && failed) {
+        launch.wait_before_closing();
+    }
+    code
+}
+
+/// Prints the error of a run, if any, once and in plain words; the exit code.
+fn report(outcome: anyhow::Result<ExitCode>, verbose: bool) -> ExitCode {
+    match outcome {
         Ok(code) => code,
         Err(err) => {
             if is_broken_pipe(&err) {

@@ -36,6 +36,9 @@ pub struct BatchOptions {
     pub dry_run: bool,
     /// Languages of notes, advice and checklists.
     pub lang: Lang,
+    /// Name files in the summary by their path inside this folder (the page's private
+    /// folder, which means nothing to the user); as given when `None`.
+    pub shown_from: Option<PathBuf>,
 }
 
 impl Default for BatchOptions {
@@ -47,6 +50,7 @@ impl Default for BatchOptions {
             force: false,
             dry_run: false,
             lang: Lang::Both,
+            shown_from: None,
         }
     }
 }

@@ -131,6 +131,7 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
         force: args.force,
         dry_run: args.dry_run,
         lang: args.lang.into(),
+        shown_from: None,
     };
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(

@@ -10,7 +10,10 @@ mod clean;
 mod common;
 mod errors;
 mod inspect;
+mod launch;
 mod serve;
+
+pub use launch::Launch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,16 +73,19 @@ enum Command {
     Check(check::CheckArgs),
 }
 
-/// The arguments; started with none and with no terminal (double-clicked), the page.
-pub fn parse() -> Cli {
-    use std::io::IsTerminal;
-    let double_clicked = std::env::args_os().len() == 1
-        && !std::io::stdin().is_terminal()
-        && !std::io::stdout().is_terminal();
-    if double_clicked {
+/// The arguments; started with none by a double-click, the page (`serve`).
+pub fn parse(launch: Launch) -> Cli {
+    if launch.opens_page() {
         Cli::parse_from(["icare-fix", "serve"])
     } else {
         Cli::parse()
+    }
+}
+
+impl Cli {
+    /// The one-step run: workbooks given with no command (dropped on the program, say).
+    pub fn is_one_step(&self) -> bool {
+        self.command.is_none()
     }
 }
 

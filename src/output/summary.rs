@@ -50,7 +50,7 @@ pub fn write(
     std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
     let json = serde_json::to_string_pretty(report).expect("plain data serialises") + "\n";
     crate::output::write_file(&paths[1], &[], true, json.as_bytes())?;
-    let xlsx = workbook(report, books, registry, opts.lang).map_err(|e| Error::Unsupported {
+    let xlsx = workbook(report, books, registry, opts).map_err(|e| Error::Unsupported {
         path: paths[0].clone(),
         detail: format!("the summary workbook could not be built: {e}"),
     })?;
@@ -68,12 +68,22 @@ pub fn workbook(
     report: &BatchReport,
     books: &[Rejected],
     registry: &Registry,
-    lang: Lang,
+    opts: &BatchOptions,
 ) -> std::result::Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
-    files_sheet(wb.add_worksheet(), report, registry, lang)?;
-    clients_sheet(wb.add_worksheet(), report, books, registry, lang)?;
+    files_sheet(wb.add_worksheet(), report, registry, opts)?;
+    clients_sheet(wb.add_worksheet(), report, books, registry, opts)?;
     wb.save_to_buffer()
+}
+
+/// A file as the summary names it: as given, or inside [`BatchOptions::shown_from`].
+fn shown(file: &Path, opts: &BatchOptions) -> String {
+    opts.shown_from
+        .as_deref()
+        .and_then(|folder| file.strip_prefix(folder).ok())
+        .unwrap_or(file)
+        .display()
+        .to_string()
 }
 
 /// A template's name in `lang`, from its id (the id itself when the registry lacks it).
@@ -171,8 +181,9 @@ fn files_sheet(
     ws: &mut Worksheet,
     report: &BatchReport,
     registry: &Registry,
-    lang: Lang,
+    opts: &BatchOptions,
 ) -> Result<(), XlsxError> {
+    let lang = opts.lang;
     let mut headings: Vec<String> = [
         ("File", "Fichier"),
         ("Template", "Modèle"),
@@ -202,7 +213,7 @@ fn files_sheet(
         .map(|f| {
             let (status, reason) = status_text(&f.status, lang);
             let mut row = vec![
-                f.file.display().to_string(),
+                shown(&f.file, opts),
                 template_name(registry, f.template.as_deref(), lang),
                 f.rows.to_string(),
                 f.notes.to_string(),
@@ -231,8 +242,9 @@ fn clients_sheet(
     report: &BatchReport,
     books: &[Rejected],
     registry: &Registry,
-    lang: Lang,
+    opts: &BatchOptions,
 ) -> Result<(), XlsxError> {
+    let lang = opts.lang;
     let headings: Vec<String> = [
         ("Identifier type", "Type d'identificateur"),
         ("Identifier", "Identificateur"),
@@ -254,7 +266,7 @@ fn clients_sheet(
                 client.client.id_type.clone(),
                 client.client.id_value.clone(),
                 client.client.birth_date.clone(),
-                rec.file.display().to_string(),
+                shown(&rec.file, opts),
                 template_name(registry, rec.template.as_deref(), lang),
                 rec.row.to_string(),
                 rec.orp.clone(),

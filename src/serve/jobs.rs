@@ -233,6 +233,7 @@ fn unique(folder: &Path, name: &str) -> PathBuf {
 fn run(folder: &Path, files: &[PathBuf], registry: &Registry) -> Result<String, Refusal> {
     let opts = BatchOptions {
         destination: Destination::Beside,
+        shown_from: Some(folder.to_path_buf()),
         ..BatchOptions::default()
     };
     let roots = files;

@@ -55,9 +55,13 @@ pub fn serve(registry: Registry, opts: &ServeOptions) -> Result<()> {
     runtime.block_on(run(registry, opts))
 }
 
+/// The start of the name of the page's temporary folder.
+const WORK_PREFIX: &str = "icare-fix-page-";
+
 async fn run(registry: Registry, opts: &ServeOptions) -> Result<()> {
+    sweep_leftovers(&std::env::temp_dir(), std::time::SystemTime::now());
     let work = tempfile::Builder::new()
-        .prefix("icare-fix-page-")
+        .prefix(WORK_PREFIX)
         .tempdir()
         .map_err(|e| cannot_start("the temporary folder could not be made", e))?;
     private(work.path())?;
@@ -100,6 +104,29 @@ async fn run(registry: Registry, opts: &ServeOptions) -> Result<()> {
     Ok(())
 }
 
+/// Removes the temporary folders of pages that were stopped without their clean-up: the
+/// window closed on Windows (the system ends the program at once), the computer switched off.
+/// A page in use changes its folder at every request and stops itself after an idle hour, so
+/// a folder left unchanged for twice that long belongs to no running page.
+fn sweep_leftovers(temp: &std::path::Path, now: std::time::SystemTime) {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let named = entry.file_name().to_string_lossy().starts_with(WORK_PREFIX);
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_dir)
+            .and_then(|m| m.modified().ok())
+            .and_then(|changed| now.duration_since(changed).ok())
+            .is_some_and(|age| age > 2 * IDLE_LIMIT);
+        if named && stale {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Only this user may enter the temporary folder (it holds personal information).
 fn private(folder: &std::path::Path) -> Result<()> {
     #[cfg(unix)]
@@ -121,7 +148,12 @@ fn announce(address: &str, work: &std::path::Path) {
     let _ = writeln!(out, "{address}");
     let _ = writeln!(
         out,
-        "The page is open in your browser at the address above. To stop it, press Ctrl+C here or use the page's Quit button."
+        "The page is open in your browser at the address above. To stop it, use the page's Quit button or press Ctrl+C here{}.",
+        if cfg!(windows) {
+            " (or close this window)"
+        } else {
+            ""
+        }
     );
     let _ = out.flush();
     note(&format!(
@@ -142,18 +174,36 @@ fn note(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// A future that resolves on Ctrl+C, its handler installed now. Without a handler the page
-/// still stops by its Quit button and the idle hour.
+/// A future that resolves on Ctrl+C (and, on Windows, when the window is closed), its
+/// handlers installed now. Without a handler the page still stops by its Quit button and the
+/// idle hour.
 fn interrupt() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
     #[cfg(unix)]
-    let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
+            Ok(mut signal) => Box::pin(async move {
+                signal.recv().await;
+            }),
+            Err(_) => Box::pin(std::future::pending()),
+        }
+    }
     #[cfg(windows)]
-    let signal = tokio::signal::windows::ctrl_c();
-    match signal {
-        Ok(mut signal) => Box::pin(async move {
-            signal.recv().await;
-        }),
-        Err(_) => Box::pin(std::future::pending()),
+    {
+        // Closing the window gives the program only a moment before Windows ends it; what
+        // is not removed then is removed by the next start (`sweep_leftovers`).
+        use tokio::signal::windows::{ctrl_c, ctrl_close};
+        match (ctrl_c(), ctrl_close()) {
+            (Ok(mut c), Ok(mut close)) => Box::pin(async move {
+                tokio::select! {
+                    _ = c.recv() => {}
+                    _ = close.recv() => {}
+                }
+            }),
+            (Ok(mut c), Err(_)) => Box::pin(async move {
+                c.recv().await;
+            }),
+            _ => Box::pin(std::future::pending()),
+        }
     }
 }
 
@@ -193,5 +243,36 @@ fn cannot_start(what: &str, source: std::io::Error) -> Error {
     Error::ServeStart {
         what: what.to_string(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_page_folders_left_unchanged_for_two_hours_are_swept() {
+        let temp = tempfile::tempdir().unwrap();
+        let old = temp.path().join(format!("{WORK_PREFIX}old"));
+        let recent = temp.path().join(format!("{WORK_PREFIX}recent"));
+        let other = temp.path().join("someone-elses-folder");
+        for folder in [&old, &recent, &other] {
+            std::fs::create_dir(folder).unwrap();
+        }
+        std::fs::write(old.join("left.xlsx"), b"personal").unwrap();
+        let changed = std::fs::metadata(&recent).unwrap().modified().unwrap();
+        // Seen from 2 h 30 later, every folder is old: only ours go.
+        let later = changed + 2 * IDLE_LIMIT + Duration::from_secs(30 * 60);
+        sweep_leftovers(temp.path(), changed + IDLE_LIMIT);
+        assert!(
+            old.exists() && recent.exists(),
+            "swept a folder under two hours old"
+        );
+        sweep_leftovers(temp.path(), later);
+        assert!(
+            !old.exists() && !recent.exists(),
+            "a stale page folder was left"
+        );
+        assert!(other.exists(), "a folder not the page's was removed");
     }
 }

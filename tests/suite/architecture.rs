@@ -267,3 +267,26 @@ fn no_function_of_src_is_longer_than_120_lines() {
         long.join("\n")
     );
 }
+
+/// `unsafe` is denied by the package's lints and forbidden in the library; the one place
+/// allowed to use it is the binary's single Windows call that tells a double-click from a
+/// command typed in a terminal.
+#[test]
+fn unsafe_code_is_only_the_windows_double_click_call() {
+    let allowed = Path::new("cli").join("launch.rs");
+    // An unsafe block, function, impl, trait or extern block (not the word in a string).
+    let unsafe_item = regex::Regex::new(r"\bunsafe\s*(\{|fn\b|impl\b|trait\b|extern\b)").unwrap();
+    let mut found = Vec::new();
+    for path in modules().values() {
+        let count = unsafe_item.find_iter(&code(path)).count();
+        if count > 0 {
+            found.push((path.clone(), count));
+        }
+    }
+    assert_eq!(found.len(), 1, "unsafe outside its one place: {found:?}");
+    assert!(found[0].0.ends_with(&allowed), "{found:?}");
+    assert_eq!(found[0].1, 1, "one `unsafe` block: {found:?}");
+    let lib =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    assert!(lib.contains("#![forbid(unsafe_code)]"));
+}

@@ -444,6 +444,29 @@ fn a_bad_file_gets_the_command_lines_message_and_the_others_are_processed() {
         .map(|d| d["name"].as_str().unwrap())
         .collect();
     assert_eq!(summary, ["summary.xlsx", "summary.checklist.html"]);
+    // The summary names the files as the user chose them, not by the page's private folder.
+    let summary_dir = tempfile::tempdir().unwrap();
+    let summary_path = summary_dir.path().join("summary.xlsx");
+    let summary_bytes = base64::engine::general_purpose::STANDARD
+        .decode(answer["summary"][0]["data"].as_str().unwrap())
+        .unwrap();
+    std::fs::write(&summary_path, summary_bytes).unwrap();
+    let mut files_column: Vec<String> = sheet_text(&summary_path)
+        .into_iter()
+        .skip(1)
+        .map(|row| row[0].clone())
+        .collect();
+    files_column.sort();
+    assert_eq!(
+        files_column,
+        [
+            "broken.xlsx",
+            "client_profile.xlsx",
+            "employment.xlsx",
+            "notes.txt"
+        ],
+        "the summary's File column"
+    );
 
     let (dir, bad) = sample_copy("client_profile.xlsx");
     let bad_path = dir.path().join("broken.xlsx");
