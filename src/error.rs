@@ -18,9 +18,10 @@ pub enum Error {
     NotAFolder { path: PathBuf },
 
     /// The file exists but cannot be opened, most often because Excel has it open (Windows
-    /// locks open workbooks) or because of folder permissions.
+    /// locks open workbooks) or because of folder permissions. The system's own words
+    /// ("Sharing violation. (os error 32)") are technical: `--verbose` shows them.
     #[error(
-        "cannot open '{}': {source}. If the file is open in Excel, close it and try again.",
+        "cannot open '{}': another program has it open (Excel, most likely), or this account may not open it. Close it in Excel and try again.",
         .path.display()
     )]
     Locked {
@@ -290,10 +291,12 @@ impl Error {
     }
 
     /// The reader's own words about a damaged file (a zip or XML library's message, a part
-    /// name), for a technician: the command line shows them only with `--verbose`.
-    pub fn technical_detail(&self) -> Option<&str> {
+    /// name) or the system's about a locked one, for a technician: the command line shows
+    /// them only with `--verbose`.
+    pub fn technical_detail(&self) -> Option<String> {
         match self {
-            Error::DamagedBy { technical, .. } => Some(technical),
+            Error::DamagedBy { technical, .. } => Some(technical.clone()),
+            Error::Locked { source, .. } => Some(source.to_string()),
             _ => None,
         }
     }

@@ -33,20 +33,35 @@ fn report(outcome: anyhow::Result<ExitCode>, verbose: bool) -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             // The message may quote text from the file (a sheet name): keep it printable.
-            let message = format!("{err:#}");
+            let message = plain_message(&err);
             eprintln!("icare-fix: {}", icare_fix::output::terminal_safe(&message));
             let detail = err
-                .downcast_ref::<icare_fix::Error>()
+                .chain()
+                .find_map(|cause| cause.downcast_ref::<icare_fix::Error>())
                 .and_then(icare_fix::Error::technical_detail);
             if let (true, Some(detail)) = (verbose, detail) {
                 eprintln!(
                     "icare-fix: technical details: {}",
-                    icare_fix::output::terminal_safe(detail)
+                    icare_fix::output::terminal_safe(&detail)
                 );
             }
             ExitCode::from(exit_code(&err))
         }
     }
+}
+
+/// The error and the context it was given, down to the library's own error: that one says
+/// in plain words what happened (quoting the system's reason where it helps), so the causes
+/// below it, which it already quotes or which are technical, are not repeated.
+fn plain_message(err: &anyhow::Error) -> String {
+    let mut parts = Vec::new();
+    for cause in err.chain() {
+        parts.push(cause.to_string());
+        if cause.downcast_ref::<icare_fix::Error>().is_some() {
+            break;
+        }
+    }
+    parts.join(": ")
 }
 
 /// The exit code of a run that ended in `err`: 2 when the input or the request was refused,
@@ -64,4 +79,47 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context as _;
+
+    #[test]
+    fn the_plain_message_says_the_systems_reason_once_and_keeps_the_context() {
+        let reason = std::io::Error::other("the disk is on fire");
+        let err = Err::<(), _>(icare_fix::Error::io(std::path::Path::new("a.xlsx"), reason))
+            .context("while writing the upload file")
+            .unwrap_err();
+        let message = plain_message(&err);
+        assert_eq!(
+            message.matches("the disk is on fire").count(),
+            1,
+            "{message}"
+        );
+        assert!(
+            message.starts_with("while writing the upload file: cannot read or write 'a.xlsx'")
+        );
+        // `{:#}` alone would repeat the reason, since it is also the error's source.
+        assert_eq!(format!("{err:#}").matches("the disk is on fire").count(), 2);
+    }
+
+    #[test]
+    fn a_locked_file_is_told_plainly_and_the_systems_words_go_to_verbose() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let words = denied.to_string();
+        let err = anyhow::Error::from(icare_fix::Error::io(
+            std::path::Path::new("Rapport mars.xlsx"),
+            denied,
+        ));
+        let message = plain_message(&err);
+        assert!(
+            message.contains("Close it in Excel and try again"),
+            "{message}"
+        );
+        assert!(!message.contains(&words), "{message}");
+        let lib = err.downcast_ref::<icare_fix::Error>().unwrap();
+        assert_eq!(lib.technical_detail().as_deref(), Some(words.as_str()));
+    }
 }

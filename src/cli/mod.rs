@@ -65,8 +65,8 @@ enum Command {
     /// Write the upload-ready copy: the notes gone, everything else as iCARE sent it.
     Clean(clean::CleanArgs),
     /// Open a page in your browser to drop rejected workbooks on and download the files to
-    /// upload. It runs on this computer only; started with no arguments and no terminal, the
-    /// program opens it too.
+    /// upload. It runs on this computer only; double-clicking the program (on Windows) opens
+    /// it too.
     Serve(serve::ServeArgs),
     /// Before you upload: report what iCARE is likely to reject in upload files (exit code 1
     /// when something is found).
@@ -78,8 +78,32 @@ pub fn parse(launch: Launch) -> Cli {
     if launch.opens_page() {
         Cli::parse_from(["icare-fix", "serve"])
     } else {
-        Cli::parse()
+        Cli::parse_from(command_first(std::env::args_os().collect()))
     }
+}
+
+/// `icare-fix --verbose errors FILE` as `icare-fix errors --verbose FILE`: the one-step
+/// run's file arguments would otherwise take the command's name for a file.
+fn command_first(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let lead = args
+        .iter()
+        .skip(1)
+        .take_while(|a| a.as_os_str() == "--verbose")
+        .count();
+    let Some(word) = args.get(1 + lead).filter(|_| lead > 0) else {
+        return args;
+    };
+    let is_command = Cli::command()
+        .get_subcommands()
+        .any(|c| word.as_os_str() == c.get_name());
+    if !is_command {
+        return args;
+    }
+    let mut out = vec![args[0].clone(), word.clone()];
+    out.extend_from_slice(&args[1..1 + lead]);
+    out.extend_from_slice(&args[2 + lead..]);
+    out
 }
 
 impl Cli {
@@ -101,5 +125,31 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Serve(args)) => serve::run(args),
         Some(Command::Check(args)) => check::run(args),
         None => batch::run_default(&cli.paths, &cli.run),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(args: &[&str]) -> Vec<std::ffi::OsString> {
+        args.iter().map(Into::into).collect()
+    }
+
+    #[test]
+    fn verbose_before_the_command_is_moved_after_it() {
+        assert_eq!(
+            command_first(os(&["icare-fix", "--verbose", "errors", "a.xlsx"])),
+            os(&["icare-fix", "errors", "--verbose", "a.xlsx"])
+        );
+        // A file named like nothing else, or no flag in front: unchanged.
+        for args in [
+            &["icare-fix", "--verbose", "a.xlsx"][..],
+            &["icare-fix", "errors", "--verbose", "a.xlsx"],
+            &["icare-fix", "a.xlsx", "errors"],
+            &["icare-fix"],
+        ] {
+            assert_eq!(command_first(os(args)), os(args));
+        }
     }
 }

@@ -232,7 +232,9 @@ pub fn make_room(
         }),
         (false, true) => {
             let backup = backup_path(target);
-            std::fs::copy(target, &backup).map_err(|e| Error::io(&backup, e))?;
+            // A copy that fails is told about the file the user knows (most often it is open
+            // in Excel), not about the backup that was to be made.
+            std::fs::copy(target, &backup).map_err(|e| Error::io(target, e))?;
             Ok((true, Some(backup)))
         }
     }

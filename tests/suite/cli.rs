@@ -447,15 +447,16 @@ fn a_damaged_file_gets_plain_words_and_the_technical_details_only_with_verbose()
         !stderr.contains("technical details") && !stderr.contains("EOCD"),
         "{stderr}"
     );
-    let verbose = icare_fix()
-        .args(["inspect", "--verbose"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&verbose.stderr);
-    assert_eq!(verbose.status.code(), Some(2));
-    assert!(
-        stderr.contains("icare-fix: technical details: ") && stderr.contains("EOCD"),
-        "{stderr}"
-    );
+    // `--verbose` after the command or before it, as people type it.
+    for args in [["inspect", "--verbose"], ["--verbose", "inspect"]] {
+        let verbose = icare_fix().args(args).arg(&file).output().unwrap();
+        let stderr = String::from_utf8_lossy(&verbose.stderr);
+        assert_eq!(verbose.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("is damaged or incomplete")
+                && stderr.contains("icare-fix: technical details: ")
+                && stderr.contains("EOCD"),
+            "{args:?}: {stderr}"
+        );
+    }
 }
