@@ -179,7 +179,7 @@ pub fn list_values(ctx: &Ctx<'_, '_>, out: &mut Vec<Problem>) {
             _ => (
                 Source::Template,
                 "icare-fix's copy of the template's list (the file has none)",
-                "la copie de la liste du gabarit d'icare-fix (le fichier n'en a pas)",
+                "la copie de la liste du modèle d'icare-fix (le fichier n'en a pas)",
             ),
         };
         let allowed: HashSet<&str, FastHash> = list.values.iter().map(String::as_str).collect();
@@ -212,7 +212,7 @@ pub fn list_values(ctx: &Ctx<'_, '_>, out: &mut Vec<Problem>) {
                 (_, Some(english)) => (
                     format!("'{value}' is French: this template's list says '{english}'."),
                     format!(
-                        "« {value} » est en français : la liste de ce gabarit dit « {english} »."
+                        "« {value} » est en français : la liste de ce modèle dit « {english} »."
                     ),
                 ),
                 (Some(fix), None) => (
@@ -625,7 +625,7 @@ pub fn postal_codes(ctx: &Ctx<'_, '_>, out: &mut Vec<Problem>) {
                 Problem::new(Rule::PostalCode, Source::Guess, row.row, col, code, &value)
                     .says(
                         format!("'{value}' is not a Canadian postal code written A1A1A1 or A1A 1A1: {en} (educated guess from the templates' label A#A#A#)."),
-                        format!("« {value} » n'est pas un code postal canadien écrit A1A1A1 ou A1A 1A1 : « {fr} » (supposition d'après l'étiquette A#A#A# des gabarits)."),
+                        format!("« {value} » n'est pas un code postal canadien écrit A1A1A1 ou A1A 1A1 : « {fr} » (supposition d'après l'étiquette A#A#A# des modèles)."),
                     )
                     .fix(fix),
             );

@@ -536,3 +536,36 @@ fn fields_the_file_lacks_say_not_in_this_file_without_codes_or_list_advice() {
         }
     }
 }
+
+/// One French word for "template" in everything the tool says or shows: "modèle", never
+/// "gabarit" (templates/README.md). Read from the sources, so a message no test triggers is
+/// held to it too: the Rust code (check's rules, the outputs) and the page's own files.
+#[test]
+fn french_says_modele_for_template_everywhere() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(&root) {
+        let entry = entry.unwrap();
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            // The rule itself, stated in a comment or a test, names the word it forbids.
+            let states_the_rule =
+                line.contains("never \"gabarit\"") || line.contains("contains(\"gabarit\")");
+            if line.to_lowercase().contains("gabarit") && !states_the_rule {
+                found.push(format!(
+                    "{}:{}: {}",
+                    entry.path().display(),
+                    i + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "\"gabarit\" where \"modèle\" is the word:\n{}",
+        found.join("\n")
+    );
+}

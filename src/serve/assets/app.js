@@ -65,7 +65,7 @@ const TEXT = {
     stopped: "icare-fix est arrêté. Vous pouvez fermer cette page.",
     notReached: "Le programme ne répond pas : il s'est peut-être arrêté. Relancez icare-fix.",
     status: { done: "terminé", corrected: "corrigé", checked: "vérifié avant le téléversement", skipped: "non lu", failed: "refusé" },
-    template: "Gabarit", rows: "Lignes", notes: "Notes",
+    template: "Modèle", rows: "Lignes", notes: "Notes",
     downloads: "Téléchargements",
     upload: (n) => `Fichier à téléverser : ${n}`,
     annotated: (n) => `Classeur annoté à corriger : ${n}`,
