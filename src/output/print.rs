@@ -53,12 +53,13 @@ pub fn wrapped_lines(text: &str, width: f64) -> usize {
         .max(1)
 }
 
-/// The height in points of a row whose cells hold `cells` (text, column width), at
-/// `font_size` points: the tallest cell's lines, plus a little room.
-pub fn row_height(cells: &[(&str, f64)], font_size: f64) -> f64 {
-    let lines = cells
+/// The height in points of a row whose cells hold `texts` in columns of `widths` (taken in
+/// pairs), at `font_size` points: the tallest cell's lines, plus a little room.
+pub fn row_height<S: AsRef<str>>(texts: &[S], widths: &[f64], font_size: f64) -> f64 {
+    let lines = texts
         .iter()
-        .map(|(text, width)| wrapped_lines(text, *width * 11.0 / font_size))
+        .zip(widths)
+        .map(|(text, width)| wrapped_lines(text.as_ref(), *width * 11.0 / font_size))
         .max()
         .unwrap_or(1);
     (lines as f64 * LINE_HEIGHT * font_size / 11.0 + 3.0).min(MAX_ROW_HEIGHT)
@@ -132,9 +133,9 @@ mod tests {
 
     #[test]
     fn rows_are_as_tall_as_their_tallest_cell() {
-        let one = row_height(&[("a", 10.0)], 11.0);
-        let three = row_height(&[("a", 10.0), ("aaaa bbbb cccc dddd eeee", 10.0)], 11.0);
+        let one = row_height(&["a"], &[10.0], 11.0);
+        let three = row_height(&["a", "aaaa bbbb cccc dddd eeee"], &[10.0, 10.0], 11.0);
         assert!(three > 2.5 * one, "{one} {three}");
-        assert!(row_height(&[(&"word ".repeat(5000), 10.0)], 11.0) <= MAX_ROW_HEIGHT);
+        assert!(row_height(&["word ".repeat(5000)], &[10.0], 11.0) <= MAX_ROW_HEIGHT);
     }
 }

@@ -148,14 +148,7 @@ fn table(
         ws.set_column_width(c as u16, *width)?;
         ws.write_string_with_format(0, c as u16, heading, &bold)?;
     }
-    let height = |texts: &[String]| {
-        let cells: Vec<(&str, f64)> = texts
-            .iter()
-            .zip(&widths)
-            .map(|(t, w)| (t.as_str(), *w))
-            .collect();
-        print::row_height(&cells, 11.0)
-    };
+    let height = |texts: &[String]| print::row_height(texts, &widths, 11.0);
     ws.set_row_height(0, height(headings))?;
     for (r, row) in rows.iter().enumerate() {
         let r = r as u32 + 1;

@@ -63,14 +63,7 @@ pub(super) fn write_errors(
         ws.write_string_with_format(0, c as u16, name, &header)?;
         ws.set_column_width(c as u16, *width)?;
     }
-    let height = |texts: &[String]| {
-        let cells: Vec<(&str, f64)> = texts
-            .iter()
-            .zip(&widths)
-            .map(|(t, w)| (t.as_str(), *w))
-            .collect();
-        print::row_height(&cells, FONT_SIZE)
-    };
+    let height = |texts: &[String]| print::row_height(texts, &widths, FONT_SIZE);
     ws.set_row_height(0, height(&headings))?;
     let location = |cell: &str| format!("internal:'{}'!{cell}", data_sheet.replace('\'', "''"));
     let mut r = 1u32;

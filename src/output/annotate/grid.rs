@@ -156,11 +156,8 @@ fn write_header_rows(
             ws.set_row_hidden(r)?;
         }
         if Some(r) == book.labels_row {
-            let labels: Vec<(String, f64)> = (0..=last_col)
-                .map(|col| (book.label(col), widths[col as usize]))
-                .collect();
-            let cells: Vec<(&str, f64)> = labels.iter().map(|(l, w)| (l.as_str(), *w)).collect();
-            ws.set_row_height(r, print::row_height(&cells, 11.0).max(30.0))?;
+            let labels: Vec<String> = (0..=last_col).map(|col| book.label(col)).collect();
+            ws.set_row_height(r, print::row_height(&labels, widths, 11.0).max(30.0))?;
         }
         if r == 0 && book.codes_row > 0 && cells.len() == 1 && cells[0].0 == 0 && last_col > 0 {
             let value = crate::workbook::display(&cells[0].1);
@@ -234,7 +231,7 @@ fn write_data_rows(
                 Some(notes) => notes_summary(notes, ctx.lang),
                 None => book.value(row.row, col),
             };
-            let height = print::row_height(&[(&text, NOTES_WIDTH)], 11.0);
+            let height = print::row_height(&[&text], &[NOTES_WIDTH], 11.0);
             if height > print::LINE_HEIGHT + 3.0 {
                 ws.set_row_height(row.row, height)?;
             }

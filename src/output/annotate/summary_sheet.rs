@@ -58,8 +58,7 @@ impl Writer<'_> {
             self.ws
                 .write_string_with_format(self.r, c as u16, *text, format)?;
         }
-        let cells: Vec<(&str, f64)> = texts.iter().copied().zip(WIDTHS).collect();
-        let height = print::row_height(&cells, 11.0);
+        let height = print::row_height(texts, &WIDTHS, 11.0);
         if height > print::LINE_HEIGHT + 3.0 {
             self.ws.set_row_height(self.r, height)?;
         }

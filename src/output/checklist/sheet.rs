@@ -164,10 +164,5 @@ pub fn write_sheet(ws: &mut Worksheet, checklist: &Checklist, lang: Lang) -> Res
 
 /// The height of a row holding `texts` in the sheet's columns.
 fn height(texts: &[String]) -> f64 {
-    let cells: Vec<(&str, f64)> = texts
-        .iter()
-        .zip(COLUMNS.iter())
-        .map(|(t, (_, _, w))| (t.as_str(), *w))
-        .collect();
-    print::row_height(&cells, FONT_SIZE)
+    print::row_height(texts, &COLUMNS.map(|(_, _, width)| width), FONT_SIZE)
 }
