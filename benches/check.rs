@@ -9,9 +9,13 @@
 //! release binary, output to nowhere), and the ratio of `check` to `errors`. Goal: `check`
 //! under 250 ms.
 
+mod timing;
+
+use timing::ms;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use icare_fix::check::{CheckOptions, check_files, report};
 use icare_fix::output::errors::to_json;
@@ -21,20 +25,8 @@ use icare_synth::{self as synth, NoteSet, Spec};
 const RUNS: usize = 9;
 const ROWS: usize = 2500;
 
-fn time(mut f: impl FnMut()) -> (Duration, Duration) {
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    (times[0], times[RUNS / 2])
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:>8.1} ms", d.as_secs_f64() * 1000.0)
+fn time(f: impl FnMut()) -> (Duration, Duration) {
+    timing::repeat(RUNS, f)
 }
 
 fn main() {

@@ -7,9 +7,13 @@
 //! way back from the annotated workbook to the upload file: as written (rows matched by their
 //! record keys), and with the Processing Details column deleted (rows matched by values).
 
+mod timing;
+
+use timing::ms;
+
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use icare_fix::output::annotate::{AnnotateOptions, annotate};
 use icare_fix::output::clean::CleanOptions;
@@ -20,20 +24,8 @@ use icare_synth::{self as synth, Spec};
 
 const RUNS: usize = 9;
 
-fn time(mut f: impl FnMut()) -> (Duration, Duration) {
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    (times[0], times[RUNS / 2])
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:>8.1} ms", d.as_secs_f64() * 1000.0)
+fn time(f: impl FnMut()) -> (Duration, Duration) {
+    timing::repeat(RUNS, f)
 }
 
 fn main() {

@@ -8,31 +8,19 @@
 //! best and the median of several runs of each, and the page's median over the command
 //! line's. Goal: within 20% (a ratio of 1.20 or less).
 
+mod timing;
+
+use timing::ms;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use icare_fix::Registry;
 use icare_synth::{self as synth, Spec};
 
 const RUNS: usize = 7;
-
-fn time_once(mut f: impl FnMut()) -> Duration {
-    let start = Instant::now();
-    f();
-    start.elapsed()
-}
-
-fn best_median(times: &mut [Duration]) -> (Duration, Duration) {
-    times.sort();
-    (times[0], times[times.len() / 2])
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:>8.1} ms", d.as_secs_f64() * 1000.0)
-}
 
 /// Posts `bytes` as the file `name` to the page at `port` and returns the answer's body.
 fn post(port: u16, token: &str, name: &str, bytes: &[u8]) -> Vec<u8> {
@@ -109,11 +97,11 @@ fn main() {
     let mut cli_times = Vec::new();
     let mut page_times = Vec::new();
     for _ in 0..RUNS {
-        cli_times.push(time_once(one_step));
-        page_times.push(time_once(&mut page));
+        cli_times.push(timing::once(one_step));
+        page_times.push(timing::once(&mut page));
     }
-    let (cli_best, cli) = best_median(&mut cli_times);
-    let (page_best, page_median) = best_median(&mut page_times);
+    let (cli_best, cli) = timing::best_median(&mut cli_times);
+    let (page_best, page_median) = timing::best_median(&mut page_times);
     println!(
         "{:<44} {} {}",
         "icare-fix FILE (one step)",
