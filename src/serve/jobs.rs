@@ -238,9 +238,9 @@ fn run(folder: &Path, files: &[PathBuf], registry: &Registry) -> Result<String, 
     };
     let roots = files;
     // The table of problems is read beside the run, on the core the run leaves idle, not
-    // taken from the run's workbooks afterwards: measured with `cargo bench --bench serve`,
-    // reading twice answers in 1.05-1.07 times the command line's time, reusing the run's
-    // workbooks in 1.11-1.18 times (2 cores, 2,500 rows).
+    // taken from the run's workbooks afterwards: measured with `cargo bench --bench serve`
+    // (2 cores, 2,500 rows), reading twice answers in 1.05-1.14 times the command line's
+    // time over five runs, reusing the run's workbooks in 1.11-1.18 over three: no faster.
     let (report, mut problems) = rayon::join(
         || batch::run(roots, registry, &opts, &|_| {}),
         || read_problems(files, registry),
