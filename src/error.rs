@@ -223,6 +223,19 @@ pub enum Error {
     )]
     AnnotatedMismatch { path: PathBuf, detail: String },
 
+    /// An annotated workbook saved under the name of another rejected file's: its corrections
+    /// belong to the file its stamp names.
+    #[error(
+        "'{}' is the annotated workbook of '{made_from}', not of '{expected}': another rejected file's annotated workbook was saved under this name. Its corrections belong to '{made_from}', so nothing was written. Give it back under its own name ({source_stem}.annotated.xlsx); for '{expected}', use its own annotated workbook (running icare-fix on '{expected}' writes a new one when none is left).",
+        .path.display()
+    )]
+    AnnotatedOfAnother {
+        path: PathBuf,
+        made_from: String,
+        source_stem: String,
+        expected: String,
+    },
+
     /// An output that the user changed after icare-fix wrote it: it is never replaced.
     #[error(
         "'{}' {reason}: icare-fix never replaces it, even with --force. {next}",

@@ -2,14 +2,20 @@
 //! annotated workbook and checklist, and one summary for the run.
 //!
 //! One bad file never stops the run: every file gets an [`Outcome`] (done, up to date,
-//! skipped with the reason, or failed with the reason), files are processed in parallel
-//! (rayon), and the caller turns the outcomes into an exit code. Outputs are planned before
-//! anything is written, so two inputs with the same name never overwrite each other, and a
-//! re-run leaves outputs newer than their input alone unless forced.
+//! ready, to fix, unchanged, skipped with the reason, or failed with the reason), files are
+//! processed in parallel (rayon), and the caller turns the outcomes into an exit code.
+//! Outputs are planned before anything is written, so two inputs with the same name never
+//! overwrite each other.
+//!
+//! One rejected file has one annotated workbook and one upload file, whatever the entry
+//! point: a run looks for an annotated workbook of each rejected file wherever icare-fix's
+//! runs put it (beside it, in its `NAME-fixed` folder, in its folder's `FOLDER-fixed`
+//! folder, under a browser's `NAME.annotated (1).xlsx`), and writes there. What is up to
+//! date is judged by content (the stamp's SHA-256, the workbook's values, the upload file's
+//! parts), never by file times.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use crate::check::{self, Severity};
 use crate::error::{Error, Result};
@@ -35,6 +41,9 @@ struct Job {
     upload: PathBuf,
     annotated: PathBuf,
     checklist: PathBuf,
+    /// Other annotated workbooks of this input found where its outputs go (a browser's
+    /// `NAME.annotated (1).xlsx`), or given in the same run: they may hold the corrections.
+    also: Vec<PathBuf>,
 }
 
 /// An annotated workbook given back on its own: its upload file goes beside it.
@@ -172,7 +181,7 @@ fn plan(roots: &[PathBuf], opts: &BatchOptions) -> Result<Planned> {
                 continue;
             }
             // A corrected workbook given back: its upload file is made from it.
-            if let Some(info) = AnnotatedInfo::read(&input) {
+            if let Some(info) = AnnotatedInfo::recognise(&input) {
                 annotated.push(GivenBack {
                     annotated: input,
                     info,
@@ -213,30 +222,40 @@ fn plan(roots: &[PathBuf], opts: &BatchOptions) -> Result<Planned> {
             } else {
                 format!("{stem} ({n})")
             };
-            let names = OutputNames::named(&input, &folder.join(format!("{name}.xlsx")));
+            let default = OutputNames::named(&input, &folder.join(format!("{name}.xlsx")));
+            let (names, also) = locate(&input, default);
             jobs.push(Job {
                 input: input.clone(),
                 upload: names.upload,
                 annotated: names.annotated,
                 checklist: names.checklist,
+                also,
             });
         }
     }
-    // An annotated workbook that is the output of a rejected file of this run is handled
-    // with it.
+    // An annotated workbook of a rejected file of this run is handled with it (its outcome
+    // says what was read), never on its own: one rejected file, one upload file.
     let mut given_back = Vec::new();
     for given in annotated {
-        let handled = jobs
-            .iter()
-            .find(|job| output::same_file(&job.annotated, &given.annotated));
-        match handled {
-            Some(job) => skipped.push(Outcome::new(
-                given.annotated,
-                Status::Skipped(format!(
-                    "the annotated workbook of {}, handled with it",
-                    job.input.display()
-                )),
-            )),
+        let of_job = jobs.iter_mut().find(|job| {
+            output::same_file(&job.annotated, &given.annotated)
+                || job
+                    .also
+                    .iter()
+                    .any(|p| output::same_file(p, &given.annotated))
+                || made_from(&given.info, &job.input)
+        });
+        match of_job {
+            Some(job) => {
+                let known = output::same_file(&job.annotated, &given.annotated)
+                    || job
+                        .also
+                        .iter()
+                        .any(|p| output::same_file(p, &given.annotated));
+                if !known {
+                    job.also.push(given.annotated);
+                }
+            }
             None => given_back.push(given),
         }
     }
@@ -246,6 +265,89 @@ fn plan(roots: &[PathBuf], opts: &BatchOptions) -> Result<Planned> {
         skipped,
         summary_folder,
     })
+}
+
+/// True when `info`'s stamp names `input`, by name and content.
+fn made_from(info: &AnnotatedInfo, input: &Path) -> bool {
+    let same_name = input
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(&info.source_name));
+    same_name && info.is_from(input).unwrap_or(false)
+}
+
+/// Where the outputs of `input` go: where an earlier run put an annotated workbook of it, if
+/// any, else `default`. The places icare-fix's runs use, in order: `default`, beside the
+/// input (`batch`), its `NAME-fixed` folder (the one-step run on the file), its folder's
+/// `FOLDER-fixed` folder (the one-step run on the folder). Also returns the other annotated
+/// workbooks of the input found there under another name (`NAME.annotated (1).xlsx`).
+fn locate(input: &Path, default: OutputNames) -> (OutputNames, Vec<PathBuf>) {
+    let Some(folder) = input.parent() else {
+        return (default, Vec::new());
+    };
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut places: Vec<PathBuf> = default
+        .annotated
+        .parent()
+        .map(Path::to_path_buf)
+        .into_iter()
+        .collect();
+    places.push(folder.to_path_buf());
+    places.push(folder.join(format!("{stem}-fixed")));
+    if let Some(above) = std::fs::canonicalize(folder).ok().and_then(|f| {
+        let name = f.file_name()?.to_string_lossy().into_owned();
+        Some(f.parent()?.join(format!("{name}-fixed")))
+    }) {
+        places.push(above);
+    }
+    let file_name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for (n, place) in places.iter().enumerate() {
+        let found = annotated_in(place, &stem, &file_name);
+        if found.is_empty() {
+            continue;
+        }
+        let names = if n == 0 {
+            default
+        } else {
+            OutputNames::named(input, &place.join(format!("{stem}.xlsx")))
+        };
+        let also = found
+            .into_iter()
+            .filter(|p| !output::same_file(p, &names.annotated))
+            .collect();
+        return (names, also);
+    }
+    (default, Vec::new())
+}
+
+/// The annotated workbooks of the rejected file `file_name` in `folder`: named
+/// `STEM.annotated….xlsx`, their stamp (or, without one, their name) naming that file.
+fn annotated_in(folder: &Path, stem: &str, file_name: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let prefix = format!("{}.annotated", stem.to_lowercase());
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy().to_lowercase();
+                n.starts_with(&prefix) && n.ends_with(".xlsx") && !n.starts_with("~$")
+            })
+        })
+        .filter(|p| {
+            AnnotatedInfo::recognise(p)
+                .is_some_and(|i| i.source_name.eq_ignore_ascii_case(file_name))
+        })
+        .collect();
+    found.sort();
+    found
 }
 
 /// `Rejected files/` → `Rejected files-fixed/`; `March.xlsx` → `March-fixed/`.
@@ -348,18 +450,6 @@ fn reason(e: &Error, file: &Path) -> String {
         .map_or(text.clone(), str::to_string)
 }
 
-fn modified(path: &Path) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
-}
-
-/// `a` was written after `b` (both exist).
-fn newer(a: &Path, b: &Path) -> bool {
-    match (modified(a), modified(b)) {
-        (Some(a), Some(b)) => a >= b,
-        _ => false,
-    }
-}
-
 /// Processes one file; never fails: a failure is the outcome.
 fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Option<Rejected>) {
     let mut outcome = Outcome::new(job.input.clone(), Status::Done);
@@ -397,34 +487,23 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
         return (outcome, Some(book));
     }
     outcome.outputs = job.outputs();
-    match way_back::assess(&job.annotated, &book, registry) {
-        Ok(Existing::Absent | Existing::Untouched) => {}
-        Ok(Existing::Corrected(_)) => {
-            correct(job, &book, registry, opts, &mut outcome);
+    let untouched = match corrections(job, &book, registry) {
+        Ok(Found::Corrected(workbook)) => {
+            correct(job, &workbook, &book, registry, opts, &mut outcome);
             return (outcome, Some(book));
         }
-        Ok(Existing::NotOurs) => {
-            outcome.status = Status::Failed(format!(
-                "{} exists but was not written by icare-fix; it is kept as it is. Rename it or move it away, then run again",
-                job.annotated.display()
-            ));
+        Ok(Found::Nothing { untouched }) => untouched,
+        Err(reason) => {
+            outcome.status = Status::Failed(reason);
             return (outcome, Some(book));
         }
-        Ok(Existing::Earlier(_)) => {
-            outcome.status = Status::Failed(format!(
-                "{} holds corrections made for an earlier copy of {} (the rejected file changed since it was annotated); it is kept as it is. To finish it, run: icare-fix clean \"{}\" --original EARLIER-FILE. To start over from the new file, move it away and run again",
-                job.annotated.display(),
-                job.input.display(),
-                job.annotated.display()
-            ));
-            return (outcome, Some(book));
-        }
-        Err(e) => {
-            outcome.status = Status::Failed(reason(&e, &outcome.file));
-            return (outcome, Some(book));
-        }
-    }
-    if !opts.force && job.outputs().iter().all(|p| newer(p, &job.input)) {
+    };
+    // Up to date by content: the annotated workbook made from this very file and untouched,
+    // the upload file icare-fix's own, the checklist there.
+    let up_to_date = untouched
+        && job.checklist.is_file()
+        && output::is_untouched_upload(&job.upload, &job.input);
+    if !opts.force && up_to_date {
         outcome.status = Status::UpToDate;
         return (outcome, Some(book));
     }
@@ -443,33 +522,96 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
     (outcome, Some(book))
 }
 
+/// What [`corrections`] found for a job.
+enum Found {
+    /// The annotated workbook holding the user's corrections.
+    Corrected(PathBuf),
+    /// No corrections; `untouched` when the annotated workbook is icare-fix's own, made from
+    /// this very file.
+    Nothing { untouched: bool },
+}
+
+/// The annotated workbook of `job` that holds the user's corrections, if any; a plain reason
+/// when what stands at the annotated workbook's place must be kept and cannot be used, or
+/// when two workbooks hold corrections.
+fn corrections(
+    job: &Job,
+    book: &Rejected,
+    registry: &Registry,
+) -> std::result::Result<Found, String> {
+    let mut corrected = Vec::new();
+    let mut untouched = false;
+    for path in std::iter::once(&job.annotated).chain(&job.also) {
+        match way_back::assess(path, book, registry) {
+            Ok(Existing::Corrected(_)) => corrected.push(path.clone()),
+            Ok(Existing::Untouched { same_source }) if path == &job.annotated => {
+                untouched = same_source
+            }
+            Ok(Existing::Absent | Existing::Untouched { .. }) => {}
+            Ok(_) if path != &job.annotated => {}
+            Ok(Existing::NotOurs) => {
+                return Err(format!(
+                    "{} exists but was not written by icare-fix; it is kept as it is. Rename it or move it away, then run again",
+                    job.annotated.display()
+                ));
+            }
+            Ok(Existing::Earlier(_)) => {
+                return Err(format!(
+                    "{} holds corrections made for an earlier copy of {} (the rejected file changed since it was annotated); it is kept as it is. To finish it, give it back with the earlier copy: icare-fix clean \"{}\" --original EARLIER-FILE. To start over from the new file, move it away and run again",
+                    job.annotated.display(),
+                    job.input.display(),
+                    job.annotated.display()
+                ));
+            }
+            Ok(Existing::OtherFile(info)) => {
+                return Err(format!(
+                    "{} is the annotated workbook of another rejected file, {} (it was saved under this name); it is kept as it is and its corrections are not used for this file. Move it back beside {}'s outputs under the name {}.annotated.xlsx, then run again",
+                    job.annotated.display(),
+                    info.source_name,
+                    info.source_name,
+                    info.source_stem()
+                ));
+            }
+            Err(e) => return Err(reason(&e, &job.input)),
+        }
+    }
+    match corrected.as_slice() {
+        [] => Ok(Found::Nothing { untouched }),
+        [one] => Ok(Found::Corrected(one.clone())),
+        many => {
+            let names: Vec<String> = many
+                .iter()
+                .map(|p| format!("\"{}\"", p.display()))
+                .collect();
+            Err(format!(
+                "{} annotated workbooks of this file hold corrections: {}. icare-fix cannot tell which to upload; nothing was written. Keep the one you want, move the others away, and run again",
+                many.len(),
+                names.join(" and ")
+            ))
+        }
+    }
+}
+
 fn make_folder(file: &Path) -> Result<()> {
     match file.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => {
-            std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))
-        }
+        Some(folder) if !folder.as_os_str().is_empty() => std::fs::create_dir_all(folder)
+            .map_err(|e| output::output_folder_error(folder.parent().unwrap_or(folder), e)),
         _ => Ok(()),
     }
 }
 
-/// The upload file of a rejected file from the corrections in its annotated workbook; the
-/// checklist is written when missing or older than the rejected file.
+/// The upload file of a rejected file from the corrections in its annotated workbook
+/// `workbook`, written again at every run (what is up to date is never judged by file
+/// times); the checklist is written when missing.
 fn correct(
     job: &Job,
+    workbook: &Path,
     book: &Rejected,
     registry: &Registry,
     opts: &BatchOptions,
     outcome: &mut Outcome,
 ) {
-    outcome.status = Status::Corrected;
     outcome.outputs = vec![job.upload.clone()];
-    let fresh = newer(&job.upload, &job.annotated)
-        && newer(&job.upload, &job.input)
-        && output::is_untouched_upload(&job.upload, &job.input);
-    if fresh && !opts.force {
-        outcome.status = Status::UpToDate;
-        return;
-    }
     if opts.dry_run {
         outcome.status = Status::Planned;
         return;
@@ -478,23 +620,18 @@ fn correct(
         original: None,
         output: Some(job.upload.clone()),
         clean: CleanOptions {
-            // An upload file older than the rejected file is from an earlier copy: kept
-            // as a .bak and replaced.
-            force: opts.force || !newer(&job.upload, &job.input),
+            force: opts.force,
             ..CleanOptions::default()
         },
     };
-    match way_back::way_back_from(&job.annotated, book, registry, &way_back_opts) {
-        Ok(done) => {
-            outcome.records = Some((done.plan.kept(), done.plan.records));
-            outcome.details = done.describe().lines().map(str::to_string).collect();
-        }
+    match way_back::way_back_from(workbook, book, registry, &way_back_opts) {
+        Ok(done) => given_back(outcome, &done),
         Err(e) => {
             outcome.status = Status::Failed(reason(&e, &outcome.file));
             return;
         }
     }
-    if !newer(&job.checklist, &job.input) || opts.force {
+    if !job.checklist.exists() || opts.force {
         let html = checklist_html(&[book], registry, opts.lang);
         if let Err(e) = output::write_file(&job.checklist, &[&job.input], true, html.as_bytes()) {
             outcome.status = Status::Failed(reason(&e, &outcome.file));
@@ -502,9 +639,19 @@ fn correct(
     }
 }
 
+/// What the way back `done` tells the outcome: its verdict, the records, what was done.
+fn given_back(outcome: &mut Outcome, done: &way_back::WayBack) {
+    outcome.status = Status::of(&done.verdict);
+    outcome.records = Some((done.plan.kept(), done.plan.records));
+    outcome.verdict = Some(done.verdict.clone());
+    outcome.corrections_from = Some(done.annotated.clone());
+    outcome.outputs = vec![done.clean.output.clone()];
+    outcome.details = done.describe().lines().map(str::to_string).collect();
+}
+
 /// An annotated workbook given back on its own: its upload file, beside it.
 fn give_back(given: &GivenBack, registry: &Registry, opts: &BatchOptions) -> Outcome {
-    let mut outcome = Outcome::new(given.annotated.clone(), Status::Corrected);
+    let mut outcome = Outcome::new(given.annotated.clone(), Status::Planned);
     if opts.dry_run {
         outcome.status = Status::Planned;
         return outcome;
@@ -520,9 +667,7 @@ fn give_back(given: &GivenBack, registry: &Registry, opts: &BatchOptions) -> Out
         Ok(done) => {
             outcome.template = done.clean.template.clone();
             outcome.rows = done.plan.records;
-            outcome.records = Some((done.plan.kept(), done.plan.records));
-            outcome.outputs = vec![done.clean.output.clone()];
-            outcome.details = done.describe().lines().map(str::to_string).collect();
+            given_back(&mut outcome, &done);
         }
         Err(e) => outcome.status = Status::Failed(reason(&e, &outcome.file)),
     }
@@ -536,16 +681,10 @@ fn write_outputs(
     registry: &Registry,
     opts: &BatchOptions,
 ) -> Result<Vec<String>> {
-    // An output older than its input is stale: ours to replace (an upload file that is not
-    // icare-fix's own untouched one is first kept as a .bak).
-    let stale = |p: &Path| opts.force || (p.exists() && !newer(p, &job.input));
-    let (force, backup) = output::make_room(
-        &job.upload,
-        &job.input,
-        &[&job.input],
-        stale(&job.upload),
-        false,
-    )?;
+    // icare-fix's own upload file of this very file is replaced; any other only with
+    // --force, kept first as a .bak.
+    let (force, backup) =
+        output::make_room(&job.upload, &job.input, &[&job.input], opts.force, true)?;
     let report = crate::output::clean::clean(
         &job.input,
         &job.upload,
@@ -565,13 +704,9 @@ fn write_outputs(
             force: job.annotated.exists(),
         },
     )?;
+    // The checklist is icare-fix's own page, written again with the annotated workbook.
     let html = checklist_html(&[book], registry, opts.lang);
-    output::write_file(
-        &job.checklist,
-        &[&job.input],
-        stale(&job.checklist),
-        html.as_bytes(),
-    )?;
+    output::write_file(&job.checklist, &[&job.input], true, html.as_bytes())?;
     let mut details: Vec<String> = report
         .repairs
         .iter()

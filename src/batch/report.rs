@@ -61,9 +61,17 @@ impl Default for BatchOptions {
 pub enum Status {
     /// Outputs written.
     Done,
-    /// The upload file written from the corrections in the annotated workbook.
-    Corrected,
-    /// Outputs already newer than the input; left alone.
+    /// The upload file written from the corrections in the annotated workbook: every
+    /// highlighted problem corrected (or its record left out), no error left.
+    Ready,
+    /// The upload file written from the corrections in the annotated workbook, but problems
+    /// remain (see the outcome's verdict).
+    ToFix,
+    /// The annotated workbook was given back with nothing changed: the upload file holds the
+    /// records exactly as rejected.
+    Unchanged,
+    /// Outputs already there, exactly as icare-fix wrote them for this very file, and no
+    /// corrections yet; left alone.
     UpToDate,
     /// Would be processed (dry run).
     Planned,
@@ -98,6 +106,10 @@ pub struct Outcome {
     pub details: Vec<String>,
     /// Records in the upload file, of how many in the rejected file, when one was written.
     pub records: Option<(usize, usize)>,
+    /// How far the corrections go, when an annotated workbook was given back.
+    pub verdict: Option<crate::output::way_back::Verdict>,
+    /// The annotated workbook whose corrections were read, when one was given back.
+    pub corrections_from: Option<PathBuf>,
 }
 
 impl Outcome {
@@ -112,6 +124,8 @@ impl Outcome {
             outputs: Vec::new(),
             details: Vec::new(),
             records: None,
+            verdict: None,
+            corrections_from: None,
         }
     }
 }
@@ -154,6 +168,23 @@ pub struct BatchReport {
     pub summary: Vec<PathBuf>,
     /// Where the summary is.
     pub summary_folder: Option<PathBuf>,
+}
+
+impl Status {
+    /// True when an annotated workbook was given back and its upload file written.
+    pub fn is_given_back(&self) -> bool {
+        matches!(self, Status::Ready | Status::ToFix | Status::Unchanged)
+    }
+
+    /// The status of a way back with `verdict`.
+    pub fn of(verdict: &crate::output::way_back::Verdict) -> Status {
+        use crate::output::way_back::Readiness;
+        match verdict.readiness() {
+            Readiness::Ready => Status::Ready,
+            Readiness::ToFix => Status::ToFix,
+            Readiness::Unchanged => Status::Unchanged,
+        }
+    }
 }
 
 impl BatchReport {

@@ -198,7 +198,9 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
         matches!(
             f.status,
             Status::Done
-                | Status::Corrected
+                | Status::Ready
+                | Status::ToFix
+                | Status::Unchanged
                 | Status::UpToDate
                 | Status::Planned
                 | Status::Checked(_)
@@ -242,13 +244,13 @@ fn next_steps(files: &[Outcome]) -> Vec<String> {
         .iter()
         .filter(|f| matches!(f.status, Status::Done | Status::UpToDate) && f.outputs.len() == 3)
         .collect();
-    let to_upload: Vec<&Outcome> = files
-        .iter()
-        .filter(|f| {
-            matches!(f.status, Status::Corrected)
-                || (f.status == Status::UpToDate && f.outputs.len() == 1)
-        })
-        .collect();
+    let given_back =
+        |status: Status| -> Vec<&Outcome> { files.iter().filter(|f| f.status == status).collect() };
+    let (ready, to_fix, unchanged) = (
+        given_back(Status::Ready),
+        given_back(Status::ToFix),
+        given_back(Status::Unchanged),
+    );
     let mut lines = Vec::new();
     if files
         .iter()
@@ -272,24 +274,24 @@ fn next_steps(files: &[Outcome]) -> Vec<String> {
             many.len()
         )),
     }
-    match to_upload.as_slice() {
-        [] => {}
-        [one] => {
-            let records = one
-                .records
-                .map(|(kept, total)| format!(" ({kept} of the {total} records)"))
-                .unwrap_or_default();
-            if let Some(upload) = one.outputs.first() {
-                lines.push(format!(
-                    "Next: upload {}{records} to iCARE, clients rejected for identity first.",
-                    name(upload)
-                ));
-            }
+    // One file given back: its own next step; several ready: one line for all.
+    let one_by_one = ready.len() <= 1;
+    for f in to_fix
+        .iter()
+        .chain(&unchanged)
+        .chain(ready.iter().filter(|_| one_by_one))
+    {
+        if let (Some(verdict), Some(upload), Some(workbook)) =
+            (&f.verdict, f.outputs.first(), &f.corrections_from)
+        {
+            lines.push(verdict.next_step(upload, workbook));
         }
-        many => lines.push(format!(
-            "Next: upload the {} corrected upload files (NAME.upload.xlsx) to iCARE, clients rejected for identity first.",
-            many.len()
-        )),
+    }
+    if !one_by_one {
+        lines.push(format!(
+            "Next: upload the {} upload files that are ready (NAME.upload.xlsx) to iCARE, clients rejected for identity first.",
+            ready.len()
+        ));
     }
     lines
 }
@@ -305,14 +307,12 @@ fn describe(f: &Outcome) -> (&'static str, String) {
     };
     match &f.status {
         Status::Done => ("done", outputs()),
-        Status::Corrected => ("corrected", outputs()),
-        Status::UpToDate if f.outputs.len() == 1 => (
-            "up to date",
-            ": its upload file already holds the corrections".to_string(),
-        ),
+        Status::Ready => ("ready", outputs()),
+        Status::ToFix => ("to fix", outputs()),
+        Status::Unchanged => ("unchanged", outputs()),
         Status::UpToDate => (
             "up to date",
-            ": its outputs are newer than it (--force writes them again; a corrected annotated workbook is never replaced)".to_string(),
+            ": its outputs are there as icare-fix wrote them for this very file, and its annotated workbook holds no corrections yet (--force writes them again; a corrected annotated workbook is never replaced)".to_string(),
         ),
         Status::Planned => ("would do", outputs()),
         Status::Checked(found) => ("checked", format!(": {found}")),

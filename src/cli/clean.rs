@@ -55,7 +55,7 @@ enum NotesArg {
 pub fn run(args: CleanArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
     super::batch::lock_file_hint(&args.file);
-    if let Some(info) = AnnotatedInfo::read(&args.file) {
+    if let Some(info) = AnnotatedInfo::recognise(&args.file) {
         let opts = WayBackOptions {
             original: args.original.clone(),
             output: args.output.clone(),
@@ -63,7 +63,7 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
         };
         let done = way_back::way_back(&args.file, &info, &registry, &opts)?;
         eprint!("{}", done.describe());
-        eprintln!("Next: upload {} to iCARE.", done.clean.output.display());
+        eprintln!("{}", done.next_step());
         if args.json {
             println!("{}", serde_json::to_string_pretty(&done.clean)?);
         }

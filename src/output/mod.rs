@@ -127,8 +127,9 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Why a temporary file cannot be created in `dir`, in plain words.
-fn output_folder_error(dir: &Path, e: std::io::Error) -> Error {
+/// Why a temporary file (or a folder) cannot be created in `dir`, in plain words: a folder
+/// the user may not write to is said so, never blamed on a program holding a file open.
+pub(crate) fn output_folder_error(dir: &Path, e: std::io::Error) -> Error {
     use std::io::ErrorKind;
     let reason = match e.kind() {
         ErrorKind::PermissionDenied => "you may not save files there".to_string(),
@@ -272,6 +273,17 @@ mod tests {
     fn sibling_names_keep_spaces_and_accents() {
         let p = sibling_path(Path::new("dossiers/Rejet été 2024.xlsx"), "upload.xlsx");
         assert_eq!(p, Path::new("dossiers/Rejet été 2024.upload.xlsx"));
+    }
+
+    #[test]
+    fn a_folder_the_user_may_not_write_to_is_not_blamed_on_excel() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let message = output_folder_error(Path::new("Rejets"), denied).to_string();
+        assert!(
+            message.contains("you may not save files there"),
+            "{message}"
+        );
+        assert!(!message.contains("Excel"), "{message}");
     }
 
     #[test]

@@ -69,14 +69,15 @@ pub fn upload_suffix(input: &Path) -> &'static str {
     }
 }
 
-/// The upload file of an annotated workbook: beside it, `NAME.annotated.xlsx` →
-/// `NAME.upload.xlsx` (`.xlsm` when the original is macro-enabled).
+/// The upload file of an annotated workbook: beside it, named after the rejected file
+/// `original` it was made from, whatever the workbook is called now (`NAME.annotated
+/// (1).xlsx`, the browser's name for a second download, → `NAME.upload.xlsx`): one upload file
+/// per rejected file.
 pub fn upload_of_annotated(annotated: &Path, original: &Path) -> PathBuf {
-    let stem = annotated
+    let stem = original
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = stem.strip_suffix(".annotated").unwrap_or(&stem);
+        .unwrap_or_else(|| "output".into());
     annotated.with_file_name(format!("{stem}.{}", upload_suffix(original)))
 }
 
@@ -113,6 +114,13 @@ mod tests {
         assert_eq!(
             upload_of_annotated(Path::new("f/M.annotated.xlsx"), Path::new("M.xlsm")),
             Path::new("f/M.upload.xlsm")
+        );
+        assert_eq!(
+            upload_of_annotated(
+                Path::new("Downloads/M.annotated (1).xlsx"),
+                Path::new("Downloads/M.xlsx")
+            ),
+            Path::new("Downloads/M.upload.xlsx")
         );
         assert!(is_output_name("m.upload.xlsm") && is_output_name("summary.xlsx"));
         assert!(!is_output_name("upload.xlsx.bak"));

@@ -17,8 +17,14 @@ use crate::error::{Error, Result};
 pub const PROP_SOURCE_NAME: &str = "icare-fix source file";
 /// Custom document property holding the source file's SHA-256, in hex.
 pub const PROP_SOURCE_SHA256: &str = "icare-fix source SHA-256";
-/// Custom document property holding the source file's absolute path when annotated.
+/// Custom document property holding the source file's absolute path, written by icare-fix
+/// 0.1 before the relative place replaced it (it named the user's account and folders in a
+/// workbook that gets e-mailed); still read from older workbooks.
 pub const PROP_SOURCE_PATH: &str = "icare-fix source path";
+/// Custom document property holding where the source file was, relative to the annotated
+/// workbook's folder, `/`-separated (`../NAME.xlsx`): enough for the way back to find it,
+/// without the account's path.
+pub const PROP_SOURCE_PLACE: &str = "icare-fix source place";
 /// Custom document property holding the source file's size in bytes.
 pub const PROP_SOURCE_SIZE: &str = "icare-fix source size";
 /// Custom document property holding the version of icare-fix that wrote the file.
@@ -30,6 +36,25 @@ pub const LISTS_SHEET: &str = "Lists";
 /// The names of that sheet in each language of `--lang` (English, French, both): the way
 /// back skips any of them when it looks for the data sheet.
 pub const LISTS_SHEET_NAMES: [&str; 3] = [LISTS_SHEET, "Listes", "Lists - Listes"];
+
+/// Every sheet icare-fix adds to the annotated workbook beside the template, in each language
+/// of `--lang` (Errors, Summary, Checklist, Lists): the way back never looks for the template
+/// there, and a workbook that lost its stamp is recognised by them. Kept equal to
+/// [`crate::output::annotate::SheetNames`] by a test there.
+pub const ADDED_SHEET_NAMES: [&str; 12] = [
+    "Errors",
+    "Erreurs",
+    "Errors - Erreurs",
+    "Summary",
+    "Résumé",
+    "Summary - Résumé",
+    "Checklist",
+    "Liste de vérification",
+    "Checklist - Vérification",
+    LISTS_SHEET_NAMES[0],
+    LISTS_SHEET_NAMES[1],
+    LISTS_SHEET_NAMES[2],
+];
 
 /// The key of a record in the annotated grid's notes cells: iCARE's position (ORP) and record
 /// id (RID) of the row.
@@ -73,6 +98,22 @@ impl RowKey {
             rid: caps.get(3).and_then(|m| m.as_str().parse().ok()),
         })
     }
+}
+
+/// Where `source` is seen from the folder of `workbook`, `/`-separated (`../NAME.xlsx`), when
+/// both are on the same disk.
+pub fn relative_place(source: &Path, workbook: &Path) -> Option<String> {
+    let source = std::path::absolute(source).ok()?;
+    let folder = std::path::absolute(workbook).ok()?.parent()?.to_path_buf();
+    let relative = pathdiff::diff_paths(source, folder)?;
+    if relative.is_absolute() {
+        return None;
+    }
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Some(parts.join("/"))
 }
 
 /// SHA-256 of a file, in lower-case hex.

@@ -43,7 +43,7 @@ pub fn write(
     let changed = report
         .files
         .iter()
-        .any(|f| matches!(f.status, Status::Done | Status::Corrected));
+        .any(|f| f.status == Status::Done || f.status.is_given_back());
     if !changed && !opts.force && paths.iter().all(|p| p.exists()) {
         return Ok(paths);
     }
@@ -108,7 +108,9 @@ fn files_sheet_name(lang: Lang) -> &'static str {
 fn status_text(status: &Status, lang: Lang) -> (String, String) {
     let (en, fr, reason) = match status {
         Status::Done => ("done", "fait", ""),
-        Status::Corrected => ("corrected", "corrigé", ""),
+        Status::Ready => ("ready to upload", "prêt à téléverser", ""),
+        Status::ToFix => ("still to fix", "encore à corriger", ""),
+        Status::Unchanged => ("nothing corrected", "rien de corrigé", ""),
         Status::UpToDate => ("up to date", "à jour", ""),
         Status::Planned => ("planned", "prévu", ""),
         Status::Checked(r) => ("checked", "vérifié", r.as_str()),

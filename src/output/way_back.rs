@@ -26,8 +26,8 @@ use calamine::Data;
 use crate::error::{Error, Result};
 use crate::output::clean::{self, CellPatch, CleanOptions, CleanReport};
 use crate::output::stamp::{
-    LISTS_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_SHA256, PROP_SOURCE_SIZE,
-    PROP_VERSION, RowKey, sha256_file,
+    ADDED_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_PLACE, PROP_SOURCE_SHA256,
+    PROP_SOURCE_SIZE, PROP_VERSION, RowKey, sha256_file,
 };
 use crate::output::{plural, shown};
 use crate::template::Registry;
@@ -40,8 +40,11 @@ pub struct AnnotatedInfo {
     pub source_name: String,
     /// SHA-256 of that file, lower-case hex.
     pub source_sha256: String,
-    /// Where that file was when the annotated workbook was made (absolute), if recorded.
+    /// Where that file was when the annotated workbook was made (absolute), as icare-fix 0.1
+    /// recorded it in older workbooks.
     pub source_path: Option<PathBuf>,
+    /// Where that file was, relative to the annotated workbook's folder (`../NAME.xlsx`).
+    pub source_place: Option<String>,
     /// Its size in bytes, if recorded.
     pub source_size: Option<u64>,
     /// icare-fix version that wrote it.
@@ -49,6 +52,9 @@ pub struct AnnotatedInfo {
     /// A spreadsheet program saved it after icare-fix wrote it (its core properties' modified
     /// time differs from their creation time, which icare-fix writes equal).
     pub saved_since_written: bool,
+    /// The document properties were removed (Document Inspector, an online export): it was
+    /// recognised by its content, its source is known by its name only (no SHA-256).
+    pub stamp_lost: bool,
 }
 
 impl AnnotatedInfo {
@@ -71,16 +77,91 @@ impl AnnotatedInfo {
             source_name: props.get(PROP_SOURCE_NAME)?.clone(),
             source_sha256: props.get(PROP_SOURCE_SHA256)?.clone(),
             source_path: props.get(PROP_SOURCE_PATH).map(PathBuf::from),
+            source_place: props.get(PROP_SOURCE_PLACE).cloned(),
             source_size: props.get(PROP_SOURCE_SIZE).and_then(|s| s.parse().ok()),
             version: props.get(PROP_VERSION).cloned().unwrap_or_default(),
             saved_since_written,
+            stamp_lost: false,
         })
     }
 
-    /// True when it was made from `original` (same SHA-256).
+    /// [`AnnotatedInfo::read`], or, when its document properties were removed, an annotated
+    /// workbook recognised by its content: the sheets icare-fix adds (Errors and Summary, in
+    /// any language) beside a sheet with the hidden codes row. Its source is then the name the
+    /// workbook's own name points to (`NAME.annotated (1).xlsx` → `NAME.xlsx`).
+    pub fn recognise(path: &Path) -> Option<AnnotatedInfo> {
+        if let Some(info) = AnnotatedInfo::read(path) {
+            return Some(info);
+        }
+        if !std::fs::metadata(path).ok()?.is_file() {
+            return None;
+        }
+        let book = workbook::read::open(path).ok()?;
+        let names: Vec<String> = book.sheets().into_iter().map(|s| s.name).collect();
+        let has = |wanted: &[&str]| names.iter().any(|n| wanted.contains(&n.as_str()));
+        let ours = has(&ADDED_SHEET_NAMES[0..3]) && has(&ADDED_SHEET_NAMES[3..6]);
+        if !ours {
+            return None;
+        }
+        let stem = annotated_stem(path)?;
+        Some(AnnotatedInfo {
+            source_name: format!("{stem}.xlsx"),
+            source_sha256: String::new(),
+            source_path: None,
+            source_place: None,
+            source_size: None,
+            version: String::new(),
+            saved_since_written: true,
+            stamp_lost: true,
+        })
+    }
+
+    /// True when it was made from `original`: the same SHA-256 or, when the stamp was lost,
+    /// the same name.
     pub fn is_from(&self, original: &Path) -> Result<bool> {
+        if self.stamp_lost {
+            return Ok(original.file_stem().is_some_and(|s| {
+                s.to_string_lossy()
+                    .eq_ignore_ascii_case(&self.source_stem())
+            }));
+        }
         Ok(sha256_file(original)?.eq_ignore_ascii_case(&self.source_sha256))
     }
+
+    /// The rejected file's name without its extension: the name of its upload file.
+    pub fn source_stem(&self) -> String {
+        Path::new(&self.source_name)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.source_name.clone())
+    }
+
+    /// Refuses an annotated workbook saved under another rejected file's name: a workbook
+    /// called `OTHER.annotated.xlsx` (or `OTHER.annotated (1).xlsx`) whose stamp names
+    /// `NAME.xlsx`. A name without `.annotated` is the user's own choice and says nothing.
+    pub fn check_name(&self, annotated: &Path) -> Result<()> {
+        let Some(stem) = annotated_stem(annotated) else {
+            return Ok(());
+        };
+        let source = self.source_stem();
+        if stem.eq_ignore_ascii_case(&source) {
+            return Ok(());
+        }
+        Err(Error::AnnotatedOfAnother {
+            path: annotated.to_path_buf(),
+            made_from: self.source_name.clone(),
+            source_stem: source,
+            expected: format!("{stem}.xlsx"),
+        })
+    }
+}
+
+/// `NAME` of a workbook called `NAME.annotated.xlsx`, `NAME.annotated (1).xlsx` or
+/// `NAME.annotated-2.xlsx`; `None` for any other name.
+pub fn annotated_stem(path: &Path) -> Option<String> {
+    let name = path.file_stem()?.to_string_lossy().into_owned();
+    let at = name.rfind(".annotated")?;
+    Some(name[..at].to_string())
 }
 
 fn read_small_part<R: Read + std::io::Seek>(
@@ -168,12 +249,29 @@ pub enum Existing {
     /// A file icare-fix did not write (or cannot read as its own).
     NotOurs,
     /// icare-fix's own annotated workbook, exactly as written: it may be written again.
-    Untouched,
+    /// `same_source` when it was made from this very rejected file.
+    Untouched {
+        /// Made from this very rejected file (same SHA-256).
+        same_source: bool,
+    },
     /// The user's corrections of this very rejected file: the way back makes the upload file
     /// from it; it is never replaced.
     Corrected(AnnotatedInfo),
     /// The user's corrections of an earlier copy of the rejected file: kept, never replaced.
     Earlier(AnnotatedInfo),
+    /// The user's corrections of another rejected file (its stamp names another file): kept,
+    /// never replaced, never used for this one.
+    OtherFile(AnnotatedInfo),
+}
+
+impl Existing {
+    /// True when it holds the user's work: never replaced, with or without `--force`.
+    pub fn is_user_work(&self) -> bool {
+        matches!(
+            self,
+            Existing::Corrected(_) | Existing::Earlier(_) | Existing::OtherFile(_)
+        )
+    }
 }
 
 /// What stands at `path`, the annotated workbook's place for `book`. It is the user's work
@@ -182,16 +280,20 @@ pub fn assess(path: &Path, book: &Rejected, registry: &Registry) -> Result<Exist
     if !path.exists() {
         return Ok(Existing::Absent);
     }
-    let Some(info) = AnnotatedInfo::read(path) else {
+    let Some(info) = AnnotatedInfo::recognise(path) else {
         return Ok(Existing::NotOurs);
     };
     let same_source = info.is_from(&book.path)?;
     let changed = info.saved_since_written
         || same_source && !plan(path, book, registry).is_ok_and(|p| p.is_pristine());
-    Ok(match (changed, same_source) {
-        (false, _) => Existing::Untouched,
-        (true, true) => Existing::Corrected(info),
-        (true, false) => Existing::Earlier(info),
+    let same_name = info.source_name.eq_ignore_ascii_case(&book.file_name());
+    // Another rejected file's workbook saved under this name is never replaced, saved or
+    // not: nothing tells for sure that it holds no corrections of that file.
+    Ok(match (changed, same_source, same_name) {
+        (_, false, false) => Existing::OtherFile(info),
+        (false, same_source, _) => Existing::Untouched { same_source },
+        (true, true, _) => Existing::Corrected(info),
+        (true, false, true) => Existing::Earlier(info),
     })
 }
 
@@ -203,10 +305,13 @@ pub fn find_original(
     info: &AnnotatedInfo,
     given: Option<&Path>,
 ) -> Result<PathBuf> {
+    // Without its stamp, the workbook's record keys are matched with the file's notes by the
+    // plan: a wrong file is refused there.
     let same = |path: &Path| {
-        sha256_file(path)
-            .map(|sha| sha.eq_ignore_ascii_case(&info.source_sha256))
-            .unwrap_or(false)
+        info.stamp_lost
+            || sha256_file(path)
+                .map(|sha| sha.eq_ignore_ascii_case(&info.source_sha256))
+                .unwrap_or(false)
     };
     if let Some(given) = given {
         if !given.is_file() {
@@ -232,6 +337,11 @@ pub fn find_original(
     let mut folders = vec![here.clone()];
     folders.extend(above.clone());
     let mut candidates: Vec<PathBuf> = folders.iter().map(|f| f.join(&info.source_name)).collect();
+    if info.stamp_lost {
+        let macro_name = format!("{}.xlsm", info.source_stem());
+        candidates.extend(folders.iter().map(|f| f.join(&macro_name)));
+    }
+    candidates.extend(info.source_place.as_ref().map(|p| here.join(p)));
     candidates.extend(info.source_path.clone());
     let mut changed = Vec::new();
     for candidate in &candidates {
@@ -243,7 +353,7 @@ pub fn find_original(
         }
     }
     // Renamed: any workbook of the same size and content in those folders.
-    if let Some(size) = info.source_size {
+    if let Some(size) = info.source_size.filter(|_| !info.stamp_lost) {
         for folder in &folders {
             let Ok(entries) = std::fs::read_dir(folder) else {
                 continue;
@@ -262,6 +372,9 @@ pub fn find_original(
         .iter()
         .map(|f| format!("the folder '{}'", f.display()))
         .collect();
+    if let Some(p) = &info.source_place {
+        looked.push(format!("'{}'", here.join(p).display()));
+    }
     if let Some(p) = &info.source_path {
         looked.push(format!("'{}'", p.display()));
     }
@@ -310,6 +423,11 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Records of the original the user deleted (0-based rows), in order.
     pub dropped_rows: Vec<u32>,
+    /// Of those, the records whose every value the user emptied, keeping the row: left out
+    /// too, never sent as a blank row.
+    pub cleared_rows: Vec<u32>,
+    /// What was read where, in plain words (the sheet read when several hold the template).
+    pub notices: Vec<String>,
     /// Things to check, in plain words.
     pub warnings: Vec<String>,
     /// Records in the original.
@@ -398,36 +516,114 @@ fn refuse(annotated: &Path, detail: String) -> Error {
     }
 }
 
-/// Reads the annotated workbook's first sheet and maps its columns to the original's by the
+/// A sheet of the annotated workbook that holds the template: its hidden codes row is there.
+struct TemplateSheet {
+    name: String,
+    grid: Grid,
+    codes_row: u32,
+    /// Cells with a formula but no saved result.
+    uncalculated: Vec<(u32, u32)>,
+}
+
+/// Every sheet of the annotated workbook that holds the template, in tab order: wherever the
+/// user put it (a sheet added in front, a copy made with Move or Copy), found by its codes
+/// row, never by its place. The sheets icare-fix adds are not read.
+fn template_sheets(annotated: &Path, registry: &Registry) -> Result<Vec<TemplateSheet>> {
+    let mut book = workbook::read::open(annotated)?;
+    let mut found = Vec::new();
+    for sheet in book.sheets() {
+        if !sheet.worksheet || ADDED_SHEET_NAMES.contains(&sheet.name.as_str()) {
+            continue;
+        }
+        let (grid, uncalculated) = book.read_grid_and_uncalculated(annotated, &sheet.name)?;
+        if let Some(codes_row) = workbook::find_codes_row(&grid, registry) {
+            found.push(TemplateSheet {
+                name: sheet.name,
+                grid,
+                codes_row,
+                uncalculated,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// Refuses a sheet whose rows above the records were moved among them, as a sort of the whole
+/// sheet does: a record key above the first data row.
+fn refuse_sorted(
+    annotated: &Path,
+    sheet_name: &str,
+    grid: &Grid,
+    data_start: u32,
+    original: &Rejected,
+) -> Result<()> {
+    // A sort of the whole sheet moves the title, codes and labels rows among the records.
+    let keys_above = grid.rows.iter().filter(|r| r.row < data_start).any(|r| {
+        r.cells
+            .iter()
+            .any(|(_, v)| matches!(v, Data::String(s) if RowKey::parse(s).is_some()))
+    });
+    if keys_above {
+        return Err(refuse(
+            annotated,
+            format!(
+                "in its sheet '{sheet_name}', the rows above the records (the title, the hidden row of field codes and the labels) were moved among the records, as sorting the whole sheet does, so icare-fix cannot tell the records from the headings. Undo the sort (Ctrl+Z) or sort again selecting only the records (from row {} down), save and try again",
+                original.data_start + 1
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses cells of the template's columns that hold a formula without a saved result.
+fn refuse_uncalculated(
+    annotated: &Path,
+    uncalculated: &[(u32, u32)],
+    data_start: u32,
+    to_original: &BTreeMap<u32, u32>,
+) -> Result<()> {
+    // A formula without a saved result reads as empty: taken as typed, it would erase the
+    // original value.
+    let unknown: Vec<String> = uncalculated
+        .iter()
+        .filter(|(row, col)| *row >= data_start && to_original.contains_key(col))
+        .map(|(row, col)| cell_name(*row, *col))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(refuse(
+            annotated,
+            format!(
+                "{} a formula whose result was not saved (a program wrote the formula without calculating it), so icare-fix cannot tell its value. Open the workbook in Excel and save it (Excel calculates the formulas), or type the values, and try again",
+                match unknown.as_slice() {
+                    [one] => format!("cell {one} holds"),
+                    many if many.len() <= 5 => format!("cells {} hold", many.join(", ")),
+                    many => format!(
+                        "cells {} and {} more hold",
+                        many[..5].join(", "),
+                        many.len() - 5
+                    ),
+                }
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Maps the columns of a template sheet of the annotated workbook to the original's by the
 /// field codes of its own hidden codes row.
 fn read_annotated(
     annotated: &Path,
+    sheet: TemplateSheet,
     original: &Rejected,
-    registry: &Registry,
 ) -> Result<AnnotatedGrid> {
-    let mut book = workbook::read::open(annotated)?;
-    let sheets = book.sheets();
-    let sheet = sheets
-        .iter()
-        .find(|s| s.worksheet && !LISTS_SHEET_NAMES.contains(&s.name.as_str()))
-        .map(|s| s.name.clone())
-        .ok_or_else(|| {
-            refuse(
-                annotated,
-                "the annotated workbook has no sheets left".into(),
-            )
-        })?;
-    let grid = book.read_grid(annotated, &sheet, None)?;
-    let codes_row = workbook::find_codes_row(&grid, registry).ok_or_else(|| {
-        refuse(
-            annotated,
-            format!(
-                "its sheet '{sheet}' no longer has the hidden row of field codes (row {} in the rejected file), so icare-fix cannot tell which column is which. Undo the change that removed it, or annotate the rejected file again",
-                original.codes_row + 1
-            ),
-        )
-    })?;
+    let TemplateSheet {
+        name: sheet_name,
+        grid,
+        codes_row,
+        uncalculated,
+    } = sheet;
     let data_start = codes_row + (original.data_start - original.codes_row);
+    refuse_sorted(annotated, &sheet_name, &grid, data_start, original)?;
     let mut to_original = BTreeMap::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
     for (col, value) in grid.row(codes_row).map_or(&[][..], |r| &r.cells[..]) {
@@ -500,6 +696,7 @@ fn read_annotated(
             ));
         }
     }
+    refuse_uncalculated(annotated, &uncalculated, data_start, &to_original)?;
     let first_coded = to_original.keys().next().copied();
     Ok(AnnotatedGrid {
         grid,
@@ -513,9 +710,80 @@ fn read_annotated(
 /// Compares the annotated workbook at `annotated` with its `original` and plans the upload
 /// file: the cells to change and the records to leave out. Refuses when a row or a column
 /// cannot be matched with certainty.
+///
+/// The template is read from the sheet that carries the codes row. When several do (a copy
+/// made with Move or Copy), the one the user changed is used; two changed differently are
+/// refused, naming both.
 pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Result<Plan> {
-    let a = read_annotated(annotated, original, registry)?;
-    let (matched, matching) = match_rows(annotated, &a, original)?;
+    let sheets = template_sheets(annotated, registry)?;
+    if sheets.is_empty() {
+        return Err(refuse(
+            annotated,
+            format!(
+                "none of its sheets has the hidden row of field codes any more (row {} of the rejected file), so icare-fix cannot tell which column is which. Undo the change that removed it (Ctrl+Z), save and try again",
+                original.codes_row + 1
+            ),
+        ));
+    }
+    let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
+    let several = sheets.len() > 1;
+    let mut plans: Vec<(String, Result<Plan>)> = sheets
+        .into_iter()
+        .map(|sheet| {
+            let name = sheet.name.clone();
+            (name, plan_sheet(annotated, sheet, original))
+        })
+        .collect();
+    if !several {
+        return plans.remove(0).1;
+    }
+    let changed: Vec<usize> = (0..plans.len())
+        .filter(|i| plans[*i].1.as_ref().is_ok_and(|p| !p.is_pristine()))
+        .collect();
+    let chosen = match changed.as_slice() {
+        [] => 0,
+        [one] => *one,
+        [first, rest @ ..] => {
+            let same = |i: &usize| {
+                let (a, b) = (&plans[*first].1, &plans[*i].1);
+                matches!((a, b), (Ok(a), Ok(b)) if a.changes == b.changes && a.dropped_rows == b.dropped_rows)
+            };
+            if !rest.iter().all(same) {
+                let quoted: Vec<String> = changed
+                    .iter()
+                    .map(|i| format!("'{}'", plans[*i].0))
+                    .collect();
+                return Err(refuse(
+                    annotated,
+                    format!(
+                        "its sheets {} both hold the template, with different changes, so icare-fix cannot tell which one to upload. Delete the sheet you do not want (right-click its tab > Delete), save and try again",
+                        quoted.join(" and ")
+                    ),
+                ));
+            }
+            *first
+        }
+    };
+    let (name, mut plan) = {
+        let (name, plan) = plans.swap_remove(chosen);
+        (name, plan?)
+    };
+    let others: Vec<String> = names
+        .iter()
+        .filter(|n| **n != name)
+        .map(|n| format!("'{n}'"))
+        .collect();
+    plan.notices.push(format!(
+        "Read your corrections from the sheet '{name}'; the sheet {} also holds the template, with no change.",
+        others.join(", ")
+    ));
+    Ok(plan)
+}
+
+/// [`plan`] from one template sheet.
+fn plan_sheet(annotated: &Path, sheet: TemplateSheet, original: &Rejected) -> Result<Plan> {
+    let a = read_annotated(annotated, sheet, original)?;
+    let (matched, matching, cleared_rows) = match_rows(annotated, &a, original)?;
     let records = original.row_count();
     let dropped_rows: Vec<u32> = original
         .data_rows()
@@ -525,7 +793,7 @@ pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Resul
     if dropped_rows.len() == records && records > 0 {
         return Err(refuse(
             annotated,
-            "every record was deleted from it, so there is nothing to upload. If that is what you meant, there is no need to upload this file".into(),
+            "icare-fix finds none of the rejected file's records in it. If you deleted them all on purpose, there is nothing to upload. If not (rows cut and pasted into another sheet or workbook, a sort or a filter that moved them), undo it (Ctrl+Z), save and try again: the records must stay in the template's sheet, under its headings".into(),
         ));
     }
     let col_at: HashMap<u32, u32> = a.to_original.iter().map(|(a, o)| (*o, *a)).collect();
@@ -548,6 +816,8 @@ pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Resul
     let mut plan = Plan {
         changes: changes(&a, original, &matched),
         dropped_rows,
+        cleared_rows,
+        notices: Vec::new(),
         warnings: Vec::new(),
         records,
         matching,
@@ -571,34 +841,44 @@ fn match_rows(
     annotated: &Path,
     a: &AnnotatedGrid,
     original: &Rejected,
-) -> Result<(BTreeMap<u32, u32>, RowMatching)> {
+) -> Result<(BTreeMap<u32, u32>, RowMatching, Vec<u32>)> {
     let mut by_key: HashMap<RowKey, u32> = HashMap::new();
     for located in &original.notes {
         if let Some(key) = RowKey::of(&located.note) {
             by_key.entry(key).or_insert(located.row);
         }
     }
-    let annotated_rows: Vec<&GridRow> = a
-        .grid
-        .rows
-        .iter()
-        .filter(|r| r.row >= a.data_start)
-        .filter(|r| {
-            r.cells.iter().any(|(c, v)| {
-                (a.to_original.contains_key(c) || Some(*c) == a.key_col)
-                    && !workbook::display(v).trim().is_empty()
-            })
+    let notes_col = original.notes_column.map(|n| n.col);
+    let key_of = |row: &GridRow| {
+        a.key_col
+            .and_then(|c| row.get(c))
+            .and_then(|v| RowKey::parse(&workbook::display(v)))
+            .and_then(|k| by_key.get(&k).copied())
+    };
+    // A row holds a record when a template column other than the notes holds a value; a row
+    // with only its record key left is a record the user emptied: left out, as deleted.
+    let has_data = |row: &GridRow| {
+        row.cells.iter().any(|(c, v)| {
+            a.to_original
+                .get(c)
+                .is_some_and(|o| Some(*o) != notes_col && Some(*c) != a.key_col)
+                && !workbook::display(v).trim().is_empty()
         })
-        .collect();
+    };
+    let mut cleared = Vec::new();
+    let mut annotated_rows: Vec<&GridRow> = Vec::new();
+    for row in a.grid.rows.iter().filter(|r| r.row >= a.data_start) {
+        if has_data(row) {
+            annotated_rows.push(row);
+        } else if let Some(o) = key_of(row) {
+            cleared.push(o);
+        }
+    }
+    cleared.sort_unstable();
     let mut matched: BTreeMap<u32, u32> = BTreeMap::new();
     let mut pending = Vec::new();
     for row in &annotated_rows {
-        let key = a
-            .key_col
-            .and_then(|c| row.get(c))
-            .and_then(|v| RowKey::parse(&workbook::display(v)))
-            .and_then(|k| by_key.get(&k).copied());
-        let Some(o) = key else {
+        let Some(o) = key_of(row) else {
             pending.push(*row);
             continue;
         };
@@ -615,7 +895,7 @@ fn match_rows(
         }
     }
     if pending.is_empty() {
-        return Ok((matched, RowMatching::Keys));
+        return Ok((matched, RowMatching::Keys, cleared));
     }
     let added = original.row_count() < annotated_rows.len();
     let mut records = Records::new(a, original, &matched);
@@ -637,7 +917,8 @@ fn match_rows(
         records.take(o);
         matched.insert(o, row.row);
     }
-    Ok((matched, RowMatching::Content))
+    cleared.retain(|o| !matched.contains_key(o));
+    Ok((matched, RowMatching::Content, cleared))
 }
 
 /// A value shared by more records than this is too common to point at one.
@@ -773,7 +1054,8 @@ fn changes(a: &AnnotatedGrid, original: &Rejected, matched: &BTreeMap<u32, u32>)
             }
             let before = original.value(orow, ocol);
             let after = value_at(arow_cells, acol);
-            if before.trim_end() != after.trim_end() {
+            // Exactly: removing a trailing space (`J2Y0V5 ` → `J2Y0V5`) is a correction.
+            if before != after {
                 changes.push(Change {
                     row: orow,
                     col: ocol,
@@ -831,7 +1113,12 @@ fn warnings(plan: &Plan, original: &Rejected) -> Vec<String> {
 
 /// What `icare-fix check` finds in the rows the upload file holds, cells named as the user
 /// sees them. Cells of a highlighted problem left as it was are already told of.
-fn predicted(plan: &Plan, original: &Rejected, upload: &Path, registry: &Registry) -> Vec<String> {
+fn predicted(
+    plan: &Plan,
+    original: &Rejected,
+    upload: &Path,
+    registry: &Registry,
+) -> Vec<(crate::check::Severity, String)> {
     // The upload file was just written and read back by clean's own check; should it not
     // read now, there is simply nothing more to say.
     let Ok(book) = Rejected::open(upload, registry) else {
@@ -854,8 +1141,12 @@ fn predicted(plan: &Plan, original: &Rejected, upload: &Path, registry: &Registr
         .flat_map(|r| &r.problems)
         .filter_map(|p| {
             let (row, col) = plan.original_cell(p.row - 1, p.col);
-            (!told.contains(&(row, col)))
-                .then(|| format!("{}: {}", plan.cell(row, col), p.message_en))
+            (!told.contains(&(row, col))).then(|| {
+                (
+                    p.severity,
+                    format!("{}: {}", plan.cell(row, col), p.message_en),
+                )
+            })
         })
         .collect()
 }
@@ -885,11 +1176,14 @@ pub struct WayBack {
     pub clean: CleanReport,
     /// Where an earlier file at the output's name was kept, when it was not icare-fix's own.
     pub backup: Option<PathBuf>,
+    /// How far the corrections go, and whether the upload file is ready.
+    pub verdict: Verdict,
     labels: HashMap<u32, String>,
 }
 
-/// The upload file of an annotated workbook: beside it, `NAME.annotated.xlsx` →
-/// `NAME.upload.xlsx` (`.xlsm` when the original is macro-enabled).
+/// The upload file of an annotated workbook: beside it, named after the rejected file it was
+/// made from, whatever the workbook is called now (`NAME.annotated (1).xlsx` →
+/// `NAME.upload.xlsx`; `.xlsm` when the original is macro-enabled).
 pub fn upload_path(annotated: &Path, original: &Path) -> PathBuf {
     crate::output::names::upload_of_annotated(annotated, original)
 }
@@ -902,6 +1196,7 @@ pub fn way_back(
     registry: &Registry,
     opts: &WayBackOptions,
 ) -> Result<WayBack> {
+    info.check_name(annotated)?;
     let original = find_original(annotated, info, opts.original.as_deref())?;
     let book = Rejected::open(&original, registry)?;
     way_back_from(annotated, &book, registry, opts)
@@ -943,8 +1238,17 @@ pub fn way_back_from(
         ..opts.clean.clone()
     };
     let report = clean::clean(original, &output, registry, &clean_opts)?;
+    let typed = typed_warnings(&plan);
     let found = predicted(&plan, book, &report.output, registry);
-    plan.warnings.extend(found);
+    let check_errors = typed.len()
+        + found
+            .iter()
+            .filter(|(severity, _)| *severity == crate::check::Severity::Error)
+            .count();
+    plan.warnings.extend(typed);
+    plan.warnings
+        .extend(found.into_iter().map(|(_, text)| text));
+    let verdict = Verdict::of(&plan, book, check_errors);
     let labels = plan
         .changes
         .iter()
@@ -956,11 +1260,226 @@ pub fn way_back_from(
         plan,
         clean: report,
         backup,
+        verdict,
         labels,
     })
 }
 
+/// What the user typed that iCARE would receive as it is: a leading apostrophe (Excel's sign
+/// for text, kept as a character in a cell formatted as text).
+fn typed_warnings(plan: &Plan) -> Vec<String> {
+    plan.changes
+        .iter()
+        .filter(|c| c.after.starts_with('\'') && !c.before.starts_with('\''))
+        .map(|c| {
+            format!(
+                "{}: {} starts with an apostrophe, which iCARE would receive as part of the value. Delete the apostrophe (the cell is already formatted as text).",
+                plan.cell(c.row, c.col),
+                shown(&c.after)
+            )
+        })
+        .collect()
+}
+
+/// How far the corrections of an annotated workbook go, told the same way by every command
+/// and by the page: the highlighted problems corrected and left, the records left out, and
+/// whether the upload file is ready.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Verdict {
+    /// Highlighted problems (iCARE's notes that name cells) in the records the upload file
+    /// holds; a note counts once, however many of its cells there are.
+    pub problems: usize,
+    /// Of those, the ones where the user changed a highlighted cell.
+    pub corrected: usize,
+    /// Of the others, the problems left as they were that are not about the client's identity.
+    pub remaining: usize,
+    /// Rows (as the user sees them) of the problems "IRCC could not validate the client" left
+    /// as they were: right when the client's identifier and date of birth are correct and the
+    /// client is fixed elsewhere, so they do not stop the file being ready.
+    pub identity_unchanged: Vec<u32>,
+    /// Notes that name no cell: whether they were corrected cannot be told.
+    pub unplaced: usize,
+    /// Cells changed.
+    pub changed_cells: usize,
+    /// Records left out.
+    pub left_out: usize,
+    /// Errors still in the upload file that iCARE would reject (from `check`, and apostrophes
+    /// typed in front of a value).
+    pub check_errors: usize,
+    /// Records in the upload file.
+    pub kept: usize,
+    /// Records in the rejected file.
+    pub records: usize,
+}
+
+/// Whether an upload file made from corrections can be uploaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Readiness {
+    /// Every highlighted problem corrected (or its record left out), no error left.
+    Ready,
+    /// Something was corrected, but problems or errors remain.
+    ToFix,
+    /// Nothing was changed: the upload file holds the records exactly as rejected.
+    Unchanged,
+}
+
+impl Verdict {
+    fn of(plan: &Plan, original: &Rejected, check_errors: usize) -> Verdict {
+        let changed: HashSet<(u32, u32)> = plan.changes.iter().map(|c| (c.row, c.col)).collect();
+        let mut seen: HashSet<(u32, Vec<u32>)> = HashSet::new();
+        let mut verdict = Verdict {
+            problems: 0,
+            corrected: 0,
+            remaining: 0,
+            identity_unchanged: Vec::new(),
+            unplaced: 0,
+            changed_cells: plan.changes.len(),
+            left_out: plan.dropped_rows.len(),
+            check_errors,
+            kept: plan.kept(),
+            records: plan.records,
+        };
+        for note in original
+            .notes
+            .iter()
+            .filter(|n| plan.row_at.contains_key(&n.row))
+        {
+            if note.cells.is_empty() {
+                verdict.unplaced += 1;
+                continue;
+            }
+            let cols: Vec<u32> = note.cells.iter().map(|c| c.col).collect();
+            if !seen.insert((note.row, cols)) {
+                continue;
+            }
+            verdict.problems += 1;
+            if note
+                .cells
+                .iter()
+                .any(|c| changed.contains(&(note.row, c.col)))
+            {
+                verdict.corrected += 1;
+            } else if note.category == crate::note::Category::Identity {
+                verdict.identity_unchanged.push(plan.row(note.row));
+            } else {
+                verdict.remaining += 1;
+            }
+        }
+        verdict.identity_unchanged.dedup();
+        verdict
+    }
+
+    /// Ready, to fix, or unchanged.
+    pub fn readiness(&self) -> Readiness {
+        if self.changed_cells == 0 && self.left_out == 0 {
+            Readiness::Unchanged
+        } else if self.remaining == 0 && self.check_errors == 0 {
+            Readiness::Ready
+        } else {
+            Readiness::ToFix
+        }
+    }
+
+    /// What to do next with the `upload` file made from `workbook`: upload it, correct what
+    /// is left, or correct at all.
+    pub fn next_step(&self, upload: &Path, workbook: &Path) -> String {
+        let (upload, workbook) = (upload.display(), workbook.display());
+        match self.readiness() {
+            Readiness::Ready => format!(
+                "Next: upload \"{upload}\" ({} of the {} records) to iCARE, clients rejected for identity first.",
+                self.kept, self.records
+            ),
+            Readiness::ToFix => format!(
+                "Next: correct what is still to fix in \"{workbook}\" (the Check: lines above), save it and give it back the same way. \"{upload}\" holds the corrections made so far: do not upload it yet. A record that cannot be corrected now can be deleted from the annotated workbook: it is then left out of the upload file."
+            ),
+            Readiness::Unchanged => format!(
+                "Next: open \"{workbook}\" in Excel, correct the highlighted cells and save it (Ctrl+S), then give it back. If you saved your corrections under another name (Save As), give that file back instead. Until then \"{upload}\" holds the records exactly as rejected: do not upload it."
+            ),
+        }
+    }
+
+    /// The verdict in plain words, one line each: the problems, the identity rows left as they
+    /// were, and whether to upload.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut counts = format!(
+            "{}: {} corrected",
+            plural(self.problems, "highlighted problem", "highlighted problems"),
+            self.corrected
+        );
+        let left = self.remaining + self.identity_unchanged.len();
+        if left > 0 {
+            counts.push_str(&format!(
+                ", {left} left as iCARE rejected {}",
+                if left == 1 { "it" } else { "them" }
+            ));
+        }
+        if self.left_out > 0 {
+            counts.push_str(&format!(
+                "; {} left out",
+                plural(self.left_out, "record", "records")
+            ));
+        }
+        counts.push('.');
+        if self.unplaced > 0 {
+            counts.push_str(&format!(
+                " {} no cell: check {} yourself.",
+                plural(self.unplaced, "note names", "notes name"),
+                if self.unplaced == 1 { "it" } else { "them" }
+            ));
+        }
+        lines.push(counts);
+        if !self.identity_unchanged.is_empty() {
+            let rows: Vec<String> = self.identity_unchanged.iter().map(u32::to_string).collect();
+            lines.push(format!(
+                "{} {}: IRCC could not validate the client, and the identifier and date of birth were left as they were. That is right only when they are correct and the client is fixed elsewhere (the Client Profile, or IRCC's records); otherwise correct them.",
+                if rows.len() == 1 { "Row" } else { "Rows" },
+                rows.join(", ")
+            ));
+        }
+        lines.push(match self.readiness() {
+            Readiness::Ready => format!(
+                "Ready to upload: the upload file holds {} of the {} records of the rejected file, with your corrections.",
+                self.kept, self.records
+            ),
+            Readiness::ToFix => {
+                let mut why = Vec::new();
+                if self.remaining > 0 {
+                    why.push(format!(
+                        "{} still as iCARE rejected {}",
+                        plural(self.remaining, "highlighted problem is", "highlighted problems are"),
+                        if self.remaining == 1 { "it" } else { "them" }
+                    ));
+                }
+                if self.check_errors > 0 {
+                    why.push(format!(
+                        "{} that iCARE would reject",
+                        plural(self.check_errors, "value", "values")
+                    ));
+                }
+                format!(
+                    "Not ready to upload: {} (the Check: lines). The upload file holds {} of the {} records, with the corrections made so far.",
+                    why.join(", and "),
+                    self.kept,
+                    self.records
+                )
+            }
+            Readiness::Unchanged => format!(
+                "Nothing was corrected: no cell was changed and no record left out, so the upload file holds the {} records exactly as rejected. Do not upload it yet.",
+                self.records
+            ),
+        });
+        lines
+    }
+}
+
 impl WayBack {
+    /// What to do next, by the verdict: upload, correct what is left, or correct at all.
+    pub fn next_step(&self) -> String {
+        self.verdict.next_step(&self.clean.output, &self.annotated)
+    }
+
     /// What was done, in plain words, cells named as the user sees them.
     pub fn describe(&self) -> String {
         let plan = &self.plan;
@@ -975,6 +1494,10 @@ impl WayBack {
         if plan.matching == RowMatching::Content {
             text.push_str("Some rows had no record key in their notes cell: they were matched to their records by their values.\n");
         }
+        for notice in &plan.notices {
+            text.push_str(notice);
+            text.push('\n');
+        }
         if plan.changes.is_empty() {
             text.push_str("No cell was changed in the annotated workbook.\n");
         } else {
@@ -983,8 +1506,14 @@ impl WayBack {
                 plural(plan.changes.len(), "cell", "cells")
             ));
             for c in &plan.changes {
+                let space = if c.after.ends_with(char::is_whitespace) && !c.after.trim().is_empty()
+                {
+                    " (ends with a space)"
+                } else {
+                    ""
+                };
                 text.push_str(&format!(
-                    "  {} ({}): {} -> {}\n",
+                    "  {} ({}): {} -> {}{space}\n",
                     plan.cell(c.row, c.col),
                     self.labels.get(&c.col).map_or("", String::as_str),
                     shown(&c.before),
@@ -993,8 +1522,13 @@ impl WayBack {
             }
         }
         for row in &plan.dropped_rows {
+            let how = if plan.cleared_rows.contains(row) {
+                "every value of its record was deleted in the annotated workbook"
+            } else {
+                "its record was deleted in the annotated workbook"
+            };
             text.push_str(&format!(
-                "Left out row {} of the rejected file (its record was deleted in the annotated workbook).\n",
+                "Left out row {} of the rejected file ({how}).\n",
                 row + 1
             ));
         }
@@ -1009,11 +1543,10 @@ impl WayBack {
             ));
         }
         text.push_str(&clean::describe(&self.clean));
-        text.push_str(&format!(
-            "The upload file holds {} of the {} records of the rejected file.\n",
-            plan.kept(),
-            plan.records
-        ));
+        for line in self.verdict.lines() {
+            text.push_str(&line);
+            text.push('\n');
+        }
         text
     }
 }
@@ -1021,6 +1554,95 @@ impl WayBack {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn verdict() -> Verdict {
+        Verdict {
+            problems: 4,
+            corrected: 2,
+            remaining: 0,
+            identity_unchanged: vec![7, 9],
+            unplaced: 0,
+            changed_cells: 3,
+            left_out: 0,
+            check_errors: 0,
+            kept: 10,
+            records: 10,
+        }
+    }
+
+    #[test]
+    fn the_verdict_is_ready_only_when_nothing_is_left_and_never_for_no_change() {
+        // Identity problems left as they were do not stop it (the client may be fixed
+        // elsewhere), but they are named.
+        let ready = verdict();
+        assert_eq!(ready.readiness(), Readiness::Ready);
+        let lines = ready.lines().join("\n");
+        assert!(
+            lines.contains("Rows 7, 9: IRCC could not validate"),
+            "{lines}"
+        );
+        assert!(lines.contains("Ready to upload"), "{lines}");
+        let to_fix = Verdict {
+            remaining: 1,
+            ..verdict()
+        };
+        assert_eq!(to_fix.readiness(), Readiness::ToFix);
+        assert!(
+            to_fix
+                .lines()
+                .join(" ")
+                .contains("Not ready to upload: 1 highlighted problem is still")
+        );
+        let errors = Verdict {
+            check_errors: 2,
+            ..verdict()
+        };
+        assert_eq!(errors.readiness(), Readiness::ToFix);
+        let nothing = Verdict {
+            changed_cells: 0,
+            corrected: 0,
+            ..verdict()
+        };
+        assert_eq!(nothing.readiness(), Readiness::Unchanged);
+        assert!(nothing.lines().join(" ").contains("Do not upload it yet"));
+        let left_out = Verdict {
+            changed_cells: 0,
+            left_out: 1,
+            ..verdict()
+        };
+        assert_eq!(left_out.readiness(), Readiness::Ready);
+    }
+
+    #[test]
+    fn a_workbook_named_after_another_rejected_file_is_refused() {
+        let info = AnnotatedInfo {
+            source_name: "avril.xlsx".into(),
+            source_sha256: String::new(),
+            source_path: None,
+            source_place: None,
+            source_size: None,
+            version: String::new(),
+            saved_since_written: true,
+            stamp_lost: false,
+        };
+        assert!(
+            info.check_name(Path::new("f/avril.annotated (1).xlsx"))
+                .is_ok()
+        );
+        assert!(info.check_name(Path::new("f/my corrections.xlsx")).is_ok());
+        let refused = info
+            .check_name(Path::new("f/mars.annotated.xlsx"))
+            .unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("annotated workbook of 'avril.xlsx', not of 'mars.xlsx'")
+        );
+        assert_eq!(
+            annotated_stem(Path::new("a.b.annotated-2.xlsx")).as_deref(),
+            Some("a.b")
+        );
+    }
 
     #[test]
     fn reads_custom_and_core_properties_with_entities() {

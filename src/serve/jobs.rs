@@ -253,7 +253,7 @@ fn run(folder: &Path, files: &[PathBuf], registry: &Registry) -> Result<String, 
         .collect::<Result<Vec<_>, _>>()?;
     let done = files
         .iter()
-        .filter(|f| matches!(f.status, "done" | "corrected"))
+        .filter(|f| matches!(f.status, "done" | "ready" | "to_fix" | "unchanged"))
         .count();
     let summary = if done > 1 {
         summary_downloads(&report)?
@@ -284,12 +284,14 @@ fn file_answer(
 ) -> Result<FileAnswer, Refusal> {
     let (status, reason) = match &outcome.status {
         Status::Done | Status::UpToDate | Status::Planned => ("done", None),
-        Status::Corrected => ("corrected", None),
+        Status::Ready => ("ready", None),
+        Status::ToFix => ("to_fix", None),
+        Status::Unchanged => ("unchanged", None),
         Status::Checked(r) => ("checked", Some(hide(folder, r))),
         Status::Skipped(r) => ("skipped", Some(hide(folder, r))),
         Status::Failed(r) => ("failed", Some(hide(folder, r))),
     };
-    let handled = matches!(status, "done" | "corrected");
+    let handled = matches!(status, "done" | "ready" | "to_fix" | "unchanged");
     let downloads = outcome
         .outputs
         .iter()

@@ -504,11 +504,36 @@ impl Book {
         })
     }
 
+    /// [`Book::read_grid`] of an `.xlsx` sheet, with the cells that hold a formula but no
+    /// saved result (written by a program that does not calculate): they read as empty,
+    /// though they are not.
+    pub fn read_grid_and_uncalculated(
+        &mut self,
+        path: &Path,
+        sheet: &str,
+    ) -> Result<(Grid, Vec<(u32, u32)>)> {
+        let mut uncalculated = Vec::new();
+        let grid = guarded(path, || {
+            self.read_grid_inner(path, sheet, None, Some(&mut uncalculated))
+        })?;
+        Ok((grid, uncalculated))
+    }
+
     fn read_grid_unguarded(
         &mut self,
         path: &Path,
         sheet: &str,
         stop_after_row: Option<u32>,
+    ) -> Result<Grid> {
+        self.read_grid_inner(path, sheet, stop_after_row, None)
+    }
+
+    fn read_grid_inner(
+        &mut self,
+        path: &Path,
+        sheet: &str,
+        stop_after_row: Option<u32>,
+        mut uncalculated: Option<&mut Vec<(u32, u32)>>,
     ) -> Result<Grid> {
         let damaged = |detail: String| Error::Damaged {
             path: path.to_path_buf(),
@@ -521,8 +546,26 @@ impl Book {
                 let mut cells = book
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| xlsx_error(path, e))?;
-                while let Some(cell) = cells.next_cell().map_err(|e| damaged(e.to_string()))? {
-                    let (row, col) = cell.get_position();
+                loop {
+                    let ((row, col), value) = if let Some(found) = uncalculated.as_deref_mut() {
+                        let Some(cell) = cells
+                            .next_cell_with_formula_metadata()
+                            .map_err(|e| damaged(e.to_string()))?
+                        else {
+                            break;
+                        };
+                        let value = Data::from(cell.value.clone());
+                        if cell.formula.is_some() && matches!(value, Data::Empty) {
+                            found.push(cell.pos);
+                        }
+                        (cell.pos, value)
+                    } else {
+                        let Some(cell) = cells.next_cell().map_err(|e| damaged(e.to_string()))?
+                        else {
+                            break;
+                        };
+                        (cell.get_position(), Data::from(cell.get_value().clone()))
+                    };
                     if row > MAX_ROW || col > MAX_COL {
                         return Err(Error::Unsupported {
                             path: path.to_path_buf(),
@@ -536,7 +579,6 @@ impl Book {
                     if stop_after_row.is_some_and(|stop| row > stop) {
                         break;
                     }
-                    let value = Data::from(cell.get_value().clone());
                     budget.take(path, sheet, row, col, &value)?;
                     grid.push(row, col, value);
                 }

@@ -10,6 +10,7 @@ mod clean;
 mod cli;
 mod common;
 mod lists;
+mod loop_truth;
 mod mapping;
 mod print;
 mod roundtrip;

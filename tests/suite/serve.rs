@@ -572,7 +572,7 @@ fn the_way_back_gives_the_upload_file_the_command_line_gives() {
         ])
         .json();
     let entry = file(&answer, "client_profile.xlsx");
-    assert_eq!(entry["status"], "corrected", "{}", entry["reason"]);
+    assert_eq!(entry["status"], "to_fix", "{}", entry["reason"]);
     let from_page = dir.path().join("from page.xlsx");
     std::fs::write(&from_page, download(entry, "client_profile.upload.xlsx")).unwrap();
     assert_eq!(sheet_text(&from_page)[4][4], "613-555-0101");

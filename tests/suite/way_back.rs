@@ -15,7 +15,7 @@ use icare_fix::{Layout, Registry, Rejected};
 use crate::common::{icare_fix, in_ci, sample};
 
 /// A rejected sample copied under a name with a space and an accent, in a fresh folder.
-fn rejected(name: &str) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn rejected(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rejet mars é.xlsx");
     std::fs::copy(sample(name), &path).unwrap();
@@ -23,7 +23,7 @@ fn rejected(name: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 /// The one-step run's outputs: (annotated, upload).
-fn one_step(input: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn one_step(input: &Path) -> (PathBuf, PathBuf) {
     let out = icare_fix().arg(input).assert().success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(stdout.contains("Next: open"), "{stdout}");
@@ -35,9 +35,9 @@ fn one_step(input: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// The first sheet's cells as text, by (row, col).
-type Cells = BTreeMap<(u32, u32), String>;
+pub(crate) type Cells = BTreeMap<(u32, u32), String>;
 
-fn first_sheet(path: &Path) -> (String, Cells) {
+pub(crate) fn first_sheet(path: &Path) -> (String, Cells) {
     let mut wb: Xlsx<_> = calamine::open_workbook(path).unwrap();
     let name = wb.sheet_names()[0].clone();
     let range = wb.worksheet_range(&name).unwrap();
@@ -57,7 +57,7 @@ fn first_sheet(path: &Path) -> (String, Cells) {
 /// Saves the annotated workbook as a spreadsheet library would: its first sheet's cells are
 /// read, changed by `edit` and written to a new file with the same document properties
 /// (rust_xlsxwriter), all text but the numbers `edit` puts in.
-fn library_save(path: &Path, edit: impl FnOnce(&mut BTreeMap<(u32, u32), Data>)) {
+pub(crate) fn library_save(path: &Path, edit: impl FnOnce(&mut BTreeMap<(u32, u32), Data>)) {
     let info = AnnotatedInfo::read(path).unwrap();
     let mut wb: Xlsx<_> = calamine::open_workbook(path).unwrap();
     let name = wb.sheet_names()[0].clone();
@@ -80,6 +80,9 @@ fn library_save(path: &Path, edit: impl FnOnce(&mut BTreeMap<(u32, u32), Data>))
     if let Some(p) = &info.source_path {
         props = props.set_custom_property("icare-fix source path", p.display().to_string());
     }
+    if let Some(p) = &info.source_place {
+        props = props.set_custom_property("icare-fix source place", p.as_str());
+    }
     if let Some(size) = info.source_size {
         props = props.set_custom_property("icare-fix source size", size.to_string());
     }
@@ -98,7 +101,7 @@ fn library_save(path: &Path, edit: impl FnOnce(&mut BTreeMap<(u32, u32), Data>))
 
 /// Re-saves `path` with LibreOffice, which rewrites every part of the file as Excel does;
 /// false (with a visible message) when LibreOffice is not installed outside CI.
-fn libreoffice_save(path: &Path) -> bool {
+pub(crate) fn libreoffice_save(path: &Path) -> bool {
     let found = std::process::Command::new("soffice")
         .arg("--version")
         .output()
@@ -153,14 +156,14 @@ pub fn type_into(path: &Path, edits: &[((u32, u32), &str)]) {
 }
 
 /// Types `edits` into `cells`.
-fn put(cells: &mut BTreeMap<(u32, u32), Data>, edits: &BTreeMap<(u32, u32), String>) {
+pub(crate) fn put(cells: &mut BTreeMap<(u32, u32), Data>, edits: &BTreeMap<(u32, u32), String>) {
     for ((row, col), value) in edits {
         cells.insert((*row, *col), Data::String(value.clone()));
     }
 }
 
 /// Edits in original coordinates: one highlighted cell of each of the first `count` notes.
-fn edits_for(book: &Rejected, count: usize) -> BTreeMap<(u32, u32), String> {
+pub(crate) fn edits_for(book: &Rejected, count: usize) -> BTreeMap<(u32, u32), String> {
     let mut edits = BTreeMap::new();
     for (n, note) in book
         .notes
@@ -177,7 +180,7 @@ fn edits_for(book: &Rejected, count: usize) -> BTreeMap<(u32, u32), String> {
 
 /// What the upload file must hold: the original's data rows (less `dropped`) with `edits`,
 /// the notes gone, the inserted notes column removed; every other cell as in the original.
-fn assert_upload(
+pub(crate) fn assert_upload(
     original: &Path,
     upload: &Path,
     edits: &BTreeMap<(u32, u32), String>,
@@ -255,14 +258,17 @@ fn the_everyday_loop_keeps_every_correction_in_both_layouts() {
         // 3. Given back (as the program's own argument, as a drop would).
         let out = icare_fix().arg(&annotated).assert().success();
         let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-        assert!(stdout.contains("corrected "), "{name}: {stdout}");
-        assert!(stdout.contains("Next: upload"), "{name}: {stdout}");
+        // Three of the problems corrected: the verdict says what is left, and not to upload.
+        assert!(stdout.contains("to fix "), "{name}: {stdout}");
+        assert!(stdout.contains(": 3 corrected, "), "{name}: {stdout}");
+        assert!(!stdout.contains("Next: upload"), "{name}: {stdout}");
         assert!(
-            stdout.contains(&format!(
-                "The upload file holds {} of the {} records",
-                book.row_count(),
-                book.row_count()
-            )),
+            stdout.contains(&format!("Not ready to upload: {}", ""))
+                && stdout.contains(&format!(
+                    "The upload file holds {} of the {} records",
+                    book.row_count(),
+                    book.row_count()
+                )),
             "{name}: {stdout}"
         );
         assert_upload(&input, &upload, &edits, &BTreeSet::new());
@@ -459,12 +465,24 @@ fn a_moved_or_renamed_annotated_workbook_finds_its_original() {
     library_save(&annotated, |cells| {
         put(cells, &edits);
     });
-    // Moved and renamed: found at the recorded path.
+    // Moved and renamed: the workbook records no absolute path (it gets e-mailed), so the
+    // original is named with --original; the upload file is named after it.
     let elsewhere = tempfile::tempdir().unwrap();
     let moved = elsewhere.path().join("my corrections.xlsx");
     std::fs::rename(&annotated, &moved).unwrap();
-    icare_fix().arg(&moved).assert().success();
-    let upload = elsewhere.path().join("my corrections.upload.xlsx");
+    icare_fix()
+        .arg(&moved)
+        .assert()
+        .failure()
+        .stdout(predicates::str::contains("Looked in the folder"));
+    icare_fix()
+        .arg("clean")
+        .arg(&moved)
+        .arg("--original")
+        .arg(&input)
+        .assert()
+        .success();
+    let upload = elsewhere.path().join("rejet mars é.upload.xlsx");
     assert_upload(&input, &upload, &edits, &BTreeSet::new());
 
     // The original renamed too, beside the moved workbook: found by its content.
@@ -472,6 +490,7 @@ fn a_moved_or_renamed_annotated_workbook_finds_its_original() {
     std::fs::rename(&input, &renamed).unwrap();
     std::fs::remove_file(&upload).unwrap();
     icare_fix().arg("clean").arg(&moved).assert().success();
+    let upload = elsewhere.path().join("downloaded again.upload.xlsx");
     assert_upload(&renamed, &upload, &edits, &BTreeSet::new());
 
     // Truly gone: the message says where it looked and what to do.
@@ -515,7 +534,7 @@ fn batch_out_then_the_way_back() {
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
-    assert!(stdout.contains("corrected "), "{stdout}");
+    assert!(stdout.contains("to fix "), "{stdout}");
     assert_upload(
         &input,
         &out.join("client_profile.upload.xlsx"),

@@ -181,3 +181,20 @@ pub(super) fn likely_format() -> Format {
         .set_border(FormatBorder::MediumDashed)
         .set_border_color(Color::RGB(0xED7D31))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_added_sheet_is_one_the_way_back_skips() {
+        let mut names: Vec<&str> = [Lang::En, Lang::Fr, Lang::Both]
+            .iter()
+            .flat_map(|lang| SheetNames::of(*lang).all())
+            .collect();
+        let mut known = crate::output::stamp::ADDED_SHEET_NAMES.to_vec();
+        names.sort_unstable();
+        known.sort_unstable();
+        assert_eq!(names, known);
+    }
+}

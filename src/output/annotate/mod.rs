@@ -19,9 +19,10 @@ use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{DocProperties, Format, Note, Workbook, Worksheet, XlsxError};
 
+use crate::output::stamp::relative_place;
 pub use crate::output::stamp::{
-    LISTS_SHEET, LISTS_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_SHA256,
-    PROP_SOURCE_SIZE, PROP_VERSION, RowKey, sha256_file,
+    LISTS_SHEET, LISTS_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_PLACE,
+    PROP_SOURCE_SHA256, PROP_SOURCE_SIZE, PROP_VERSION, RowKey, sha256_file,
 };
 pub use context::{ERRORS_SHEET, SUMMARY_SHEET, SheetNames, category_color};
 pub use predicted::Predicted;
@@ -101,8 +102,8 @@ pub fn annotate(
         });
     }
     // The user's corrections are never replaced, with or without --force.
-    use crate::output::way_back::{Existing, assess};
-    if let Existing::Corrected(_) | Existing::Earlier(_) = assess(output, book, registry)? {
+    use crate::output::way_back::assess;
+    if assess(output, book, registry)?.is_user_work() {
         return Err(Error::UserWork {
             path: output.to_path_buf(),
             reason: "was saved or changed after icare-fix wrote it and may hold your corrections"
@@ -116,6 +117,7 @@ pub fn annotate(
     let mut out = crate::output::OutputFile::create(output, &[&book.path], opts.force)?;
     let sha = sha256_file(&book.path)?;
     let (mut workbook, flagged_cells) = build(book, registry, opts.lang, &sha)?;
+    workbook.set_properties(&stamp(book, &sha, Some(output)));
     save(&mut workbook, &mut out)?;
     let output = out.commit()?;
     Ok(AnnotateReport {
@@ -123,6 +125,31 @@ pub fn annotate(
         notes: book.notes.len(),
         flagged_cells,
     })
+}
+
+/// The document properties the way back trusts (see [`crate::output::stamp`]): the source
+/// file's name, SHA-256, size and, when the workbook's own place `output` is known, where the
+/// source is seen from it. Never its absolute path: the workbook gets e-mailed.
+///
+/// Created and modified are written equal and one second in the past, so that any later save
+/// (which sets modified to its own time) differs, even one in the same second.
+fn stamp(book: &Rejected, source_sha256: &str, output: Option<&Path>) -> DocProperties {
+    let written = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let properties = DocProperties::new()
+        .set_title(format!("icare-fix: corrections for {}", book.file_name()))
+        .set_comment("Written by icare-fix. Correct the highlighted cells, save, then give this file back to icare-fix: it writes the upload file with your corrections.")
+        .set_creation_datetime(&written)
+        .set_custom_property(PROP_SOURCE_NAME, book.file_name())
+        .set_custom_property(PROP_SOURCE_SHA256, source_sha256)
+        .set_custom_property(PROP_VERSION, env!("CARGO_PKG_VERSION"));
+    let properties = match output.and_then(|o| relative_place(&book.path, o)) {
+        Some(place) => properties.set_custom_property(PROP_SOURCE_PLACE, place),
+        None => properties,
+    };
+    match std::fs::metadata(&book.path) {
+        Ok(meta) => properties.set_custom_property(PROP_SOURCE_SIZE, meta.len().to_string()),
+        Err(_) => properties,
+    }
 }
 
 fn xlsx_error(path: &Path, e: XlsxError) -> Error {
@@ -155,23 +182,7 @@ fn build_with(
     let mut workbook = Workbook::new();
     // Excel's own level: nearly the size of the default at two thirds of the time.
     workbook.set_zip_compression_level(3);
-    let properties = DocProperties::new()
-        .set_title(format!("icare-fix: corrections for {}", book.file_name()))
-        .set_comment("Written by icare-fix. Correct the highlighted cells, save, then give this file back to icare-fix: it writes the upload file with your corrections.")
-        .set_custom_property(PROP_SOURCE_NAME, book.file_name())
-        .set_custom_property(PROP_SOURCE_SHA256, source_sha256)
-        .set_custom_property(PROP_VERSION, env!("CARGO_PKG_VERSION"));
-    // Where the original is, so the way back finds it from wherever the annotated workbook
-    // goes (an `--out` folder, a renamed or moved copy).
-    let properties = match std::path::absolute(&book.path) {
-        Ok(path) => properties.set_custom_property(PROP_SOURCE_PATH, path.display().to_string()),
-        Err(_) => properties,
-    };
-    let properties = match std::fs::metadata(&book.path) {
-        Ok(meta) => properties.set_custom_property(PROP_SOURCE_SIZE, meta.len().to_string()),
-        Err(_) => properties,
-    };
-    workbook.set_properties(&properties);
+    workbook.set_properties(&stamp(book, source_sha256, None));
 
     let flags = flags(book);
     let names = SheetNames::of(lang);
