@@ -15,4 +15,5 @@ mod print;
 mod roundtrip;
 mod samples;
 mod serve;
+mod structure;
 mod way_back;
