@@ -16,4 +16,5 @@ mod print;
 mod roundtrip;
 mod samples;
 mod serve;
+mod structure;
 mod way_back;

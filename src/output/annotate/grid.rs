@@ -99,6 +99,11 @@ pub(super) fn write_grid(
     }
     write_header_rows(ws, book, last_col, &formats, mandatory, &widths)?;
     write_data_rows(ws, ctx, flags, marks, &formats, last_col)?;
+    let after_grid = book
+        .data_rows()
+        .last()
+        .map_or(book.data_start, |r| r.row + 1);
+    finish_rows(ws, after_grid)?;
     write_cell_notes(ws, ctx, flags)?;
     add_drop_downs(ws, ctx, lists)?;
     ws.set_freeze_panes(book.data_start, 0)?;
@@ -244,6 +249,23 @@ fn write_data_rows(
                 ws.write_string_with_format(row.row, *col as u16, value, format)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Writes out the grid's last row now, by starting the row after it with an empty cell
+/// (unformatted, so nothing is written for it but an empty `<row>`).
+///
+/// In constant-memory mode rust_xlsxwriter (0.102) writes a row when a later row is started.
+/// The last row is written on saving instead, and when that row has a height of its own (the
+/// labels row, a data row whose summary wraps) it comes out twice: the row with its cells,
+/// then `<row r=".." ht=".." customHeight="1"/>` again, a file Excel offers to repair. Every
+/// row is then written the ordinary way, once, with its height.
+fn finish_rows(ws: &mut Worksheet, after_grid: u32) -> Result<(), XlsxError> {
+    /// Excel's number of rows: a grid ending on the sheet's last row has no row after it.
+    const ROWS: u32 = 1_048_576;
+    if after_grid < ROWS {
+        ws.write_blank(after_grid, 0, &Format::new())?;
     }
     Ok(())
 }
