@@ -1084,7 +1084,9 @@ fn warnings(plan: &Plan, original: &Rejected) -> Vec<String> {
         .iter()
         .filter(|n| plan.row_at.contains_key(&n.row))
     {
+        // Identity problems left as they were are named once, by the verdict.
         if note.cells.is_empty()
+            || note.category == crate::note::Category::Identity
             || note
                 .cells
                 .iter()
@@ -1408,11 +1410,22 @@ impl Verdict {
             plural(self.problems, "highlighted problem", "highlighted problems"),
             self.corrected
         );
-        let left = self.remaining + self.identity_unchanged.len();
-        if left > 0 {
+        if self.remaining > 0 {
             counts.push_str(&format!(
-                ", {left} left as iCARE rejected {}",
-                if left == 1 { "it" } else { "them" }
+                ", {} still as iCARE rejected {}",
+                self.remaining,
+                if self.remaining == 1 { "it" } else { "them" }
+            ));
+        }
+        if !self.identity_unchanged.is_empty() {
+            counts.push_str(&format!(
+                ", {} about the client's identity left as {} (below)",
+                self.identity_unchanged.len(),
+                if self.identity_unchanged.len() == 1 {
+                    "it was"
+                } else {
+                    "they were"
+                }
             ));
         }
         if self.left_out > 0 {
@@ -1454,13 +1467,13 @@ impl Verdict {
                 }
                 if self.check_errors > 0 {
                     why.push(format!(
-                        "{} that iCARE would reject",
-                        plural(self.check_errors, "value", "values")
+                        "{} iCARE would reject",
+                        plural(self.check_errors, "other value", "other values")
                     ));
                 }
                 format!(
                     "Not ready to upload: {} (the Check: lines). The upload file holds {} of the {} records, with the corrections made so far.",
-                    why.join(", and "),
+                    why.join("; "),
                     self.kept,
                     self.records
                 )
