@@ -64,9 +64,23 @@ pub enum Error {
     )]
     NotIcare { path: PathBuf, detail: String },
 
+    /// A spreadsheet in a format iCARE never sends and icare-fix does not read (an Excel
+    /// binary workbook, an Excel 2.x-4.0 worksheet, a Strict Open XML workbook, parts written
+    /// in UTF-16, an OpenDocument file the reader cannot take): saved as .xlsx, it can be
+    /// read. `technical` holds a reader's own words, for `--verbose` only.
+    #[error(
+        "'{}' is {what}, not the Excel Workbook (.xlsx) iCARE sends. Open it in Excel and save it as an Excel Workbook (.xlsx), then try again.",
+        .path.display()
+    )]
+    OtherFormat {
+        path: PathBuf,
+        what: String,
+        technical: String,
+    },
+
     /// An OpenDocument spreadsheet where only .xlsx is accepted.
     #[error(
-        "'{}' is an OpenDocument spreadsheet (.ods). Open it and save it as an Excel Workbook (.xlsx), then try again.",
+        "'{}' is an OpenDocument spreadsheet (.ods), not the Excel Workbook (.xlsx) iCARE sends. Open it in Excel and save it as an Excel Workbook (.xlsx), then try again.",
         .path.display()
     )]
     OpenDocument { path: PathBuf },
@@ -309,6 +323,9 @@ impl Error {
     pub fn technical_detail(&self) -> Option<String> {
         match self {
             Error::DamagedBy { technical, .. } => Some(technical.clone()),
+            Error::OtherFormat { technical, .. } if !technical.is_empty() => {
+                Some(technical.clone())
+            }
             Error::Locked { source, .. } => Some(source.to_string()),
             _ => None,
         }

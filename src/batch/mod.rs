@@ -171,13 +171,9 @@ fn plan(roots: &[PathBuf], opts: &BatchOptions) -> Result<Planned> {
         };
         for input in files {
             if let Some(reason) = skip_reason(&input) {
-                // Given on its own, a file that cannot be handled is a failure, not a skip.
-                let status = if meta.is_dir() {
-                    Status::Skipped(reason)
-                } else {
-                    Status::Failed(reason)
-                };
-                skipped.push(Outcome::new(input, status));
+                // The same word whether found in a folder or given on its own (a run given
+                // only files none of which it handles still exits with 2).
+                skipped.push(Outcome::new(input, Status::Skipped(reason)));
                 continue;
             }
             // A corrected workbook given back: its upload file is made from it.
@@ -406,7 +402,7 @@ fn extension(path: &Path) -> String {
 fn is_spreadsheet_name(path: &Path) -> bool {
     matches!(
         extension(path).as_str(),
-        "xlsx" | "xlsm" | "xls" | "ods" | "xltx" | "xltm" | "xlsb"
+        "xlsx" | "xlsm" | "xls" | "ods" | "xltx" | "xltm" | "xlsb" | "csv"
     )
 }
 
@@ -430,8 +426,11 @@ fn skip_reason(path: &Path) -> Option<String> {
         "ods" => Some(
             "an OpenDocument spreadsheet (.ods): save it as an Excel Workbook (.xlsx) first".into(),
         ),
-        "xltx" | "xltm" => Some(
-            "an Excel template (.xltx), not a rejected file: iCARE sends rejected files as .xlsx"
+        ext @ ("xltx" | "xltm") => Some(format!(
+            "an Excel template (.{ext}), not a rejected file: iCARE sends rejected files as .xlsx"
+        )),
+        "csv" => Some(
+            "a CSV text file, not a rejected file: iCARE sends rejected files as Excel workbooks (.xlsx)"
                 .into(),
         ),
         "xlsb" => Some(
@@ -467,7 +466,16 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
             return (outcome, None);
         }
         Err(Error::NoCodesRow { .. }) => {
-            outcome.status = Status::Skipped("not an iCARE template (no codes row)".into());
+            outcome.status = Status::Skipped(
+                "not an iCARE template: none of its sheets has iCARE's hidden row of field codes"
+                    .into(),
+            );
+            return (outcome, None);
+        }
+        // A spreadsheet in another format or not an iCARE file: passed over with the reason
+        // and the way out, as a folder run passes over an .xls.
+        Err(e @ (Error::OtherFormat { .. } | Error::NotIcare { .. })) => {
+            outcome.status = Status::Skipped(reason(&e, &outcome.file));
             return (outcome, None);
         }
         Err(e) => {

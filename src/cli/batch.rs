@@ -226,7 +226,7 @@ fn reasons(files: &[Outcome]) -> Vec<String> {
                 (Status::Skipped(r), "skipped") | (Status::Failed(r), "failed") => r,
                 _ => continue,
             };
-            let short = reason.split(": ").next().unwrap_or(reason);
+            let short = before_advice(reason);
             *counts.entry(short).or_default() += 1;
         }
         if counts.len() > 1 || counts.values().any(|n| *n > 1) {
@@ -235,6 +235,25 @@ fn reasons(files: &[Outcome]) -> Vec<String> {
         }
     }
     lines
+}
+
+/// A reason's first words, before its advice: up to the first `: ` outside brackets and
+/// quotes (`is damaged or incomplete (its part 'a': …)` keeps its bracket whole).
+fn before_advice(reason: &str) -> &str {
+    let mut depth = 0i32;
+    let mut quoted = false;
+    for (i, c) in reason.char_indices() {
+        match c {
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth -= 1,
+            '\'' if reason[..i].ends_with(' ') || quoted => quoted = !quoted,
+            ':' if depth == 0 && !quoted && reason[i + 1..].starts_with(' ') => {
+                return &reason[..i];
+            }
+            _ => {}
+        }
+    }
+    reason
 }
 
 /// What to do next, after a run: correct the annotated workbooks, or upload.
@@ -347,4 +366,26 @@ fn checklist_name(report: &batch::BatchReport) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .or(own)
         .unwrap_or_else(|| SUMMARY_CHECKLIST.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::before_advice;
+
+    #[test]
+    fn a_reason_is_cut_before_its_advice_never_inside_a_bracket() {
+        assert_eq!(
+            before_advice("an old Excel 97-2003 workbook (.xls): open it in Excel"),
+            "an old Excel 97-2003 workbook (.xls)"
+        );
+        assert_eq!(
+            before_advice("is damaged or incomplete (its part 'x.xml': cut). Download it again"),
+            "is damaged or incomplete (its part 'x.xml': cut). Download it again"
+        );
+        assert_eq!(
+            before_advice("is in 'a: b.xlsx': save it"),
+            "is in 'a: b.xlsx'"
+        );
+        assert_eq!(before_advice("iCARE's own: advice"), "iCARE's own");
+    }
 }

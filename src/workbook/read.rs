@@ -219,6 +219,12 @@ pub fn sniff(path: &Path) -> Result<Format> {
             })
         })?;
     }
+    if is_early_biff(head) {
+        return Err(other_format(
+            path,
+            "an Excel 2.x-4.0 worksheet (.xls), a format from before 1995",
+        ));
+    }
     if !head.starts_with(b"PK\x03\x04") {
         if head.starts_with(b"PK\x05\x06") {
             return Err(Error::NotAWorkbook {
@@ -250,6 +256,14 @@ pub fn sniff(path: &Path) -> Result<Format> {
         is_ods = text.contains("opendocument.spreadsheet");
     }
     if is_ods {
+        // An encrypted OpenDocument file lists how each part was encrypted in its manifest.
+        if part_head(&mut zip, "META-INF/manifest.xml", 1024 * 1024)
+            .is_some_and(|m| memchr::memmem::find(&m, b"encryption-data").is_some())
+        {
+            return Err(Error::Encrypted {
+                path: path.to_path_buf(),
+            });
+        }
         check_ods_well_formed(path, &mut zip)?;
         return Ok(Format::Ods);
     }
@@ -259,8 +273,55 @@ pub fn sniff(path: &Path) -> Result<Format> {
             detail: "it is a zip archive without the parts of a workbook".into(),
         });
     }
+    if zip.index_for_name("xl/workbook.bin").is_some() {
+        return Err(other_format(path, "an Excel binary workbook (.xlsb)"));
+    }
+    for part in ["[Content_Types].xml", "xl/workbook.xml"] {
+        let Some(head) = part_head(&mut zip, part, 4096) else {
+            continue;
+        };
+        if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) || head.contains(&0) {
+            return Err(other_format(
+                path,
+                "a workbook whose parts are written in UTF-16, as Excel never writes them",
+            ));
+        }
+        if memchr::memmem::find(&head, b"purl.oclc.org/ooxml/spreadsheetml").is_some() {
+            return Err(other_format(
+                path,
+                "a Strict Open XML Spreadsheet (an option of Excel's Save As)",
+            ));
+        }
+    }
     check_xml_prologs(path, &mut zip)?;
     Ok(Format::Xlsx)
+}
+
+/// The refusal of a spreadsheet in another format, `what` it is.
+fn other_format(path: &Path, what: &str) -> Error {
+    Error::OtherFormat {
+        path: path.to_path_buf(),
+        what: what.into(),
+        technical: String::new(),
+    }
+}
+
+/// An Excel 2.x, 3.0 or 4.0 worksheet: a BIFF2, BIFF3 or BIFF4 beginning-of-file record (type
+/// `09 00`, `09 02` or `09 04`, a short length) at the very start, with no OLE2 container.
+fn is_early_biff(head: &[u8]) -> bool {
+    matches!(head, [0x09, 0x00 | 0x02 | 0x04, 4 | 6 | 8, 0x00, ..])
+}
+
+/// The first `limit` bytes of a part, when it is there.
+fn part_head<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+    limit: u64,
+) -> Option<Vec<u8>> {
+    let entry = zip.by_name(name).ok()?;
+    let mut bytes = Vec::new();
+    entry.take(limit).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// Refuses an OpenDocument spreadsheet whose XML parts are not well formed (an element left
@@ -308,9 +369,10 @@ fn check_ods_well_formed<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<
 pub fn check_xml_prologs<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<R>) -> Result<()> {
     use quick_xml::events::Event;
     for i in 0..zip.len() {
-        let entry = zip.by_index(i).map_err(|e| Error::Damaged {
+        let entry = zip.by_index(i).map_err(|e| Error::DamagedBy {
             path: path.to_path_buf(),
-            detail: format!("part {i} cannot be read: {e}"),
+            detail: format!("part {i} cannot be read"),
+            technical: e.to_string(),
         })?;
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
         let lower = name.to_ascii_lowercase();
@@ -342,9 +404,10 @@ pub fn check_xml_prologs<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<
 pub fn check_zip_sizes<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<R>) -> Result<()> {
     let mut total: u64 = 0;
     for i in 0..zip.len() {
-        let entry = zip.by_index_raw(i).map_err(|e| Error::Damaged {
+        let entry = zip.by_index_raw(i).map_err(|e| Error::DamagedBy {
             path: path.to_path_buf(),
-            detail: format!("part {i} cannot be read: {e}"),
+            detail: format!("part {i} cannot be read"),
+            technical: e.to_string(),
         })?;
         let size = entry.size();
         total = total.saturating_add(size);
@@ -394,9 +457,11 @@ pub fn open(path: &Path) -> Result<Book> {
     let format = sniff(path)?;
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let reader = BufReader::new(file);
-    let damaged = |detail: String| Error::Damaged {
+    // The reader's own words are for `--verbose`.
+    let damaged = |technical: String| Error::DamagedBy {
         path: path.to_path_buf(),
-        detail,
+        detail: "part of it cannot be read".into(),
+        technical,
     };
     guarded(path, || open_as(path, format, reader, damaged))
 }
@@ -417,10 +482,22 @@ fn open_as(
             },
             other => damaged(other.to_string()),
         })?)),
-        Format::Ods => Book::Ods(Box::new(
-            Ods::new(reader).map_err(|e| damaged(e.to_string()))?,
-        )),
+        Format::Ods => Book::Ods(Box::new(Ods::new(reader).map_err(|e| match e {
+            calamine::OdsError::Password => Error::Encrypted {
+                path: path.to_path_buf(),
+            },
+            other => unreadable_ods(path, other.to_string()),
+        })?)),
     })
+}
+
+/// An OpenDocument spreadsheet the reader cannot take: saved as .xlsx, it can be read.
+fn unreadable_ods(path: &Path, technical: String) -> Error {
+    Error::OtherFormat {
+        path: path.to_path_buf(),
+        what: "an OpenDocument spreadsheet (.ods)".into(),
+        technical,
+    }
 }
 
 fn xlsx_error(path: &Path, e: XlsxError) -> Error {
@@ -535,9 +612,11 @@ impl Book {
         stop_after_row: Option<u32>,
         mut uncalculated: Option<&mut Vec<(u32, u32)>>,
     ) -> Result<Grid> {
-        let damaged = |detail: String| Error::Damaged {
+        // The reader's own words are for `--verbose`.
+        let damaged = |technical: String| Error::DamagedBy {
             path: path.to_path_buf(),
-            detail: format!("sheet '{sheet}': {detail}"),
+            detail: format!("its sheet '{sheet}' cannot be read"),
+            technical,
         };
         let mut grid = Grid::default();
         let mut budget = Budget::default();
@@ -592,7 +671,7 @@ impl Book {
             Book::Ods(book) => {
                 let range = book
                     .worksheet_range(sheet)
-                    .map_err(|e| damaged(e.to_string()))?;
+                    .map_err(|e| unreadable_ods(path, e.to_string()))?;
                 fill_from_range(path, sheet, &mut grid, &mut budget, &range, stop_after_row)?;
             }
         }

@@ -1147,7 +1147,7 @@ fn files_that_are_not_xlsx_workbooks_are_refused_in_plain_words() {
     }
     refused(
         &ods,
-        "is an OpenDocument spreadsheet (.ods). Open it and save it as an Excel Workbook (.xlsx)",
+        "is an OpenDocument spreadsheet (.ods), not the Excel Workbook (.xlsx) iCARE sends. Open it in Excel and save it as an Excel Workbook (.xlsx)",
     );
 
     let dir = tempfile::tempdir().unwrap();
