@@ -96,8 +96,9 @@ impl AnnotatedInfo {
         if !std::fs::metadata(path).ok()?.is_file() {
             return None;
         }
-        let book = workbook::read::open(path).ok()?;
-        let names: Vec<String> = book.sheets().into_iter().map(|s| s.name).collect();
+        // The package's own list of sheets: cheap, never the whole workbook in memory.
+        let package = crate::package::parts::Package::open(path).ok()?;
+        let names: Vec<String> = package.sheets.into_iter().map(|s| s.name).collect();
         let has = |wanted: &[&str]| names.iter().any(|n| wanted.contains(&n.as_str()));
         let ours = has(&ADDED_SHEET_NAMES[0..3]) && has(&ADDED_SHEET_NAMES[3..6]);
         if !ours {

@@ -14,6 +14,7 @@ mod biff;
 pub mod layout;
 pub mod lists;
 mod ole;
+mod peek;
 pub mod read;
 
 use std::collections::{BTreeMap, HashMap};
@@ -143,12 +144,32 @@ pub struct Rejected {
 impl Rejected {
     /// Reads `path` and finds its layout and notes.
     pub fn open(path: &Path, registry: &Registry) -> Result<Rejected> {
+        // Not an iCARE file by its first rows: said before the whole workbook is read.
+        if let Some(look) = peek::first_look(path, registry)
+            && !look.visible_codes
+        {
+            if look.no_sheets {
+                return Err(Error::NoSheets {
+                    path: path.to_path_buf(),
+                });
+            }
+            return Err(Error::NoCodesRow {
+                path: path.to_path_buf(),
+                hint: codes_row_hint(look.hidden_codes, look.all_hidden),
+                template_hidden: look.hidden_codes,
+            });
+        }
         let mut book = read::open(path)?;
         let sheets = book.sheets();
-        // Visible sheets are read whole in one pass (the data sheet is usually the first);
-        // hidden ones only matter for the advice when no visible sheet has the codes.
+        // A visible sheet is read whole only once its first rows hold the codes row: a large
+        // sheet that is not iCARE's is told so from its first rows, never read to its end.
+        // Hidden sheets only matter for the advice when no visible sheet has the codes.
         let mut found = None;
         for info in sheets.iter().filter(|s| s.worksheet && s.visible) {
+            let top = book.read_grid(path, &info.name, Some(layout::HEADER_SEARCH_ROWS))?;
+            if layout::find_header(text_rows(&top), registry).is_none() {
+                continue;
+            }
             let grid = book.read_grid(path, &info.name, None)?;
             if let Some(header) = layout::find_header(text_rows(&grid), registry) {
                 found = Some((info.name.clone(), header, grid));

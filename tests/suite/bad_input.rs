@@ -686,6 +686,89 @@ fn xls_with_cells_in_its_far_corners_is_refused_within_300_mb() {
     assert!(run.stderr.contains(NOT_A_TEMPLATE), "{}", run.stderr);
 }
 
+/// A plain workbook of `rows` rows and 10 columns, every cell a distinct shared string
+/// (no iCARE header): written part by part, never whole in memory.
+fn plain_text_workbook(path: &Path, rows: usize) {
+    use std::io::Write;
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut zip = zip::ZipWriter::new(file);
+    let fast = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    let package = Package::minimal();
+    for part in [
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/_rels/workbook.xml.rels",
+    ] {
+        zip.start_file(part, fast).unwrap();
+        zip.write_all(package.part(part).as_bytes()).unwrap();
+    }
+    zip.start_file("xl/workbook.xml", fast).unwrap();
+    zip.write_all(
+        Package::workbook_xml(r#"<sheet name="Data" sheetId="1" r:id="rId1"/>"#).as_bytes(),
+    )
+    .unwrap();
+    let n = rows * 10;
+    zip.start_file("xl/sharedStrings.xml", fast).unwrap();
+    write!(zip, r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}" count="{n}" uniqueCount="{n}">"#).unwrap();
+    for i in 0..n {
+        write!(zip, "<si><t>value {i}</t></si>").unwrap();
+    }
+    zip.write_all(b"</sst>").unwrap();
+    zip.start_file("xl/worksheets/sheet1.xml", fast).unwrap();
+    write!(zip, r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN_NS}"><dimension ref="A1:J{rows}"/><sheetData>"#).unwrap();
+    for r in 0..rows {
+        write!(zip, r#"<row r="{}">"#, r + 1).unwrap();
+        for c in 0..10 {
+            let col = (b'A' + c as u8) as char;
+            write!(
+                zip,
+                r#"<c r="{col}{}" t="s"><v>{}</v></c>"#,
+                r + 1,
+                r * 10 + c
+            )
+            .unwrap();
+        }
+        zip.write_all(b"</row>").unwrap();
+    }
+    zip.write_all(b"</sheetData></worksheet>").unwrap();
+    zip.finish().unwrap();
+}
+
+#[test]
+fn a_large_workbook_that_is_not_icare_is_answered_within_300_mb() {
+    // 480,000 rows of distinct text (4.8 million shared strings, under the cell limit):
+    // reading it whole took about 270 MB, and the folder runs failed to allocate under this
+    // limit. Its first rows tell it is no iCARE file, before the rest is read.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("export.xlsx");
+    plain_text_workbook(&input, 480_000);
+    let bin = assert_cmd::cargo::cargo_bin!("icare-fix");
+    let mut runs: Vec<(String, Vec<OsString>)> = COMMANDS
+        .iter()
+        .map(|cmd| (cmd.name.to_string(), (cmd.args)(&input, dir.path())))
+        .collect();
+    runs.push(("one-step".into(), vec![input.clone().into()]));
+    runs.push(("check".into(), vec!["check".into(), input.clone().into()]));
+    for (name, args) in runs {
+        let run = run_program(
+            bin.as_ref(),
+            &args,
+            dir.path(),
+            TIME_LIMIT,
+            READING_MEMORY_KB,
+        );
+        let said = format!("{}{}", String::from_utf8_lossy(&run.stdout), run.stderr);
+        let expected = if name == "batch" { 0 } else { 2 };
+        assert_eq!(run.code, Some(expected), "{name}: {said}");
+        assert!(
+            said.contains(NOT_A_TEMPLATE) || said.contains("not an iCARE template"),
+            "{name}: {said}"
+        );
+    }
+}
+
 #[test]
 fn opendocument_spreadsheet() {
     let ods_message = "is an OpenDocument spreadsheet (.ods)";
