@@ -47,8 +47,13 @@ type FirstRows = Vec<(u32, Vec<(u32, Text)>)>;
 pub fn first_look(path: &std::path::Path, registry: &Registry) -> Option<FirstLook> {
     let mut package = Package::open(path).ok()?;
     let sheets = package.sheets.clone();
+    // Only a plain workbook is judged here: sheets listed, every one a worksheet with its
+    // part. Anything else (a macro sheet, a missing part) is for the full reading to name.
+    if sheets.is_empty() || sheets.iter().any(|s| !s.worksheet || s.part.is_none()) {
+        return None;
+    }
     let mut looks: Vec<(bool, FirstRows)> = Vec::new();
-    for sheet in sheets.iter().filter(|s| s.worksheet) {
+    for sheet in &sheets {
         let part = sheet.part.clone()?;
         let rows = first_rows(package.stream(&part).ok()?, layout::HEADER_SEARCH_ROWS).ok()?;
         looks.push((sheet.visible, rows));

@@ -238,6 +238,12 @@ pub fn sniff(path: &Path) -> Result<Format> {
         });
     }
     file.rewind().map_err(|e| Error::io(path, e))?;
+    zip_format(path, file)
+}
+
+/// The format of a zip-based file (`.xlsx` or `.ods`), checked to be safe and readable, or
+/// what else it is: a zip of something else, another spreadsheet format, a password.
+fn zip_format(path: &Path, file: File) -> Result<Format> {
     let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| Error::DamagedBy {
         path: path.to_path_buf(),
         // The zip library's words ("Could not find EOCD") mean nothing to a reader.
