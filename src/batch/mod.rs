@@ -29,6 +29,7 @@ use crate::template::Registry;
 use crate::workbook::{Client, Rejected};
 
 pub mod report;
+pub mod summary;
 
 pub use report::{
     BatchOptions, BatchReport, ClientRecord, Destination, IdentityClient, Outcome, Status,
@@ -134,7 +135,7 @@ pub fn run(
         summary_folder: summary_folder.clone(),
     };
     if let Some(folder) = summary_folder {
-        report.summary = output::summary::write(&folder, &report, &books, registry, opts)?;
+        report.summary = summary::write(&folder, &report, &books, registry, opts)?;
     }
     Ok(report)
 }

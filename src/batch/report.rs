@@ -1,5 +1,5 @@
 //! What a folder run is asked to do and what it did: the options, each file's outcome and the
-//! run's report, read by the command line and written out by [`crate::output::summary`].
+//! run's report, read by the command line and written out by [`super::summary`].
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -12,7 +12,6 @@ pub mod errors;
 pub mod names;
 pub mod print;
 pub mod stamp;
-pub mod summary;
 pub mod way_back;
 
 use std::fs::File;

@@ -5,11 +5,11 @@
 
 use quick_xml::events::{BytesStart, Event};
 
+use super::address::{MAX_ROW, parse_cell};
 use super::refs::{ColumnRemoval, Moved, move_area, move_formula};
 use super::sst::SharedStrings;
 use super::tokens::{Events, SimpleCell};
 use super::xml::{self, XmlProblem, XmlResult, local, push_raw, resolve_ref};
-use crate::workbook::address::{MAX_ROW, parse_cell};
 
 /// The value type of a cell (`t`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

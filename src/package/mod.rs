@@ -1,7 +1,8 @@
 //! The Office Open XML package layer: what a workbook is made of, below any iCARE meaning.
 //!
-//! - [`parts`]: the zip container, its parts and relationships, read within the limits of
-//!   [`crate::workbook::read`];
+//! - [`parts`]: the zip container, its parts and relationships, read within the [`limits`]
+//!   (part sizes, zip bombs, a DOCTYPE refused); [`address`]: A1 names of cells, rows and
+//!   columns, and Excel's last row and column;
 //! - [`tokens`]: a fast XML tokenizer for the parts Excel writes (it refuses a DOCTYPE or
 //!   entity declaration itself), and [`xml`]: small element trees, escaping and
 //!   reference helpers on top of it; [`problem`]: why a part could not be read;
@@ -10,11 +11,14 @@
 //!   when a column is removed;
 //! - [`text`]: cell text as calamine shows it; [`hash`]: the fast hash of the indexes.
 //!
-//! Nothing here imports from [`crate::output`] or the commands: the rewrite of `clean` and
-//! the way back build on it, never the other way round.
+//! Nothing here imports anything of icare-fix but [`crate::error`] (checked by the
+//! architecture test): the reading of workbooks, the rewrite of `clean` and the way back
+//! build on it, never the other way round.
 
+pub mod address;
 pub mod cells;
 pub mod hash;
+pub mod limits;
 pub mod parts;
 pub mod problem;
 pub mod refs;

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use zip::ZipArchive;
 
+use super::limits::{MAX_FILE_BYTES, MAX_PART_BYTES, check_zip_sizes};
 use super::xml::{Document, Element, XmlProblem, local};
 use crate::error::{Error, Result};
-use crate::workbook::read::{self, Format, MAX_PART_BYTES};
 
 /// Largest part edited as a whole tree (comments, drawings, names...).
 pub const MAX_SMALL_PART: usize = 64 * 1024 * 1024;
@@ -88,20 +88,27 @@ pub struct Package {
 }
 
 impl Package {
-    /// Opens `path`, refusing what is not a safe xlsx package with the reason in plain words.
+    /// Opens `path`, refusing what is not a safe zip package with the reason in plain words.
+    /// What kind of spreadsheet it is (an `.xlsx`, not an `.xls` or `.ods`) is the caller's to
+    /// tell first ([`crate::workbook::read::sniff`]); here only a regular file within the
+    /// size limits is opened, so that a named pipe never blocks.
     pub fn open(path: &Path) -> Result<Package> {
-        match read::sniff(path)? {
-            Format::Xlsx => {}
-            Format::Xls => {
-                return Err(Error::OldExcelFormat {
-                    path: path.to_path_buf(),
-                });
-            }
-            Format::Ods => {
-                return Err(Error::OpenDocument {
-                    path: path.to_path_buf(),
-                });
-            }
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if !meta.is_file() {
+            return Err(Error::NotAWorkbook {
+                path: path.to_path_buf(),
+                detail: "it is not a regular file".into(),
+            });
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(Error::TooLarge {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "the file is {} MB, more than the {} MB limit",
+                    meta.len() / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+            });
         }
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let mut zip = ZipArchive::new(BufReader::new(file)).map_err(|e| Error::DamagedBy {
@@ -109,7 +116,7 @@ impl Package {
             detail: "the zip archive cannot be read".into(),
             technical: e.to_string(),
         })?;
-        read::check_zip_sizes(path, &mut zip)?;
+        check_zip_sizes(path, &mut zip)?;
         if zip.has_duplicate_names() {
             return Err(Error::Damaged {
                 path: path.to_path_buf(),

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::workbook::address::{MAX_COL, MAX_ROW, col_name, parse_col};
+use super::address::{MAX_COL, MAX_ROW, col_name, parse_col};
 
 /// The removal of one column (0-based) from a sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

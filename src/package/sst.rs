@@ -17,23 +17,52 @@ use super::tokens::{Events, Tokenizer};
 use super::xml::{self, XmlProblem, XmlResult, local, push_raw, resolve_ref};
 
 /// Every shared string, in order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SharedStrings {
     text: String,
     ends: Vec<u32>,
     /// The strings calamine reads otherwise (see [`super::text::calamine_text`]): trimmed,
     /// `_xHHHH_` escapes decoded, line ends made `\n`. Rare; the self-check needs them.
     views: HashMap<u32, String>,
-    /// Whether each string holds an iCARE note, and whether it is blank.
+    /// Whether each string is marked (see [`SharedStrings::read_marking`]), and whether it
+    /// is blank.
     flags: Vec<(bool, bool)>,
+    /// What marks a string.
+    marked: fn(&str) -> bool,
+}
+
+impl Default for SharedStrings {
+    fn default() -> Self {
+        SharedStrings {
+            text: String::new(),
+            ends: Vec::new(),
+            views: HashMap::new(),
+            flags: Vec::new(),
+            marked: |_| false,
+        }
+    }
 }
 
 impl SharedStrings {
-    /// Reads a shared-strings part.
+    /// Reads a shared-strings part, marking nothing.
+    #[cfg(test)]
     pub fn read<R: BufRead>(source: R) -> XmlResult<SharedStrings> {
+        SharedStrings::read_marking(source, |_| false)
+    }
+
+    /// Reads a shared-strings part, marking each string `marked` says (an iCARE note, for the
+    /// caller that knows what one is): [`SharedStrings::is_marked`] tells them apart without
+    /// reading the text again.
+    pub fn read_marking<R: BufRead>(
+        source: R,
+        marked: fn(&str) -> bool,
+    ) -> XmlResult<SharedStrings> {
         let mut reader = Tokenizer::new(source);
         let mut buf = Vec::with_capacity(8 * 1024);
-        let mut out = SharedStrings::default();
+        let mut out = SharedStrings {
+            marked,
+            ..SharedStrings::default()
+        };
         // Depth of <rPh> (phonetic runs are not part of the value) and whether we are inside
         // a <t> that counts.
         let mut in_si = false;
@@ -104,12 +133,12 @@ impl SharedStrings {
         }
         let text = &self.text[start..];
         self.flags
-            .push((crate::note::contains_note(text), text.trim().is_empty()));
+            .push(((self.marked)(text), text.trim().is_empty()));
         self.ends.push(self.text.len() as u32);
     }
 
-    /// Whether string `i` holds an iCARE note.
-    pub fn is_note(&self, i: usize) -> bool {
+    /// Whether string `i` was marked when read.
+    pub fn is_marked(&self, i: usize) -> bool {
         self.flags.get(i).is_some_and(|f| f.0)
     }
 
@@ -281,7 +310,7 @@ mod tests {
 
     #[test]
     fn strings_are_read_in_order_with_runs_joined() {
-        let sst = SharedStrings::read(SST.as_bytes()).unwrap();
+        let sst = SharedStrings::read_marking(SST.as_bytes(), |t| t.contains("[BUID:")).unwrap();
         assert_eq!(sst.ends.len(), 4);
         assert_eq!(sst.get(0), Some("Yes"));
         assert!(sst.get(1).unwrap().ends_with("(Client) A & B"));
@@ -290,7 +319,7 @@ mod tests {
         assert_eq!(sst.get(4), None);
         assert_eq!(sst.len(), 4);
         assert_eq!(
-            (0..5).map(|i| sst.is_note(i)).collect::<Vec<_>>(),
+            (0..5).map(|i| sst.is_marked(i)).collect::<Vec<_>>(),
             [false, true, false, false, false]
         );
     }

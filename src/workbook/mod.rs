@@ -9,7 +9,8 @@
 //! [`read`] opens files and reads cells; [`address`] names cells. The lossless package rewrite
 //! for the upload-ready file lives in [`crate::output`].
 
-pub mod address;
+/// A1 names: kept at `workbook::address` for the callers, owned by the package layer.
+pub use crate::package::address;
 mod biff;
 pub mod layout;
 pub mod lists;

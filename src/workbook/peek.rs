@@ -45,6 +45,9 @@ type FirstRows = Vec<(u32, Vec<(u32, Text)>)>;
 
 /// The first look at `path`; `None` when it cannot tell (the full reading decides).
 pub fn first_look(path: &std::path::Path, registry: &Registry) -> Option<FirstLook> {
+    if super::read::sniff(path).ok()? != super::read::Format::Xlsx {
+        return None;
+    }
     let mut package = Package::open(path).ok()?;
     let sheets = package.sheets.clone();
     // Only a plain workbook is judged here: sheets listed, every one a worksheet with its

@@ -12,14 +12,11 @@ use std::path::Path;
 use calamine::{Data, Ods, Reader, SheetType, SheetVisible, Xls, Xlsx, XlsxError};
 
 use crate::error::{Error, Result};
-use crate::workbook::address::{MAX_COL, MAX_ROW};
+use crate::package::address::{MAX_COL, MAX_ROW};
 
-/// Largest workbook file accepted, in bytes. iCARE files hold at most a few thousand rows.
-pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
-/// Largest uncompressed size of one part of a workbook.
-pub const MAX_PART_BYTES: u64 = 512 * 1024 * 1024;
-/// Largest uncompressed size of all parts together.
-pub const MAX_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
+pub use crate::package::limits::{
+    MAX_FILE_BYTES, MAX_PART_BYTES, MAX_TOTAL_BYTES, check_xml_prologs, check_zip_sizes,
+};
 /// Largest number of non-empty cells read from one sheet: 17 times a template's whole range
 /// (2,500 rows of 118 columns), and about 250 MB in memory.
 pub const MAX_CELLS: usize = 5_000_000;
@@ -369,68 +366,6 @@ fn check_ods_well_formed<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<
     Ok(())
 }
 
-/// Refuses a package whose XML parts declare a DOCTYPE (entity declarations, external
-/// entities): Excel never writes one, and they are the way XML readers are attacked. Only
-/// each part's prolog is read, up to its first element.
-pub fn check_xml_prologs<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<R>) -> Result<()> {
-    use quick_xml::events::Event;
-    for i in 0..zip.len() {
-        let entry = zip.by_index(i).map_err(|e| Error::DamagedBy {
-            path: path.to_path_buf(),
-            detail: format!("part {i} cannot be read"),
-            technical: e.to_string(),
-        })?;
-        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
-        let lower = name.to_ascii_lowercase();
-        if !(lower.ends_with(".xml") || lower.ends_with(".rels") || lower.ends_with(".vml")) {
-            continue;
-        }
-        let mut reader = quick_xml::Reader::from_reader(BufReader::new(entry.take(MAX_PART_BYTES)));
-        let mut buf = Vec::new();
-        loop {
-            match reader.read_event_into(&mut buf) {
-                Ok(Event::DocType(_)) => {
-                    return Err(Error::UnsafeXml {
-                        path: path.to_path_buf(),
-                        part: name,
-                    });
-                }
-                Ok(Event::Start(_) | Event::Empty(_) | Event::Eof) => break,
-                // A malformed prolog is for the reader proper to report.
-                Err(_) => break,
-                Ok(_) => {}
-            }
-            buf.clear();
-        }
-    }
-    Ok(())
-}
-
-/// Refuses zip archives whose parts claim to inflate past the limits (zip bombs).
-pub fn check_zip_sizes<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<R>) -> Result<()> {
-    let mut total: u64 = 0;
-    for i in 0..zip.len() {
-        let entry = zip.by_index_raw(i).map_err(|e| Error::DamagedBy {
-            path: path.to_path_buf(),
-            detail: format!("part {i} cannot be read"),
-            technical: e.to_string(),
-        })?;
-        let size = entry.size();
-        total = total.saturating_add(size);
-        if size > MAX_PART_BYTES || total > MAX_TOTAL_BYTES {
-            return Err(Error::TooLarge {
-                path: path.to_path_buf(),
-                detail: format!(
-                    "its part '{}' unpacks to {} MB",
-                    entry.name().unwrap_or_default(),
-                    size / (1024 * 1024)
-                ),
-            });
-        }
-    }
-    Ok(())
-}
-
 fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
@@ -760,7 +695,7 @@ fn check_cell_length(path: &Path, sheet: &str, row: u32, col: u32, value: &Data)
                 path: path.to_path_buf(),
                 detail: format!(
                     "cell {} of sheet '{sheet}' holds {chars} characters, more than Excel's limit of {MAX_CELL_CHARS}, so the file was not saved by Excel",
-                    crate::workbook::address::cell_name(row, col)
+                    crate::package::address::cell_name(row, col)
                 ),
             });
         }

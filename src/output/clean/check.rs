@@ -25,11 +25,11 @@ use calamine::{CellErrorType, DataRef, Reader, Xlsx};
 
 use super::plan::{Mapping, Place};
 use crate::note;
+use crate::package::address::cell_name;
 use crate::package::cells::{Cell, CellType};
 use crate::package::hash::{FastHash, WordHasher};
 use crate::package::sst::SharedStrings;
 use crate::package::text::{calamine_text, normalize_eols, unescape_x};
-use crate::workbook::address::cell_name;
 
 /// Where the written file differs from what it must hold, in words for the user's message
 /// ("cell C1 of sheet 'S' reads 'other' but should be 'text'").

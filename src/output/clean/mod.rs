@@ -57,13 +57,13 @@ pub use repair::RepairKind;
 
 use crate::error::{Error, Result};
 use crate::output::OutputFile;
+use crate::package::address::{MAX_COL, cell_name};
 use crate::package::cells::FormulaMove;
 use crate::package::parts::{self, Package, rel};
 use crate::package::refs::{self, ColumnRemoval};
 use crate::package::sst::{self, SharedStrings};
 use crate::package::xml::{self, Document, XmlProblem};
 use crate::template::Registry;
-use crate::workbook::address::{MAX_COL, cell_name};
 use crate::workbook::lists::{self, ColumnLists};
 use crate::workbook::{Layout, NotesColumn};
 use shift::Shift;
@@ -291,6 +291,20 @@ pub fn clean(
     opts: &CleanOptions,
 ) -> Result<CleanReport> {
     crate::output::check_target(output, &[input], opts.force)?;
+    // Told what it is first: only an Office Open XML workbook is rewritten.
+    match crate::workbook::read::sniff(input)? {
+        crate::workbook::Format::Xlsx => {}
+        crate::workbook::Format::Xls => {
+            return Err(Error::OldExcelFormat {
+                path: input.to_path_buf(),
+            });
+        }
+        crate::workbook::Format::Ods => {
+            return Err(Error::OpenDocument {
+                path: input.to_path_buf(),
+            });
+        }
+    }
     let mut pkg = Package::open(input)?;
     let prepared = prepare(input, &mut pkg, registry, opts)?;
     let edits = Edits::of(&prepared, registry, opts, pkg.date1904);
@@ -384,7 +398,8 @@ fn prepare(
     let sst = match pkg.shared_strings.clone() {
         Some(part) => {
             let source = pkg.stream(&part)?;
-            SharedStrings::read(source).map_err(|e| pkg.xml_error(&part, e))?
+            SharedStrings::read_marking(source, crate::note::contains_note)
+                .map_err(|e| pkg.xml_error(&part, e))?
         }
         None => SharedStrings::default(),
     };

@@ -17,11 +17,11 @@ use super::repair::RepairKind;
 use super::scan::Scan;
 use super::shift::{self, Shift};
 use crate::note;
+use crate::package::address::cell_name;
 use crate::package::cells::{Cell, CellType, Cursor, FormulaMove, read_cell, read_simple_cell};
 use crate::package::refs::{ColumnRemoval, move_span_1based};
 use crate::package::tokens::{Events, Tokenizer};
 use crate::package::xml::{self, Element, XmlProblem, XmlResult, escape_text, local, push_raw};
-use crate::workbook::address::cell_name;
 
 /// Largest non-cell element read whole (merges, validations...).
 const ELEMENT_LIMIT: usize = 64 * 1024 * 1024;
@@ -428,7 +428,7 @@ impl<'p, 'a> Rows<'p, 'a> {
         let is_note = match cell.cell_type() {
             CellType::Shared => cell
                 .shared_index()
-                .is_some_and(|i| data.sst.is_note(i as usize)),
+                .is_some_and(|i| data.sst.is_marked(i as usize)),
             _ => text.is_some_and(note::contains_note),
         };
         if is_note && let Some(i) = cell.shared_index() {

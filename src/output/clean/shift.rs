@@ -8,11 +8,11 @@
 //! Each function edits a small element tree ([`Element`]); the cells themselves are moved
 //! while streaming (see `sheet`).
 
+use crate::package::address::{cell_name, parse_cell};
 use crate::package::refs::{
     ColumnRemoval, Moved, move_area, move_formula, move_span_1based, move_sqref,
 };
 use crate::package::xml::{Element, XmlProblem, XmlResult};
-use crate::workbook::address::{cell_name, parse_cell};
 
 /// The removal and the sheet it happens on.
 #[derive(Debug, Clone, Copy)]

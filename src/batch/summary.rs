@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
-use crate::batch::report::{BatchOptions, BatchReport, Status};
+use super::report::{BatchOptions, BatchReport, Status};
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::note::Category;
