@@ -172,10 +172,16 @@ fn execute(roots: &[PathBuf], destination: Destination, args: &RunArgs) -> Resul
         println!("{line}");
     }
     if let Some(folder) = &report.summary_folder {
-        let verb = if opts.dry_run {
-            "Would write"
-        } else {
-            "Outputs and summary in"
+        // Outputs found where an earlier run put them (beside the file, its NAME-fixed
+        // folder) are not in the summary's folder: the line says only what is there.
+        let all_there = report.files.iter().flat_map(|f| &f.outputs).all(|p| {
+            p.parent()
+                .is_some_and(|d| icare_fix::output::same_file(d, folder))
+        });
+        let verb = match (opts.dry_run, all_there) {
+            (true, _) => "Would write",
+            (false, true) => "Outputs and summary in",
+            (false, false) => "Summary in",
         };
         println!("{verb} {}", folder.display());
     }
