@@ -216,6 +216,62 @@ fn cell_type(t: &str) -> CellType {
     }
 }
 
+/// Reads a worksheet part's cells in order up to and including row `last` (0-based), and
+/// hands each cell with content to `visit` (an empty `<c/>` holds no value). Stops at the
+/// first row past `last`, the end of the sheet data, or the end of the part.
+pub fn cells_until<R: std::io::BufRead>(
+    source: R,
+    last: u32,
+    mut visit: impl FnMut(&Cell),
+) -> XmlResult<()> {
+    let mut reader = super::tokens::Tokenizer::new(source);
+    let mut buf = Vec::with_capacity(8 * 1024);
+    let mut cursor = Cursor::default();
+    let mut cell = Cell::default();
+    loop {
+        buf.clear();
+        match reader.next(&mut buf)? {
+            Event::Start(e) | Event::Empty(e)
+                if local(e.name().as_ref()) == "row" && cursor.enter_row(&e)?.0 > last =>
+            {
+                break;
+            }
+            Event::Start(e) if local(e.name().as_ref()) == "c" => {
+                let e = e.into_owned();
+                read_cell(
+                    &mut reader,
+                    &mut buf,
+                    &e,
+                    false,
+                    &mut cursor,
+                    &mut cell,
+                    None,
+                )?;
+                if cell.row > last {
+                    break;
+                }
+                visit(&cell);
+            }
+            Event::Empty(e) if local(e.name().as_ref()) == "c" => {
+                let e = e.into_owned();
+                read_cell(
+                    &mut reader,
+                    &mut buf,
+                    &e,
+                    true,
+                    &mut cursor,
+                    &mut cell,
+                    None,
+                )?;
+            }
+            Event::End(e) if local(e.name().as_ref()) == "sheetData" => break,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Fills `cell` from a cell in its plainest form, as [`read_cell`] would from its events;
 /// false (and `cell` left in any state) when its attributes are not plain `key="value"`
 /// pairs, so that the caller reads it as events instead.

@@ -7,6 +7,34 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// Opens `path` for reading once it is known to be a regular file within
+/// [`MAX_FILE_BYTES`]: a folder, a named pipe or a device is refused without being opened
+/// (opening a pipe can wait forever), a larger file without being read.
+pub fn open_file(path: &Path) -> Result<std::fs::File> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let not = |detail: &str| Error::NotAWorkbook {
+        path: path.to_path_buf(),
+        detail: detail.into(),
+    };
+    if meta.is_dir() {
+        return Err(not("it is a folder"));
+    }
+    if !meta.is_file() {
+        return Err(not("it is not a regular file but a device or a pipe"));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            detail: format!(
+                "the file is {} MB, more than the {} MB limit",
+                meta.len() / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        });
+    }
+    std::fs::File::open(path).map_err(|e| Error::io(path, e))
+}
+
 /// Largest workbook file accepted, in bytes. iCARE files hold at most a few thousand rows.
 pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
 /// Largest uncompressed size of one part of a workbook.

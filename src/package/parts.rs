@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use zip::ZipArchive;
 
-use super::limits::{MAX_FILE_BYTES, MAX_PART_BYTES, check_zip_sizes};
+use super::limits::{MAX_PART_BYTES, check_zip_sizes};
 use super::xml::{Document, Element, XmlProblem, local};
 use crate::error::{Error, Result};
 
@@ -93,24 +93,7 @@ impl Package {
     /// tell first ([`crate::workbook::read::sniff`]); here only a regular file within the
     /// size limits is opened, so that a named pipe never blocks.
     pub fn open(path: &Path) -> Result<Package> {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        if !meta.is_file() {
-            return Err(Error::NotAWorkbook {
-                path: path.to_path_buf(),
-                detail: "it is not a regular file".into(),
-            });
-        }
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(Error::TooLarge {
-                path: path.to_path_buf(),
-                detail: format!(
-                    "the file is {} MB, more than the {} MB limit",
-                    meta.len() / (1024 * 1024),
-                    MAX_FILE_BYTES / (1024 * 1024)
-                ),
-            });
-        }
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = super::limits::open_file(path)?;
         let mut zip = ZipArchive::new(BufReader::new(file)).map_err(|e| Error::DamagedBy {
             path: path.to_path_buf(),
             detail: "the zip archive cannot be read".into(),

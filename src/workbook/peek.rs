@@ -13,7 +13,7 @@ use std::io::BufRead;
 
 use quick_xml::events::Event;
 
-use crate::package::cells::{Cell, CellType, Cursor, read_cell};
+use crate::package::cells::{CellType, cells_until};
 use crate::package::parts::Package;
 use crate::package::tokens::{Events, Tokenizer};
 use crate::package::xml::{XmlResult, local, resolve_ref};
@@ -114,45 +114,15 @@ pub fn first_look(path: &std::path::Path, registry: &Registry) -> Option<FirstLo
 
 /// The non-empty cells of a worksheet's rows up to and including row `last` (0-based).
 fn first_rows<R: BufRead>(source: R, last: u32) -> XmlResult<FirstRows> {
-    let mut reader = Tokenizer::new(source);
-    let mut buf = Vec::with_capacity(8 * 1024);
-    let mut cursor = Cursor::default();
-    let mut cell = Cell::default();
     let mut rows: BTreeMap<u32, Vec<(u32, Text)>> = BTreeMap::new();
-    loop {
-        buf.clear();
-        match reader.next(&mut buf)? {
-            Event::Start(e) | Event::Empty(e)
-                if local(e.name().as_ref()) == "row" && cursor.enter_row(&e)?.0 > last =>
-            {
-                break;
-            }
-            Event::Start(e) if local(e.name().as_ref()) == "c" => {
-                let e = e.into_owned();
-                read_cell(
-                    &mut reader,
-                    &mut buf,
-                    &e,
-                    false,
-                    &mut cursor,
-                    &mut cell,
-                    None,
-                )?;
-                if cell.row > last {
-                    break;
-                }
-                let text = match (cell.cell_type(), cell.shared_index()) {
-                    (CellType::Shared, Some(i)) => Text::Shared(i),
-                    (CellType::Inline, _) => Text::Plain(cell.inline.clone()),
-                    _ => Text::Plain(cell.value.clone()),
-                };
-                rows.entry(cell.row).or_default().push((cell.col, text));
-            }
-            Event::End(e) if local(e.name().as_ref()) == "sheetData" => break,
-            Event::Eof => break,
-            _ => {}
-        }
-    }
+    cells_until(source, last, |cell| {
+        let text = match (cell.cell_type(), cell.shared_index()) {
+            (CellType::Shared, Some(i)) => Text::Shared(i),
+            (CellType::Inline, _) => Text::Plain(cell.inline.clone()),
+            _ => Text::Plain(cell.value.clone()),
+        };
+        rows.entry(cell.row).or_default().push((cell.col, text));
+    })?;
     Ok(rows.into_iter().collect())
 }
 

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::package::address::{MAX_COL, MAX_ROW};
 
 pub use crate::package::limits::{
-    MAX_FILE_BYTES, MAX_PART_BYTES, MAX_TOTAL_BYTES, check_xml_prologs, check_zip_sizes,
+    MAX_FILE_BYTES, MAX_PART_BYTES, MAX_TOTAL_BYTES, check_xml_prologs, check_zip_sizes, open_file,
 };
 /// Largest number of non-empty cells read from one sheet: 17 times a template's whole range
 /// (2,500 rows of 118 columns), and about 250 MB in memory.
@@ -141,31 +141,7 @@ pub enum Book {
 
 /// Tells the format of `path` from its first bytes and checks it is safe to open.
 pub fn sniff(path: &Path) -> Result<Format> {
-    // Look before opening: opening a named pipe or a device can wait forever.
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    if meta.is_dir() {
-        return Err(Error::NotAWorkbook {
-            path: path.to_path_buf(),
-            detail: "it is a folder".into(),
-        });
-    }
-    if !meta.is_file() {
-        return Err(Error::NotAWorkbook {
-            path: path.to_path_buf(),
-            detail: "it is not a regular file but a device or a pipe".into(),
-        });
-    }
-    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Error::TooLarge {
-            path: path.to_path_buf(),
-            detail: format!(
-                "the file is {} MB, more than the {} MB limit",
-                meta.len() / (1024 * 1024),
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        });
-    }
+    let mut file = crate::package::limits::open_file(path)?;
     let mut head = [0u8; 8];
     let n = read_up_to(&mut file, &mut head).map_err(|e| Error::io(path, e))?;
     let head = &head[..n];

@@ -562,8 +562,16 @@ pub fn ods() -> Vec<u8> {
     ods_with(ODS_CONTENT)
 }
 
+/// The manifest of an OpenDocument spreadsheet with one content part, unencrypted.
+pub const ODS_MANIFEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+
 /// An OpenDocument spreadsheet whose content part is `content`.
 pub fn ods_with(content: &str) -> Vec<u8> {
+    ods_parts(ODS_MANIFEST, content)
+}
+
+/// An OpenDocument spreadsheet whose manifest is `manifest` and content part `content`.
+pub fn ods_parts(manifest: &str, content: &str) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let stored =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -571,7 +579,7 @@ pub fn ods_with(content: &str) -> Vec<u8> {
     zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
         .unwrap();
     zip.start_file("META-INF/manifest.xml", stored).unwrap();
-    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).unwrap();
+    zip.write_all(manifest.as_bytes()).unwrap();
     zip.start_file("content.xml", stored).unwrap();
     zip.write_all(content.as_bytes()).unwrap();
     zip.finish().unwrap().into_inner()

@@ -872,22 +872,6 @@ fn workbook_with_utf16_parts_is_another_format_not_damage() {
     );
 }
 
-/// An OpenDocument spreadsheet whose manifest is `manifest` and content part `content`.
-fn ods_parts(manifest: &str, content: &str) -> Vec<u8> {
-    use std::io::Write;
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let stored =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    zip.start_file("mimetype", stored).unwrap();
-    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
-        .unwrap();
-    zip.start_file("META-INF/manifest.xml", stored).unwrap();
-    zip.write_all(manifest.as_bytes()).unwrap();
-    zip.start_file("content.xml", stored).unwrap();
-    zip.write_all(content.as_bytes()).unwrap();
-    zip.finish().unwrap().into_inner()
-}
-
 #[test]
 fn password_protected_opendocument_gets_the_password_message() {
     // LibreOffice lists how each part was encrypted in the manifest; the content is then

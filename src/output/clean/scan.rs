@@ -12,7 +12,7 @@ use std::io::BufRead;
 use quick_xml::events::Event;
 
 use crate::note;
-use crate::package::cells::{Cell, CellType, Cursor, read_cell};
+use crate::package::cells::{Cell, CellType, Cursor, cells_until, read_cell};
 use crate::package::sst::SharedStrings;
 use crate::package::tokens::{Events, Tokenizer};
 use crate::package::xml::{self, XmlResult, local};
@@ -49,77 +49,33 @@ fn rows_of<R: BufRead>(
     last: u32,
     trim: bool,
 ) -> XmlResult<TopRows> {
-    let mut reader = Tokenizer::new(source);
-    let mut buf = Vec::with_capacity(8 * 1024);
-    let mut cursor = Cursor::default();
-    let mut cell = Cell::default();
     let mut rows: TopRows = Vec::new();
-    loop {
-        buf.clear();
-        let event = reader.next(&mut buf)?;
-        match event {
-            Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "row" => {
-                let (row, _) = cursor.enter_row(&e)?;
-                if row > last {
-                    break;
-                }
-            }
-            Event::Start(e) if local(e.name().as_ref()) == "c" => {
-                let e = e.into_owned();
-                read_cell(
-                    &mut reader,
-                    &mut buf,
-                    &e,
-                    false,
-                    &mut cursor,
-                    &mut cell,
-                    None,
-                )?;
-                if cell.row > last {
-                    break;
-                }
-                let text = match cell.text(sst) {
-                    Some(t) if trim => t.trim().to_string(),
-                    Some(t) => t.to_string(),
-                    None if cell.cell_type() == CellType::Number => cell
-                        .value
-                        .trim()
-                        .parse::<f64>()
-                        .map(format_number)
-                        .unwrap_or_else(|_| cell.value.trim().to_string()),
-                    None => cell.value.trim().to_string(),
-                };
-                if text.trim_start().is_empty() {
-                    continue;
-                }
-                let top = TopCell {
-                    col: cell.col,
-                    text,
-                    is_text: cell.text(sst).is_some() && !cell.formula,
-                    style: cell.style.clone(),
-                };
-                match rows.last_mut() {
-                    Some((r, cells)) if *r == cell.row => cells.push(top),
-                    _ => rows.push((cell.row, vec![top])),
-                }
-            }
-            Event::Empty(e) if local(e.name().as_ref()) == "c" => {
-                let e = e.into_owned();
-                read_cell(
-                    &mut reader,
-                    &mut buf,
-                    &e,
-                    true,
-                    &mut cursor,
-                    &mut cell,
-                    None,
-                )?;
-            }
-            Event::End(e) if local(e.name().as_ref()) == "sheetData" => break,
-            Event::Eof => break,
-            _ => {}
+    cells_until(source, last, |cell| {
+        let text = match cell.text(sst) {
+            Some(t) if trim => t.trim().to_string(),
+            Some(t) => t.to_string(),
+            None if cell.cell_type() == CellType::Number => cell
+                .value
+                .trim()
+                .parse::<f64>()
+                .map(format_number)
+                .unwrap_or_else(|_| cell.value.trim().to_string()),
+            None => cell.value.trim().to_string(),
+        };
+        if text.trim_start().is_empty() {
+            return;
         }
-    }
+        let top = TopCell {
+            col: cell.col,
+            text,
+            is_text: cell.text(sst).is_some() && !cell.formula,
+            style: cell.style.clone(),
+        };
+        match rows.last_mut() {
+            Some((r, cells)) if *r == cell.row => cells.push(top),
+            _ => rows.push((cell.row, vec![top])),
+        }
+    })?;
     rows.sort_by_key(|(r, _)| *r);
     Ok(rows)
 }
