@@ -12,7 +12,7 @@ use std::io::BufRead;
 use quick_xml::events::Event;
 
 use crate::note;
-use crate::package::cells::{Cell, CellType, Cursor, cells_until, read_cell};
+use crate::package::cells::{CellType, cells_until};
 use crate::package::sst::SharedStrings;
 use crate::package::tokens::{Events, Tokenizer};
 use crate::package::xml::{self, XmlResult, local};
@@ -160,51 +160,14 @@ pub fn shared_strings_used<R: BufRead>(
     source: R,
     wanted: &std::collections::BTreeSet<u32>,
 ) -> XmlResult<std::collections::BTreeSet<u32>> {
-    let mut reader = Tokenizer::new(source);
-    let mut buf = Vec::with_capacity(64 * 1024);
-    let mut cursor = Cursor::default();
-    let mut cell = Cell::default();
     let mut used = std::collections::BTreeSet::new();
-    loop {
-        buf.clear();
-        let event = reader.next(&mut buf)?;
-        match event {
-            Event::Start(e) | Event::Empty(e) if local(e.name().as_ref()) == "row" => {
-                cursor.enter_row(&e)?;
-            }
-            Event::Start(e) if local(e.name().as_ref()) == "c" => {
-                let e = e.into_owned();
-                read_cell(
-                    &mut reader,
-                    &mut buf,
-                    &e,
-                    false,
-                    &mut cursor,
-                    &mut cell,
-                    None,
-                )?;
-                if let Some(i) = cell.shared_index()
-                    && wanted.contains(&i)
-                {
-                    used.insert(i);
-                }
-            }
-            Event::Empty(e) if local(e.name().as_ref()) == "c" => {
-                let e = e.into_owned();
-                read_cell(
-                    &mut reader,
-                    &mut buf,
-                    &e,
-                    true,
-                    &mut cursor,
-                    &mut cell,
-                    None,
-                )?;
-            }
-            Event::Eof => break,
-            _ => {}
+    cells_until(source, u32::MAX, |cell| {
+        if let Some(i) = cell.shared_index()
+            && wanted.contains(&i)
+        {
+            used.insert(i);
         }
-    }
+    })?;
     Ok(used)
 }
 
