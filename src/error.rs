@@ -250,6 +250,14 @@ pub enum Error {
         expected: String,
     },
 
+    /// An annotated workbook given where a file to upload (or a rejected file to check) was
+    /// expected: it is never uploaded, it is given back.
+    #[error(
+        "'{}' is an annotated workbook written by icare-fix, not a file to upload: never upload it. Give it back instead (icare-fix \"{}\", or drop it on icare-fix): that writes the upload file with your corrections, and checks it.",
+        .path.display(), .path.display()
+    )]
+    AnnotatedNotUpload { path: PathBuf },
+
     /// An output that the user changed after icare-fix wrote it: it is never replaced.
     #[error(
         "'{}' {reason}: icare-fix never replaces it, even with --force. {next}",

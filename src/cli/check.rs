@@ -43,9 +43,7 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
-    for file in &args.files {
-        super::common::hint_if_annotated(file);
-    }
+    // An annotated workbook is refused by the check itself (never a file to upload).
     let opts = CheckOptions::default();
     // Anything that stops the check is a refusal (exit 2), whatever its kind: 1 means
     // "problems found".

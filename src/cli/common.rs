@@ -56,9 +56,9 @@ impl From<LangArg> for icare_fix::Lang {
 
 /// Tells on stderr when `file` is an annotated workbook rather than iCARE's rejected file.
 pub fn hint_if_annotated(file: &std::path::Path) {
-    if let Some(info) = icare_fix::output::way_back::AnnotatedInfo::read(file) {
+    if let Some(info) = icare_fix::output::way_back::AnnotatedInfo::recognise(file) {
         eprintln!(
-            "Note: this is an annotated workbook made by icare-fix from '{}'; its notes column holds summaries, not iCARE's notes. To make the upload-ready file, run: icare-fix clean \"{}\"",
+            "Note: this is an annotated workbook made by icare-fix from '{}'; its notes column holds summaries, not iCARE's notes. Never upload it: to make the upload file from it, run: icare-fix \"{}\"",
             icare_fix::output::terminal_safe(&info.source_name),
             file.display()
         );

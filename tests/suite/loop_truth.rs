@@ -541,3 +541,22 @@ fn the_annotated_workbook_records_no_account_path() {
     assert_eq!(info.source_place.as_deref(), Some("../rejet mars é.xlsx"));
     assert_eq!(info.source_path, None);
 }
+
+#[test]
+fn an_annotated_workbook_is_never_checked_as_a_file_to_upload() {
+    let (_dir, input) = rejected("client_profile.xlsx");
+    let (annotated, _) = one_step(&input);
+    // With its stamp, and without (Document Inspector).
+    for stamp in [true, false] {
+        if !stamp {
+            remove_stamp(&annotated);
+        }
+        let (code, text) = run(&[std::ffi::OsStr::new("check"), annotated.as_os_str()]);
+        assert_eq!(code, 2, "{text}");
+        assert!(
+            text.contains("not a file to upload: never upload it"),
+            "{text}"
+        );
+        assert!(!text.contains("checked as a file to upload"), "{text}");
+    }
+}
