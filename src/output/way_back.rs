@@ -774,8 +774,13 @@ pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Resul
         .filter(|n| **n != name)
         .map(|n| format!("'{n}'"))
         .collect();
+    let how = if changed.len() > 1 {
+        "with the same changes"
+    } else {
+        "with no change"
+    };
     plan.notices.push(format!(
-        "Read your corrections from the sheet '{name}'; the sheet {} also holds the template, with no change.",
+        "Read your corrections from the sheet '{name}'; the sheet {} also holds the template, {how}.",
         others.join(", ")
     ));
     Ok(plan)
