@@ -255,6 +255,17 @@ fn zip_format(path: &Path, file: File) -> Result<Format> {
     if zip.index_for_name("xl/workbook.bin").is_some() {
         return Err(other_format(path, "an Excel binary workbook (.xlsb)"));
     }
+    // Told here, so that every command says the same (the reader would name it at open, the
+    // package rewrite would not).
+    if zip
+        .file_names()
+        .any(|n| n.is_ok_and(|n| n.to_ascii_lowercase().starts_with("xl/macrosheets/")))
+    {
+        return Err(Error::NotIcare {
+            path: path.to_path_buf(),
+            detail: "it holds an Excel 4.0 macro sheet, which no iCARE template has".into(),
+        });
+    }
     for part in ["[Content_Types].xml", "xl/workbook.xml"] {
         let Some(head) = part_head(&mut zip, part, 4096) else {
             continue;
@@ -263,6 +274,19 @@ fn zip_format(path: &Path, file: File) -> Result<Format> {
             return Err(other_format(
                 path,
                 "a workbook whose parts are written in UTF-16, as Excel never writes them",
+            ));
+        }
+        if part == "[Content_Types].xml"
+            && memchr::memmem::find(&head, b"spreadsheetml.template").is_some()
+        {
+            let ext = if memchr::memmem::find(&head, b"macroEnabled").is_some() {
+                "xltm"
+            } else {
+                "xltx"
+            };
+            return Err(other_format(
+                path,
+                &format!("an Excel template (.{ext}), not a rejected file"),
             ));
         }
         if memchr::memmem::find(&head, b"purl.oclc.org/ooxml/spreadsheetml").is_some() {

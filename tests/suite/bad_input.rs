@@ -603,7 +603,7 @@ fn excel_4_macro_sheet_is_not_an_icare_file() {
         &bytes,
         Expect::Refused("holds an Excel 4.0 macro sheet"),
         BatchExpect::Skipped("holds an Excel 4.0 macro sheet"),
-        &[("clean", Expect::Refused(NOT_A_TEMPLATE))],
+        &[],
     );
 }
 
@@ -1489,4 +1489,21 @@ fn output_path_equal_to_the_input() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn excel_template_renamed_xlsx_is_told_by_its_content() {
+    // A template (.xltx) has its own content type for the workbook part.
+    let package = Package::minimal();
+    let types = package.part("[Content_Types].xml").replace(
+        "spreadsheetml.sheet.main+xml",
+        "spreadsheetml.template.main+xml",
+    );
+    run_case_with(
+        "template.xlsx",
+        &package.set("[Content_Types].xml", types).zip(),
+        Expect::Refused("is an Excel template (.xltx), not a rejected file"),
+        BatchExpect::Skipped("is an Excel template (.xltx), not a rejected file"),
+        &[],
+    );
 }
