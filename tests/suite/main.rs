@@ -12,6 +12,7 @@ mod common;
 mod lists;
 mod mapping;
 mod print;
+mod release;
 mod roundtrip;
 mod samples;
 mod serve;
