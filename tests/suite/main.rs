@@ -13,6 +13,7 @@ mod lists;
 mod loop_truth;
 mod mapping;
 mod print;
+mod release;
 mod roundtrip;
 mod samples;
 mod serve;
