@@ -37,7 +37,7 @@ pub use model::{CheckOptions, FileReport, Problem, Rule, Severity, Sheet, Source
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::output::names::CHECKED_SUFFIX;
 use crate::template::Registry;
 use crate::workbook::Rejected;
@@ -62,15 +62,7 @@ pub fn open_all(paths: &[PathBuf], registry: &Registry) -> Result<Vec<Rejected>>
     // Collected whole first: rayon would return any one of several errors.
     let opened: Vec<Result<Rejected>> = paths
         .par_iter()
-        .map(|path| {
-            // An annotated workbook is never a file to upload: it is given back instead.
-            if crate::output::way_back::AnnotatedInfo::recognise(path).is_some() {
-                return Err(Error::AnnotatedNotUpload {
-                    path: path.to_path_buf(),
-                });
-            }
-            Rejected::open(path, registry)
-        })
+        .map(|path| Rejected::open(path, registry))
         .collect();
     opened.into_iter().collect()
 }

@@ -43,7 +43,12 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
-    // An annotated workbook is refused by the check itself (never a file to upload).
+    // An annotated workbook is never a file to upload: it is given back instead.
+    for file in &args.files {
+        if icare_fix::output::way_back::AnnotatedInfo::recognise(file).is_some() {
+            return Err(icare_fix::Error::AnnotatedNotUpload { path: file.clone() }.into());
+        }
+    }
     let opts = CheckOptions::default();
     // Anything that stops the check is a refusal (exit 2), whatever its kind: 1 means
     // "problems found".
