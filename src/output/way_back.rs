@@ -1180,7 +1180,9 @@ pub struct WayBack {
     pub backup: Option<PathBuf>,
     /// How far the corrections go, and whether the upload file is ready.
     pub verdict: Verdict,
-    labels: HashMap<u32, String>,
+    /// The labels of the changed columns: the workbook's own, and the template's French one
+    /// (the English one where it has none).
+    labels: HashMap<u32, (String, String)>,
 }
 
 /// The upload file of an annotated workbook: beside it, named after the rejected file it was
@@ -1251,10 +1253,23 @@ pub fn way_back_from(
     plan.warnings
         .extend(found.into_iter().map(|(_, text)| text));
     let verdict = Verdict::of(&plan, book, check_errors);
+    let template = book
+        .template
+        .as_deref()
+        .and_then(|id| registry.template(id));
     let labels = plan
         .changes
         .iter()
-        .map(|c| (c.col, book.label(c.col)))
+        .map(|c| {
+            let en = book.label(c.col);
+            let fr = book
+                .code(c.col)
+                .and_then(|code| template.and_then(|t| t.column(code)))
+                .map(|column| column.label_fr.clone())
+                .filter(|fr| !fr.is_empty())
+                .unwrap_or_else(|| en.clone());
+            (c.col, (en, fr))
+        })
         .collect();
     Ok(WayBack {
         annotated: annotated.to_path_buf(),
@@ -1517,10 +1532,10 @@ impl Verdict {
         );
         if self.remaining > 0 {
             counts.push_str(&format!(
-                ", {} encore tel{} qu'iCARE {} a rejeté{}",
+                ", {} encore tel{} qu'iCARE {}a rejeté{}",
                 self.remaining,
                 if self.remaining == 1 { "" } else { "s" },
-                if self.remaining == 1 { "l'" } else { "les" },
+                if self.remaining == 1 { "l'" } else { "les " },
                 if self.remaining == 1 { "" } else { "s" }
             ));
         }
@@ -1610,6 +1625,8 @@ pub struct ChangeShown {
     pub cell: String,
     /// The field's label (`Telephone Number`), its code when it has none.
     pub label: String,
+    /// Its French label (the template's), the English one where there is none.
+    pub label_fr: String,
     /// The value in the rejected file.
     pub before: String,
     /// The value written to the upload file.
@@ -1667,7 +1684,16 @@ impl WayBack {
                 .iter()
                 .map(|c| ChangeShown {
                     cell: plan.cell(c.row, c.col),
-                    label: self.labels.get(&c.col).cloned().unwrap_or_default(),
+                    label: self
+                        .labels
+                        .get(&c.col)
+                        .map(|l| l.0.clone())
+                        .unwrap_or_default(),
+                    label_fr: self
+                        .labels
+                        .get(&c.col)
+                        .map(|l| l.1.clone())
+                        .unwrap_or_default(),
                     before: c.before.clone(),
                     after: c.after.clone(),
                     ends_with_space: c.after.ends_with(char::is_whitespace)
@@ -1721,7 +1747,7 @@ impl WayBack {
                 text.push_str(&format!(
                     "  {} ({}): {} -> {}{space}\n",
                     plan.cell(c.row, c.col),
-                    self.labels.get(&c.col).map_or("", String::as_str),
+                    self.labels.get(&c.col).map_or("", |l| l.0.as_str()),
                     shown(&c.before),
                     shown(&c.after)
                 ));
@@ -1817,6 +1843,50 @@ mod tests {
             ..verdict()
         };
         assert_eq!(left_out.readiness(), Readiness::Ready);
+    }
+
+    #[test]
+    fn the_verdict_in_french_says_the_same() {
+        use crate::lang::Lang;
+        let ready = verdict();
+        assert_eq!(
+            ready.lines_in(Lang::Fr),
+            [
+                "4 problèmes surlignés : 2 corrigés, 2 sur l'identité du client laissés tels quels (ci-dessous).",
+                "Lignes 7, 9 : IRCC n'a pas pu valider le client, et l'identifiant et la date de naissance ont été laissés tels quels. C'est juste seulement s'ils sont exacts et que le client est corrigé ailleurs (le profil du client, ou les dossiers d'IRCC) ; sinon, corrigez-les.",
+                "Prêt à téléverser : le fichier à téléverser contient 10 des 10 enregistrements du fichier rejeté, avec vos corrections.",
+            ]
+        );
+        assert_eq!(ready.lines_in(Lang::En), ready.lines());
+        assert_eq!(
+            ready.lines_in(Lang::Both),
+            [ready.lines(), ready.lines_in(Lang::Fr)].concat()
+        );
+        let to_fix = Verdict {
+            remaining: 1,
+            check_errors: 2,
+            left_out: 1,
+            identity_unchanged: vec![],
+            ..verdict()
+        };
+        let lines = to_fix.lines_in(Lang::Fr);
+        assert_eq!(
+            lines[0],
+            "4 problèmes surlignés : 2 corrigés, 1 encore tel qu'iCARE l'a rejeté ; 1 enregistrement laissé de côté."
+        );
+        assert!(
+            lines[1].starts_with("Pas prêt à téléverser : 1 problème surligné est encore tel qu'iCARE l'a rejeté ; 2 autres valeurs qu'iCARE rejetterait"),
+            "{lines:?}"
+        );
+        let nothing = Verdict {
+            changed_cells: 0,
+            corrected: 0,
+            ..verdict()
+        };
+        let lines = nothing.lines_in(Lang::Fr).join(" ");
+        assert!(lines.contains("Rien n'a été corrigé"), "{lines}");
+        assert!(lines.contains("Ne le téléversez pas encore"), "{lines}");
+        assert!(!lines.contains("gabarit"), "{lines}");
     }
 
     #[test]

@@ -710,6 +710,7 @@ fn a_renamed_workbook_given_back_gives_one_upload_file_and_its_verdict() {
         serde_json::json!([{
             "cell": "E5",
             "label": book.label(4),
+            "label_fr": french_label(&book, 4),
             "before": "",
             "after": "613-555-0101",
             "ends_with_space": false,
@@ -724,6 +725,21 @@ fn a_renamed_workbook_given_back_gives_one_upload_file_and_its_verdict() {
         "{way_back}"
     );
     assert!(!way_back["warnings"].as_array().unwrap().is_empty());
+}
+
+/// The template's French label of column `col` of `book`.
+fn french_label(book: &icare_fix::Rejected, col: u32) -> String {
+    let registry = icare_fix::Registry::builtin();
+    let template = registry
+        .template(book.template.as_deref().unwrap())
+        .unwrap();
+    let label = template
+        .column(book.code(col).unwrap())
+        .unwrap()
+        .label_fr
+        .clone();
+    assert!(!label.is_empty() && label != book.label(col), "{label}");
+    label
 }
 
 /// Reads the workbook's first sheet as text rows, for comparing outputs.
@@ -1054,10 +1070,6 @@ async fn drive(client: &fantoccini::Client, server: &Server, chosen: &[PathBuf],
         .await
         .unwrap();
     assert!(title.contains("fichiers rejetés"), "{title}");
-    if let Some(path) = std::env::var_os("ICARE_FIX_SCREENSHOT") {
-        lang.select_by_value("en").await.unwrap();
-        std::fs::write(path, client.screenshot().await.unwrap()).unwrap();
-    }
 }
 
 /// Starts Chromium through chromedriver, downloads going to `downloads`, and runs `drive`.
@@ -1285,7 +1297,8 @@ async fn the_way_back(
     uploads[0].click().await.unwrap();
     let saved = downloaded(downloads, "client_profile.upload.xlsx").await;
     assert_eq!(sheet_text(&saved)[4][4], "613-555-0101");
-    if let Some(path) = std::env::var_os("ICARE_FIX_SCREENSHOT_WAY_BACK") {
+    // docs/serve.png: `ICARE_FIX_SCREENSHOT=docs/serve.png cargo test --test suite serve::the_page_guides`.
+    if let Some(path) = std::env::var_os("ICARE_FIX_SCREENSHOT") {
         client
             .execute(
                 "document.getElementById('back-title').scrollIntoView();",
@@ -1303,6 +1316,13 @@ async fn the_way_back(
     assert!(verdict.contains("problèmes surlignés"), "{verdict}");
     let upload = text_of(client, "a[data-kind=upload]").await;
     assert!(upload.contains("pas prêt à téléverser"), "{upload}");
+    let change = text_of(client, ".changes tbody tr").await;
+    assert_eq!(
+        change,
+        format!("E5 {} (vide) 613-555-0101", french_label(book, 4))
+    );
+    let status = text_of(client, "#status").await;
+    assert!(status.starts_with("Résultats prêts"), "{status}");
     let text = page_text(client).await;
     assert!(text.contains("Cellules modifiées"), "{text}");
     assert!(!text.contains("Cells changed"), "{text}");

@@ -149,8 +149,11 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-function say(text) {
-  document.getElementById("status").textContent = text;
+let said = null; // the status line's words, by a function of the language, said again on a switch
+
+function say(words) {
+  said = words;
+  document.getElementById("status").textContent = words ? words() : "";
 }
 
 function translateStatic() {
@@ -288,7 +291,7 @@ function wayBack(file) {
       ? el("table", { class: "changes" },
         el("thead", {}, el("tr", {}, [t().cell, t().field, t().before, t().after].map((h) => el("th", { scope: "col" }, h)))),
         el("tbody", {}, w.changes.map((c) => el("tr", {},
-          el("td", {}, c.cell), el("td", {}, c.label), el("td", {}, shown(c.before)),
+          el("td", {}, c.cell), el("td", {}, lang === "fr" ? c.label_fr : c.label), el("td", {}, shown(c.before)),
           el("td", {}, shown(c.after), c.ends_with_space ? ` ${t().endsWithSpace}` : "")))))
       : el("p", {}, t().noChanges),
     w.left_out.length ? [el("h4", {}, t().leftOutTitle),
@@ -332,6 +335,7 @@ function fileCard(file, index) {
 
 function render() {
   translateStatic();
+  say(said);
   const results = document.getElementById("results");
   results.replaceChildren();
   let index = 0;
@@ -357,7 +361,7 @@ async function send(fileList) {
   runs.push(run);
   render();
   if (fine.length) {
-    say(t().working(fine.length));
+    say(() => t().working(fine.length));
     const form = new FormData();
     for (const f of fine) form.append("files", f, f.name);
     try {
@@ -374,7 +378,7 @@ async function send(fileList) {
     }
   }
   render();
-  say(t().ready(files.length));
+  say(() => t().ready(files.length));
 }
 
 function dropZone(zoneId, inputId) {
@@ -397,7 +401,7 @@ async function quit() {
     // Stopped already: say so all the same.
   }
   for (const c of document.querySelectorAll("input, button, select")) c.disabled = true;
-  say(t().stopped);
+  say(() => t().stopped);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
