@@ -653,6 +653,7 @@ fn given_back(outcome: &mut Outcome, done: &way_back::WayBack) {
     outcome.status = Status::of(&done.verdict);
     outcome.records = Some((done.plan.kept(), done.plan.records));
     outcome.verdict = Some(done.verdict.clone());
+    outcome.way_back = Some(done.summary());
     outcome.corrections_from = Some(done.annotated.clone());
     outcome.outputs = vec![done.clean.output.clone()];
     outcome.details = done.describe().lines().map(str::to_string).collect();

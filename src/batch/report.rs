@@ -110,6 +110,10 @@ pub struct Outcome {
     pub verdict: Option<crate::output::way_back::Verdict>,
     /// The annotated workbook whose corrections were read, when one was given back.
     pub corrections_from: Option<PathBuf>,
+    /// What the way back did, as data (for the page), when an annotated workbook was given
+    /// back. Left out of the summary's JSON, which keeps its form.
+    #[serde(skip)]
+    pub way_back: Option<crate::output::way_back::WayBackSummary>,
 }
 
 impl Outcome {
@@ -126,6 +130,7 @@ impl Outcome {
             records: None,
             verdict: None,
             corrections_from: None,
+            way_back: None,
         }
     }
 }

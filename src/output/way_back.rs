@@ -1186,7 +1186,9 @@ pub struct WayBack {
     pub backup: Option<PathBuf>,
     /// How far the corrections go, and whether the upload file is ready.
     pub verdict: Verdict,
-    labels: HashMap<u32, String>,
+    /// The labels of the changed columns: the workbook's own, and the template's French one
+    /// (the English one where it has none).
+    labels: HashMap<u32, (String, String)>,
 }
 
 /// The upload file of an annotated workbook: beside it, named after the rejected file it was
@@ -1257,10 +1259,23 @@ pub fn way_back_from(
     plan.warnings
         .extend(found.into_iter().map(|(_, text)| text));
     let verdict = Verdict::of(&plan, book, check_errors);
+    let template = book
+        .template
+        .as_deref()
+        .and_then(|id| registry.template(id));
     let labels = plan
         .changes
         .iter()
-        .map(|c| (c.col, book.label(c.col)))
+        .map(|c| {
+            let en = book.label(c.col);
+            let fr = book
+                .code(c.col)
+                .and_then(|code| template.and_then(|t| t.column(code)))
+                .map(|column| column.label_fr.clone())
+                .filter(|fr| !fr.is_empty())
+                .unwrap_or_else(|| en.clone());
+            (c.col, (en, fr))
+        })
         .collect();
     Ok(WayBack {
         annotated: annotated.to_path_buf(),
@@ -1493,10 +1508,214 @@ impl Verdict {
     }
 }
 
+impl Verdict {
+    /// The verdict's lines in `lang`: [`Verdict::lines`] in English, the same in French, or
+    /// both (English first).
+    pub fn lines_in(&self, lang: crate::lang::Lang) -> Vec<String> {
+        let mut lines = Vec::new();
+        if lang.en() {
+            lines.extend(self.lines());
+        }
+        if lang.fr() {
+            lines.extend(self.lines_fr());
+        }
+        lines
+    }
+
+    /// [`Verdict::lines`] in French, with the words the rest of icare-fix uses (« modèle »,
+    /// « téléverser »).
+    fn lines_fr(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut counts = format!(
+            "{} : {} {}",
+            plural(self.problems, "problème surligné", "problèmes surlignés"),
+            self.corrected,
+            if self.corrected > 1 {
+                "corrigés"
+            } else {
+                "corrigé"
+            }
+        );
+        if self.remaining > 0 {
+            counts.push_str(&format!(
+                ", {} encore tel{} qu'iCARE {}a rejeté{}",
+                self.remaining,
+                if self.remaining == 1 { "" } else { "s" },
+                if self.remaining == 1 { "l'" } else { "les " },
+                if self.remaining == 1 { "" } else { "s" }
+            ));
+        }
+        let identity = self.identity_unchanged.len();
+        if identity > 0 {
+            counts.push_str(&format!(
+                ", {identity} sur l'identité du client laissé{} tel{} quel{} (ci-dessous)",
+                if identity == 1 { "" } else { "s" },
+                if identity == 1 { "" } else { "s" },
+                if identity == 1 { "" } else { "s" }
+            ));
+        }
+        if self.left_out > 0 {
+            counts.push_str(&format!(
+                " ; {} de côté",
+                plural(
+                    self.left_out,
+                    "enregistrement laissé",
+                    "enregistrements laissés"
+                )
+            ));
+        }
+        counts.push('.');
+        if self.unplaced > 0 {
+            counts.push_str(&format!(
+                " {} aucune cellule : vérifiez-{} vous-même.",
+                plural(self.unplaced, "note ne nomme", "notes ne nomment"),
+                if self.unplaced == 1 { "la" } else { "les" }
+            ));
+        }
+        lines.push(counts);
+        if identity > 0 {
+            let rows: Vec<String> = self.identity_unchanged.iter().map(u32::to_string).collect();
+            lines.push(format!(
+                "{} {} : IRCC n'a pas pu valider le client, et l'identifiant et la date de naissance ont été laissés tels quels. C'est juste seulement s'ils sont exacts et que le client est corrigé ailleurs (le profil du client, ou les dossiers d'IRCC) ; sinon, corrigez-les.",
+                if rows.len() == 1 { "Ligne" } else { "Lignes" },
+                rows.join(", ")
+            ));
+        }
+        lines.push(self.readiness_fr());
+        lines
+    }
+
+    fn readiness_fr(&self) -> String {
+        match self.readiness() {
+            Readiness::Ready => format!(
+                "Prêt à téléverser : le fichier à téléverser contient {} des {} enregistrements du fichier rejeté, avec vos corrections.",
+                self.kept, self.records
+            ),
+            Readiness::ToFix => {
+                let mut why = Vec::new();
+                if self.remaining > 0 {
+                    why.push(if self.remaining == 1 {
+                        "1 problème surligné est encore tel qu'iCARE l'a rejeté".to_string()
+                    } else {
+                        format!(
+                            "{} problèmes surlignés sont encore tels qu'iCARE les a rejetés",
+                            self.remaining
+                        )
+                    });
+                }
+                if self.check_errors > 0 {
+                    why.push(format!(
+                        "{} qu'iCARE rejetterait",
+                        plural(self.check_errors, "autre valeur", "autres valeurs")
+                    ));
+                }
+                format!(
+                    "Pas prêt à téléverser : {} (les lignes « Check: »). Le fichier à téléverser contient {} des {} enregistrements, avec les corrections faites jusqu'ici.",
+                    why.join(" ; "),
+                    self.kept,
+                    self.records
+                )
+            }
+            Readiness::Unchanged => format!(
+                "Rien n'a été corrigé : aucune cellule n'a été modifiée et aucun enregistrement laissé de côté, donc le fichier à téléverser contient les {} enregistrements tels qu'ils ont été rejetés. Ne le téléversez pas encore.",
+                self.records
+            ),
+        }
+    }
+}
+
+/// A cell changed in the annotated workbook, as the user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChangeShown {
+    /// The cell's name in the rejected file (`E5`).
+    pub cell: String,
+    /// The field's label (`Telephone Number`), its code when it has none.
+    pub label: String,
+    /// Its French label (the template's), the English one where there is none.
+    pub label_fr: String,
+    /// The value in the rejected file.
+    pub before: String,
+    /// The value written to the upload file.
+    pub after: String,
+    /// The new value ends with a space (written as typed).
+    pub ends_with_space: bool,
+}
+
+/// A record of the rejected file left out of the upload file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LeftOut {
+    /// Its row in the rejected file, as the user sees it (1-based).
+    pub row: u32,
+    /// Every value of it was deleted (its row kept), rather than its row.
+    pub cleared: bool,
+}
+
+/// What a way back did, as data for a program (the page) rather than lines for a screen:
+/// the verdict and its lines in English and French, each change, the records left out and
+/// the things to check. Told in words by [`WayBack::describe`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WayBackSummary {
+    /// Ready, to fix, or unchanged.
+    pub readiness: Readiness,
+    /// The counts.
+    pub verdict: Verdict,
+    /// [`Verdict::lines`].
+    pub lines_en: Vec<String>,
+    /// The same in French.
+    pub lines_fr: Vec<String>,
+    /// Each cell changed.
+    pub changes: Vec<ChangeShown>,
+    /// The records left out.
+    pub left_out: Vec<LeftOut>,
+    /// What to check (the `Check:` lines, without `Check: `).
+    pub warnings: Vec<String>,
+}
+
 impl WayBack {
     /// What to do next, by the verdict: upload, correct what is left, or correct at all.
     pub fn next_step(&self) -> String {
         self.verdict.next_step(&self.clean.output, &self.annotated)
+    }
+
+    /// What was done, as data: see [`WayBackSummary`].
+    pub fn summary(&self) -> WayBackSummary {
+        let plan = &self.plan;
+        WayBackSummary {
+            readiness: self.verdict.readiness(),
+            verdict: self.verdict.clone(),
+            lines_en: self.verdict.lines_in(crate::lang::Lang::En),
+            lines_fr: self.verdict.lines_in(crate::lang::Lang::Fr),
+            changes: plan
+                .changes
+                .iter()
+                .map(|c| ChangeShown {
+                    cell: plan.cell(c.row, c.col),
+                    label: self
+                        .labels
+                        .get(&c.col)
+                        .map(|l| l.0.clone())
+                        .unwrap_or_default(),
+                    label_fr: self
+                        .labels
+                        .get(&c.col)
+                        .map(|l| l.1.clone())
+                        .unwrap_or_default(),
+                    before: c.before.clone(),
+                    after: c.after.clone(),
+                    ends_with_space: c.after.ends_with(char::is_whitespace)
+                        && !c.after.trim().is_empty(),
+                })
+                .collect(),
+            left_out: plan
+                .dropped_rows
+                .iter()
+                .map(|&row| LeftOut {
+                    row: row + 1,
+                    cleared: plan.cleared_rows.contains(&row),
+                })
+                .collect(),
+            warnings: plan.warnings.clone(),
+        }
     }
 
     /// What was done, in plain words, cells named as the user sees them.
@@ -1534,7 +1753,7 @@ impl WayBack {
                 text.push_str(&format!(
                     "  {} ({}): {} -> {}{space}\n",
                     plan.cell(c.row, c.col),
-                    self.labels.get(&c.col).map_or("", String::as_str),
+                    self.labels.get(&c.col).map_or("", |l| l.0.as_str()),
                     shown(&c.before),
                     shown(&c.after)
                 ));
@@ -1630,6 +1849,50 @@ mod tests {
             ..verdict()
         };
         assert_eq!(left_out.readiness(), Readiness::Ready);
+    }
+
+    #[test]
+    fn the_verdict_in_french_says_the_same() {
+        use crate::lang::Lang;
+        let ready = verdict();
+        assert_eq!(
+            ready.lines_in(Lang::Fr),
+            [
+                "4 problèmes surlignés : 2 corrigés, 2 sur l'identité du client laissés tels quels (ci-dessous).",
+                "Lignes 7, 9 : IRCC n'a pas pu valider le client, et l'identifiant et la date de naissance ont été laissés tels quels. C'est juste seulement s'ils sont exacts et que le client est corrigé ailleurs (le profil du client, ou les dossiers d'IRCC) ; sinon, corrigez-les.",
+                "Prêt à téléverser : le fichier à téléverser contient 10 des 10 enregistrements du fichier rejeté, avec vos corrections.",
+            ]
+        );
+        assert_eq!(ready.lines_in(Lang::En), ready.lines());
+        assert_eq!(
+            ready.lines_in(Lang::Both),
+            [ready.lines(), ready.lines_in(Lang::Fr)].concat()
+        );
+        let to_fix = Verdict {
+            remaining: 1,
+            check_errors: 2,
+            left_out: 1,
+            identity_unchanged: vec![],
+            ..verdict()
+        };
+        let lines = to_fix.lines_in(Lang::Fr);
+        assert_eq!(
+            lines[0],
+            "4 problèmes surlignés : 2 corrigés, 1 encore tel qu'iCARE l'a rejeté ; 1 enregistrement laissé de côté."
+        );
+        assert!(
+            lines[1].starts_with("Pas prêt à téléverser : 1 problème surligné est encore tel qu'iCARE l'a rejeté ; 2 autres valeurs qu'iCARE rejetterait"),
+            "{lines:?}"
+        );
+        let nothing = Verdict {
+            changed_cells: 0,
+            corrected: 0,
+            ..verdict()
+        };
+        let lines = nothing.lines_in(Lang::Fr).join(" ");
+        assert!(lines.contains("Rien n'a été corrigé"), "{lines}");
+        assert!(lines.contains("Ne le téléversez pas encore"), "{lines}");
+        assert!(!lines.contains("gabarit"), "{lines}");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use super::shared::Shared;
 use crate::batch::{self, BatchOptions, BatchReport, Destination, Outcome, Status};
 use crate::note::Category;
 use crate::output::errors::{ErrorsReport, NoteRecord};
-use crate::output::way_back::AnnotatedInfo;
+use crate::output::way_back::{AnnotatedInfo, WayBackSummary};
 use crate::template::Registry;
 use crate::workbook::Rejected;
 use crate::workbook::read::MAX_FILE_BYTES;
@@ -44,11 +44,15 @@ struct Answer {
 #[derive(Debug, Serialize)]
 struct FileAnswer {
     name: String,
-    /// `done`, `corrected`, `skipped` or `failed`.
+    /// `done`, `ready`, `to_fix`, `unchanged`, `checked`, `skipped` or `failed`.
     status: &'static str,
-    /// Why it was skipped or failed: the command line's words.
+    /// Why it was checked, skipped or failed: the command line's words, told for the page
+    /// (no command-line options, no temporary folders).
     reason: Option<String>,
+    /// Template id.
     template: Option<String>,
+    /// The template's name, as the command line shows it (`Client Profile`).
+    template_name: Option<Named>,
     rows: usize,
     notes: usize,
     categories: BTreeMap<Category, usize>,
@@ -59,8 +63,30 @@ struct FileAnswer {
     /// Clients rejected for identity, to fix first.
     identity: Vec<IdentityAnswer>,
     /// Every note, located.
-    problems: Vec<NoteRecord>,
+    problems: Vec<Problem>,
     downloads: Vec<Download>,
+    /// The annotated workbook whose corrections were read, by its name.
+    corrections_from: Option<String>,
+    /// What the way back did: verdict, changes, records left out, things to check.
+    way_back: Option<WayBackSummary>,
+}
+
+/// A name in English and French.
+#[derive(Debug, Serialize)]
+struct Named {
+    en: String,
+    fr: String,
+}
+
+/// A note and the labels of the fields it names (the page never shows field codes).
+#[derive(Debug, Serialize)]
+struct Problem {
+    #[serde(flatten)]
+    note: NoteRecord,
+    /// Labels of `fields`, in English.
+    labels_en: Vec<String>,
+    /// Labels of `fields`, in French (English where the template has no French label).
+    labels_fr: Vec<String>,
 }
 
 /// A client rejected for identity and the rows of theirs in this file.
@@ -249,7 +275,7 @@ fn run(folder: &Path, files: &[PathBuf], registry: &Registry) -> Result<String, 
     let files = report
         .files
         .iter()
-        .map(|outcome| file_answer(outcome, &report, &mut problems, folder))
+        .map(|outcome| file_answer(outcome, &report, &mut problems, folder, registry))
         .collect::<Result<Vec<_>, _>>()?;
     let done = files
         .iter()
@@ -265,31 +291,88 @@ fn run(folder: &Path, files: &[PathBuf], registry: &Registry) -> Result<String, 
 }
 
 /// Every rejected workbook's notes, by file (annotated workbooks are left out).
-fn read_problems(files: &[PathBuf], registry: &Registry) -> BTreeMap<PathBuf, Vec<NoteRecord>> {
+fn read_problems(files: &[PathBuf], registry: &Registry) -> BTreeMap<PathBuf, Vec<Problem>> {
     files
         .iter()
         .filter(|p| AnnotatedInfo::read(p).is_none())
         .filter_map(|p| {
             let book = Rejected::open(p, registry).ok()?;
-            Some((p.clone(), ErrorsReport::new(&book).notes))
+            let problems = ErrorsReport::new(&book)
+                .notes
+                .into_iter()
+                .map(|note| labelled(note, &book, registry))
+                .collect();
+            Some((p.clone(), problems))
         })
         .collect()
+}
+
+/// `note` with the labels of its fields: the workbook's own label row, else the template's.
+fn labelled(note: NoteRecord, book: &Rejected, registry: &Registry) -> Problem {
+    let template = book
+        .template
+        .as_deref()
+        .and_then(|id| registry.template(id));
+    let column = |code: &str| template.and_then(|t| t.column(code));
+    let labels_en = note
+        .fields
+        .iter()
+        .map(|code| match book.column_of(code) {
+            Some(col) => book.label(col),
+            None => column(code).map_or_else(|| code.clone(), |c| c.label_en.clone()),
+        })
+        .collect::<Vec<_>>();
+    let labels_fr = note
+        .fields
+        .iter()
+        .zip(&labels_en)
+        .map(|(code, en)| {
+            column(code)
+                .map(|c| c.label_fr.clone())
+                .filter(|fr| !fr.is_empty())
+                .unwrap_or_else(|| en.clone())
+        })
+        .collect();
+    Problem {
+        note,
+        labels_en,
+        labels_fr,
+    }
+}
+
+/// The name of template `id`, in English and French.
+fn template_name(id: &str, registry: &Registry) -> Named {
+    match registry.template(id) {
+        Some(t) => Named {
+            en: t.title_en.clone(),
+            fr: if t.title_fr.is_empty() {
+                t.title_en.clone()
+            } else {
+                t.title_fr.clone()
+            },
+        },
+        None => Named {
+            en: id.to_string(),
+            fr: id.to_string(),
+        },
+    }
 }
 
 fn file_answer(
     outcome: &Outcome,
     report: &BatchReport,
-    problems: &mut BTreeMap<PathBuf, Vec<NoteRecord>>,
+    problems: &mut BTreeMap<PathBuf, Vec<Problem>>,
     folder: &Path,
+    registry: &Registry,
 ) -> Result<FileAnswer, Refusal> {
     let (status, reason) = match &outcome.status {
         Status::Done | Status::UpToDate | Status::Planned => ("done", None),
         Status::Ready => ("ready", None),
         Status::ToFix => ("to_fix", None),
         Status::Unchanged => ("unchanged", None),
-        Status::Checked(r) => ("checked", Some(hide(folder, r))),
-        Status::Skipped(r) => ("skipped", Some(hide(folder, r))),
-        Status::Failed(r) => ("failed", Some(hide(folder, r))),
+        Status::Checked(r) => ("checked", Some(for_page(folder, r))),
+        Status::Skipped(r) => ("skipped", Some(for_page(folder, r))),
+        Status::Failed(r) => ("failed", Some(for_page(folder, r))),
     };
     let handled = matches!(status, "done" | "ready" | "to_fix" | "unchanged");
     let downloads = outcome
@@ -303,17 +386,30 @@ fn file_answer(
         status,
         reason,
         template: outcome.template.clone(),
+        template_name: outcome
+            .template
+            .as_deref()
+            .map(|id| template_name(id, registry)),
         rows: outcome.rows,
         notes: outcome.notes,
         categories: outcome.categories.clone(),
         records: outcome.records,
-        details: outcome.details.iter().map(|d| hide(folder, d)).collect(),
+        details: outcome
+            .details
+            .iter()
+            .map(|d| for_page(folder, d))
+            .collect(),
         identity: identity(report, &outcome.file),
         problems: problems
             .remove(&outcome.file)
             .filter(|_| handled)
             .unwrap_or_default(),
         downloads,
+        corrections_from: outcome.corrections_from.as_deref().map(file_name),
+        way_back: outcome.way_back.clone().map(|mut w| {
+            w.warnings = w.warnings.iter().map(|t| for_page(folder, t)).collect();
+            w
+        }),
     })
 }
 
@@ -402,6 +498,51 @@ fn hide(folder: &Path, text: &str) -> String {
     }
 }
 
+/// `text`, a message of the command line, told for the page: no temporary folder (see
+/// [`hide`]), and instead of command-line options, what to do on the page.
+fn for_page(folder: &Path, text: &str) -> String {
+    let text = hide(folder, text);
+    // The rejected file of an annotated workbook: the folders looked in are the page's own.
+    let text = match (text.find("Looked in "), text.find(" Put the rejected file")) {
+        (Some(start), Some(end)) if start < end => {
+            let changed = regex::Regex::new(
+                r"'[^']*' is there, but it is not the file it was made from \(its content changed since\)\.",
+            )
+            .map(|re| {
+                re.find_iter(&text[start..end])
+                    .map(|m| format!(" {}", m.as_str()))
+                    .collect::<String>()
+            })
+            .unwrap_or_default();
+            format!(
+                "{}{changed} Choose the rejected file, exactly as downloaded from iCARE, here together with the annotated workbook (both at once).",
+                text[..start].trim_end()
+            )
+        }
+        _ => text,
+    };
+    let text = regex::Regex::new(
+        r#"give it back with the earlier copy: icare-fix clean "[^"]*" --original EARLIER-FILE"#,
+    )
+    .map(|re| {
+        re.replace_all(
+            &text,
+            "choose it here together with the earlier copy of the rejected file",
+        )
+        .into_owned()
+    })
+    .unwrap_or(text);
+    let text = text
+        .replace(", even with --force", "")
+        .replace(" Use --force if you are sure.", "");
+    // Any other sentence that names an option is the command line's advice: left out.
+    text.split_inclusive(". ")
+        .filter(|sentence| !sentence.contains(" --") && !sentence.contains("(--"))
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{kind, safe_name};
@@ -421,6 +562,30 @@ mod tests {
         assert_eq!(
             super::hide(folder, text),
             "cannot find 'a.xlsx' in the folder 'a.xlsx', (the page's temporary folder). Put it back"
+        );
+    }
+
+    #[test]
+    fn the_pages_messages_name_no_option_and_no_temporary_folder() {
+        let folder = std::path::Path::new("/tmp/page-x/request-1/in");
+        let text = "cannot find 'a.xlsx', the rejected file '/tmp/page-x/request-1/in/a.annotated.xlsx' was made from. Looked in '/tmp/page-x/request-1/in', '/tmp/page-x/request-1', '/tmp/page-x/request-0/in'. '/tmp/page-x/request-1/in/a (2).xlsx' is there, but it is not the file it was made from (its content changed since). Put the rejected file, exactly as downloaded from iCARE, back in the folder of the annotated workbook or the folder above it, or name it with --original.";
+        assert_eq!(
+            super::for_page(folder, text),
+            "cannot find 'a.xlsx', the rejected file 'a.annotated.xlsx' was made from. 'a (2).xlsx' is there, but it is not the file it was made from (its content changed since). Choose the rejected file, exactly as downloaded from iCARE, here together with the annotated workbook (both at once)."
+        );
+        assert_eq!(
+            super::for_page(
+                folder,
+                "'a.xlsx' has no iCARE error notes: this looks like an original upload file. Use --force if you are sure."
+            ),
+            "'a.xlsx' has no iCARE error notes: this looks like an original upload file."
+        );
+        assert_eq!(
+            super::for_page(
+                folder,
+                "x exists. Use --force to replace it, or -o to choose another name."
+            ),
+            "x exists."
         );
     }
 

@@ -87,7 +87,7 @@ async fn run(registry: Registry, opts: &ServeOptions) -> Result<()> {
     // the page cleanly and removes the temporary folder.
     let interrupted = interrupt();
     let address = format!("http://127.0.0.1:{port}/?token={}", state.token);
-    announce(&address, &state.work);
+    announce(&address, &state.work, opts.open);
     if opts.open {
         open_browser(&address);
     }
@@ -141,14 +141,19 @@ fn private(folder: &std::path::Path) -> Result<()> {
 }
 
 /// The address first (a program reads it), then how to stop, then where the files go.
-fn announce(address: &str, work: &std::path::Path) {
+fn announce(address: &str, work: &std::path::Path, opened: bool) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     // A closed standard output (started from a shortcut) must not stop the page.
     let _ = writeln!(out, "{address}");
     let _ = writeln!(
         out,
-        "The page is open in your browser at the address above. To stop it, use the page's Quit button or press Ctrl+C here{}.",
+        "{} To stop it, use the page's Quit button or press Ctrl+C here{}.",
+        if opened {
+            "The page is open in your browser at the address above."
+        } else {
+            "The page was not opened (--no-open): open the address above in your browser."
+        },
         if cfg!(windows) {
             " (or close this window)"
         } else {

@@ -18,6 +18,8 @@ pub struct Server {
     pub token: String,
     /// The temporary folder the server says it uses.
     pub work: PathBuf,
+    /// What it said after the address (whether the page was opened, how to stop it).
+    pub said: String,
     _stderr: BufReader<ChildStderr>,
 }
 
@@ -39,6 +41,8 @@ impl Server {
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut address = String::new();
         stdout.read_line(&mut address).unwrap();
+        let mut said = String::new();
+        stdout.read_line(&mut said).unwrap();
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
         let mut line = String::new();
         stderr.read_line(&mut line).unwrap();
@@ -58,6 +62,7 @@ impl Server {
             port: port.parse().unwrap(),
             token: token.to_string(),
             work,
+            said,
             _stderr: stderr,
         }
     }
@@ -564,6 +569,13 @@ fn the_way_back_gives_the_upload_file_the_command_line_gives() {
         !reason.contains(&*server.work.to_string_lossy()),
         "{reason}"
     );
+    // Told for the page: no command-line option, no temporary folder, what to do here.
+    assert!(!reason.contains("--"), "{reason}");
+    assert!(!reason.contains("temporary folder"), "{reason}");
+    assert!(
+        reason.contains("here together with the annotated workbook"),
+        "{reason}"
+    );
     let answer = server
         .post_files(&[
             (
@@ -626,6 +638,112 @@ fn ctrl_c_stops_the_page_and_removes_its_folder() {
     assert!(!work.exists(), "{} is still there", work.display());
 }
 
+#[test]
+fn no_open_says_the_page_was_not_opened() {
+    let server = Server::start();
+    assert!(
+        server.said.contains("The page was not opened")
+            && server
+                .said
+                .contains("open the address above in your browser"),
+        "{:?}",
+        server.said
+    );
+    assert!(
+        !server.said.contains("is open in your browser"),
+        "{:?}",
+        server.said
+    );
+}
+
+/// A browser's second download of the annotated workbook (`NAME.annotated (1).xlsx`), corrected
+/// and given back with its rejected file: one answer for the rejected file, one upload file
+/// named after it with the correction, the verdict and the change as data.
+#[test]
+fn a_renamed_workbook_given_back_gives_one_upload_file_and_its_verdict() {
+    let server = Server::start();
+    let answer = server
+        .post_files(&[("client_profile.xlsx", sample_bytes("client_profile.xlsx"))])
+        .json();
+    let dir = tempfile::tempdir().unwrap();
+    let annotated = dir.path().join("client_profile.annotated (1).xlsx");
+    std::fs::write(
+        &annotated,
+        download(
+            file(&answer, "client_profile.xlsx"),
+            "client_profile.annotated.xlsx",
+        ),
+    )
+    .unwrap();
+    crate::way_back::type_into(&annotated, &[((4, 4), "613-555-0101")]);
+    let answer = server
+        .post_files(&[
+            (
+                "client_profile.annotated (1).xlsx",
+                std::fs::read(&annotated).unwrap(),
+            ),
+            ("client_profile.xlsx", sample_bytes("client_profile.xlsx")),
+        ])
+        .json();
+    let files = answer["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "one card for the rejected file: {answer}");
+    let entry = file(&answer, "client_profile.xlsx");
+    assert_eq!(entry["status"], "to_fix");
+    assert_eq!(
+        entry["corrections_from"],
+        "client_profile.annotated (1).xlsx"
+    );
+    let names: Vec<&str> = entry["downloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["client_profile.upload.xlsx"]);
+    let upload = dir.path().join("upload.xlsx");
+    std::fs::write(&upload, download(entry, "client_profile.upload.xlsx")).unwrap();
+    assert_eq!(sheet_text(&upload)[4][4], "613-555-0101");
+    let way_back = &entry["way_back"];
+    assert_eq!(way_back["readiness"], "to_fix");
+    let registry = icare_fix::Registry::builtin();
+    let book = icare_fix::Rejected::open(&sample("client_profile.xlsx"), &registry).unwrap();
+    assert_eq!(
+        way_back["changes"],
+        serde_json::json!([{
+            "cell": "E5",
+            "label": book.label(4),
+            "label_fr": french_label(&book, 4),
+            "before": "",
+            "after": "613-555-0101",
+            "ends_with_space": false,
+        }])
+    );
+    assert_ne!(book.label(4), book.code(4).unwrap());
+    assert!(
+        way_back["lines_fr"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("13 problèmes surlignés : 1 corrigé"),
+        "{way_back}"
+    );
+    assert!(!way_back["warnings"].as_array().unwrap().is_empty());
+}
+
+/// The template's French label of column `col` of `book`.
+fn french_label(book: &icare_fix::Rejected, col: u32) -> String {
+    let registry = icare_fix::Registry::builtin();
+    let template = registry
+        .template(book.template.as_deref().unwrap())
+        .unwrap();
+    let label = template
+        .column(book.code(col).unwrap())
+        .unwrap()
+        .label_fr
+        .clone();
+    assert!(!label.is_empty() && label != book.label(col), "{label}");
+    label
+}
+
 /// Reads the workbook's first sheet as text rows, for comparing outputs.
 pub fn sheet_text(path: &Path) -> Vec<Vec<String>> {
     use calamine::Reader;
@@ -663,6 +781,11 @@ fn a_double_click_opens_the_page_in_the_browser() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(address.trim(), server.url("/"));
+    assert!(
+        server.said.contains("The page is open in your browser"),
+        "{:?}",
+        server.said
+    );
     assert!(server.quit().success());
 }
 
@@ -949,8 +1072,260 @@ async fn drive(client: &fantoccini::Client, server: &Server, chosen: &[PathBuf],
         .await
         .unwrap();
     assert!(title.contains("fichiers rejetés"), "{title}");
+}
+
+/// Starts Chromium through chromedriver, downloads going to `downloads`, and runs `drive`.
+fn in_browser<F, Fut>(driver_program: &Path, browser: &Path, downloads: &Path, drive: F)
+where
+    F: FnOnce(fantoccini::Client) -> Fut,
+    Fut: std::future::Future<Output = fantoccini::Client>,
+{
+    let driver = Driver::start(driver_program);
+    let scratch = tempfile::tempdir().unwrap();
+    let profile = scratch.path().join("profile");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = fantoccini::ClientBuilder::new(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        )
+        .capabilities(capabilities(browser, &profile, downloads))
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("chromedriver starts a session");
+        let client = drive(client).await;
+        client.close().await.unwrap();
+    });
+}
+
+/// Waits until the download `name` is whole in `downloads`; its path.
+async fn downloaded(downloads: &Path, name: &str) -> PathBuf {
+    let saved = downloads.join(name);
+    wait_for(name, || async {
+        let done = saved.is_file()
+            && !std::fs::read_dir(downloads)
+                .unwrap()
+                .any(|e| e.unwrap().path().to_string_lossy().ends_with(".crdownload"));
+        done.then_some(())
+    })
+    .await;
+    saved
+}
+
+/// The text of the first element at `css`.
+async fn text_of(client: &fantoccini::Client, css: &str) -> String {
+    client
+        .find(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Every text of the page, shown or folded away (a closed `<details>` included).
+async fn page_text(client: &fantoccini::Client) -> String {
+    client
+        .execute("return document.body.textContent;", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Chooses `files` in the box `input` and waits for the one card of the answer, whose status
+/// must be `status`: a new choice replaces the cards of the one before.
+async fn choose(client: &fantoccini::Client, input: &str, files: &[PathBuf], status: &str) {
+    use fantoccini::Locator;
+    let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let box_ = client.find(Locator::Id(input)).await.unwrap();
+    box_.send_keys(&paths.join("\n")).await.unwrap();
+    wait_for(&format!("the card {status}"), || async {
+        let cards = client.find_all(Locator::Css("article.file")).await.ok()?;
+        let mut statuses = Vec::new();
+        for card in &cards {
+            statuses.push(card.attr("data-status").await.ok()??);
+        }
+        (statuses.iter().any(|s| s == status)).then_some(statuses)
+    })
+    .await;
+    let cards = client.find_all(Locator::Css("article.file")).await.unwrap();
+    assert_eq!(cards.len(), 1, "the earlier choice's cards are gone");
+}
+
+/// The whole loop in a real browser: a rejected file, what to do now, the upload file said to
+/// be uncorrected; then the renamed, corrected workbook with its rejected file: one card with
+/// the verdict (English, then French), the change, one upload file holding the correction, and
+/// never a field code, an option or a temporary folder on the page.
+#[test]
+fn the_page_guides_the_loop_in_a_real_browser() {
+    let Some((driver_program, browser)) = browser_programs() else {
+        return;
+    };
+    let server = Server::start();
+    let scratch = tempfile::tempdir().unwrap();
+    let downloads = scratch.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let registry = icare_fix::Registry::builtin();
+    let book = icare_fix::Rejected::open(&sample("client_profile.xlsx"), &registry).unwrap();
+    let (url, book, folder, saved) = (server.url("/"), &book, scratch.path(), &downloads);
+    in_browser(
+        &driver_program,
+        &browser,
+        &downloads,
+        move |client| async move {
+            client.goto(&url).await.unwrap();
+            fresh_run(&client, book, saved).await;
+            // A browser's second download of the same workbook, corrected in Excel.
+            let annotated = folder.join("client_profile.annotated (1).xlsx");
+            std::fs::copy(saved.join("client_profile.annotated.xlsx"), &annotated).unwrap();
+            crate::way_back::type_into(&annotated, &[((4, 4), "613-555-0101")]);
+            let expected = expected_verdict(&annotated, &book.path, folder);
+            choose(
+                &client,
+                "back-files",
+                &[annotated, book.path.clone()],
+                "to_fix",
+            )
+            .await;
+            the_way_back(&client, book, saved, &expected).await;
+            client
+        },
+    );
+    assert_eq!(server.leftovers(), Vec::<PathBuf>::new());
+}
+
+/// The verdict's lines in English and French, as the library gives them for `annotated`.
+fn expected_verdict(annotated: &Path, rejected: &Path, scratch: &Path) -> [Vec<String>; 2] {
+    use icare_fix::output::way_back;
+    let registry = icare_fix::Registry::builtin();
+    let info = way_back::AnnotatedInfo::read(annotated).unwrap();
+    let opts = way_back::WayBackOptions {
+        original: Some(rejected.to_path_buf()),
+        output: Some(scratch.join("expected.upload.xlsx")),
+        ..Default::default()
+    };
+    let done = way_back::way_back(annotated, &info, &registry, &opts).unwrap();
+    [
+        done.verdict.lines_in(icare_fix::Lang::En),
+        done.verdict.lines_in(icare_fix::Lang::Fr),
+    ]
+}
+
+async fn fresh_run(client: &fantoccini::Client, book: &icare_fix::Rejected, downloads: &Path) {
+    use fantoccini::Locator;
+    choose(client, "files", std::slice::from_ref(&book.path), "done").await;
+    let steps = client
+        .find_all(Locator::Css("article[data-status=done] .next ol li"))
+        .await
+        .unwrap();
+    assert_eq!(steps.len(), 3);
+    assert!(
+        steps[0]
+            .text()
+            .await
+            .unwrap()
+            .contains("client_profile.annotated.xlsx")
+    );
+    let upload = text_of(client, "a[download='client_profile.upload.xlsx']").await;
+    assert!(
+        upload.contains("not corrected yet: holds the records as rejected"),
+        "{upload}"
+    );
+    // Labels and the template's name, never codes.
+    let text = page_text(client).await;
+    assert!(text.contains("Template: Client Profile"), "{text}");
+    let col = book.column_of("client_validation_type_id").unwrap();
+    assert!(text.contains(&book.label(col)), "{text}");
+    assert!(!text.contains("client_validation_type_id"), "{text}");
+    assert!(!text.contains("client_profile)"), "{text}");
+    client
+        .find(Locator::Css("a[download='client_profile.annotated.xlsx']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    downloaded(downloads, "client_profile.annotated.xlsx").await;
+}
+
+async fn the_way_back(
+    client: &fantoccini::Client,
+    book: &icare_fix::Rejected,
+    downloads: &Path,
+    [english, french]: &[Vec<String>; 2],
+) {
+    use fantoccini::Locator;
+    assert!(
+        client
+            .find_all(Locator::Css(".badge.skipped"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "no 'not read' badge"
+    );
+    let verdict = text_of(client, "article[data-status=to_fix] .verdict").await;
+    assert_eq!(verdict, english.join("\n"));
+    let change = text_of(client, ".changes tbody tr").await;
+    assert_eq!(change, format!("E5 {} (empty) 613-555-0101", book.label(4)));
+    let warnings = client.find_all(Locator::Css(".warnings li")).await.unwrap();
+    assert!(!warnings.is_empty());
+    for w in &warnings {
+        assert!(w.text().await.unwrap().starts_with("Check: "));
+    }
+    let text = page_text(client).await;
+    for never in ["client_validation_type_id", "--", "temporary folder"] {
+        assert!(!text.contains(never), "{never:?} in {text}");
+    }
+    let uploads = client
+        .find_all(Locator::Css("a[data-kind=upload]"))
+        .await
+        .unwrap();
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(
+        uploads[0].attr("download").await.unwrap().as_deref(),
+        Some("client_profile.upload.xlsx")
+    );
+    assert!(
+        uploads[0]
+            .text()
+            .await
+            .unwrap()
+            .contains("not ready to upload")
+    );
+    uploads[0].click().await.unwrap();
+    let saved = downloaded(downloads, "client_profile.upload.xlsx").await;
+    assert_eq!(sheet_text(&saved)[4][4], "613-555-0101");
+    // docs/serve.png: `ICARE_FIX_SCREENSHOT=docs/serve.png cargo test --test suite serve::the_page_guides`.
     if let Some(path) = std::env::var_os("ICARE_FIX_SCREENSHOT") {
-        lang.select_by_value("en").await.unwrap();
+        client
+            .execute(
+                "document.getElementById('back-title').scrollIntoView();",
+                vec![],
+            )
+            .await
+            .unwrap();
         std::fs::write(path, client.screenshot().await.unwrap()).unwrap();
     }
+    // In French, the verdict is the library's French one, and the page's words French.
+    let lang = client.find(Locator::Id("lang")).await.unwrap();
+    lang.select_by_value("fr").await.unwrap();
+    let verdict = text_of(client, "article[data-status=to_fix] .verdict").await;
+    assert_eq!(verdict, french.join("\n"));
+    assert!(verdict.contains("problèmes surlignés"), "{verdict}");
+    let upload = text_of(client, "a[data-kind=upload]").await;
+    assert!(upload.contains("pas prêt à téléverser"), "{upload}");
+    let change = text_of(client, ".changes tbody tr").await;
+    assert_eq!(
+        change,
+        format!("E5 {} (vide) 613-555-0101", french_label(book, 4))
+    );
+    let status = text_of(client, "#status").await;
+    assert!(status.starts_with("Résultats prêts"), "{status}");
+    let text = page_text(client).await;
+    assert!(text.contains("Cellules modifiées"), "{text}");
+    assert!(!text.contains("Cells changed"), "{text}");
 }

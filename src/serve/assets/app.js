@@ -24,7 +24,27 @@ const TEXT = {
     tooLarge: "is larger than 200 MB, the most icare-fix reads: iCARE's rejected files are far smaller. Check that you chose the right file.",
     stopped: "icare-fix has stopped. You can close this page.",
     notReached: "The program does not answer: it may have stopped. Start icare-fix again.",
-    status: { done: "done", corrected: "corrected", checked: "checked before upload", skipped: "not read", failed: "refused" },
+    status: { done: "done", ready: "ready to upload", to_fix: "still to fix", unchanged: "nothing corrected", checked: "checked before upload", skipped: "not read", failed: "refused" },
+    nowTitle: "What to do now",
+    now: (annotated, rejected) => [
+      `Download the annotated workbook, ${annotated} (the button below).`,
+      "Open it in Excel, correct the highlighted cells and save it.",
+      `Come back to this page and choose it in box 2 together with the rejected file, ${rejected}: you get the upload file with your corrections.`,
+    ],
+    uploadRaw: (n) => `Upload file: ${n} (not corrected yet: holds the records as rejected)`,
+    uploadReady: (n) => `Upload file, ready to upload: ${n}`,
+    uploadNotReady: (n) => `Upload file: ${n} (not ready to upload: see the verdict above)`,
+    nextReady: (n) => `Next: upload ${n} to iCARE, clients rejected for identity first.`,
+    nextToFix: (w) => `Next: correct what is still to fix in ${w} (below), save it and choose it here again together with the rejected file. A record that cannot be corrected now can be deleted from the annotated workbook: it is then left out of the upload file.`,
+    nextUnchanged: (w) => `Next: open ${w} in Excel, correct the highlighted cells and save it (Ctrl+S), then choose it here again together with the rejected file. If you saved your corrections under another name, choose that file instead.`,
+    correctionsFrom: (n) => `Corrections read from ${n}.`,
+    changesTitle: "Cells changed",
+    noChanges: "No cell was changed in the annotated workbook.",
+    cell: "Cell", field: "Field", before: "Before", after: "After", empty: "(empty)", endsWithSpace: "(ends with a space)",
+    leftOutTitle: "Records left out of the upload file",
+    leftOut: (row, cleared) => `Row ${row} of the rejected file: ${cleared ? "every value of its record was deleted" : "its record was deleted"} in the annotated workbook.`,
+    warningsTitle: "To check",
+    originalTitle: (n) => `What iCARE said in the rejected file (${n} notes)`,
     template: "Template", rows: "Rows", notes: "Notes",
     downloads: "Downloads",
     upload: (n) => `Upload file: ${n}`,
@@ -64,7 +84,27 @@ const TEXT = {
     tooLarge: "dépasse 200 Mo, le maximum que lit icare-fix : les fichiers rejetés d'iCARE sont bien plus petits. Vérifiez que vous avez choisi le bon fichier.",
     stopped: "icare-fix est arrêté. Vous pouvez fermer cette page.",
     notReached: "Le programme ne répond pas : il s'est peut-être arrêté. Relancez icare-fix.",
-    status: { done: "terminé", corrected: "corrigé", checked: "vérifié avant le téléversement", skipped: "non lu", failed: "refusé" },
+    status: { done: "terminé", ready: "prêt à téléverser", to_fix: "encore à corriger", unchanged: "rien de corrigé", checked: "vérifié avant le téléversement", skipped: "non lu", failed: "refusé" },
+    nowTitle: "Que faire maintenant",
+    now: (annotated, rejected) => [
+      `Téléchargez le classeur annoté, ${annotated} (le bouton ci-dessous).`,
+      "Ouvrez-le dans Excel, corrigez les cellules surlignées et enregistrez.",
+      `Revenez sur cette page et choisissez-le dans le cadre 2 avec le fichier rejeté, ${rejected} : vous obtenez le fichier à téléverser avec vos corrections.`,
+    ],
+    uploadRaw: (n) => `Fichier à téléverser : ${n} (pas encore corrigé : contient les enregistrements tels qu'ils ont été rejetés)`,
+    uploadReady: (n) => `Fichier à téléverser, prêt : ${n}`,
+    uploadNotReady: (n) => `Fichier à téléverser : ${n} (pas prêt à téléverser : voir le verdict ci-dessus)`,
+    nextReady: (n) => `Ensuite : téléversez ${n} dans iCARE, en commençant par les clients rejetés pour leur identité.`,
+    nextToFix: (w) => `Ensuite : corrigez ce qui reste à corriger dans ${w} (ci-dessous), enregistrez et choisissez-le de nouveau ici avec le fichier rejeté. Un enregistrement qui ne peut pas être corrigé maintenant peut être supprimé du classeur annoté : il est alors laissé de côté dans le fichier à téléverser.`,
+    nextUnchanged: (w) => `Ensuite : ouvrez ${w} dans Excel, corrigez les cellules surlignées et enregistrez (Ctrl+S), puis choisissez-le de nouveau ici avec le fichier rejeté. Si vous avez enregistré vos corrections sous un autre nom, choisissez plutôt ce fichier.`,
+    correctionsFrom: (n) => `Corrections lues dans ${n}.`,
+    changesTitle: "Cellules modifiées",
+    noChanges: "Aucune cellule n'a été modifiée dans le classeur annoté.",
+    cell: "Cellule", field: "Champ", before: "Avant", after: "Après", empty: "(vide)", endsWithSpace: "(se termine par une espace)",
+    leftOutTitle: "Enregistrements laissés de côté dans le fichier à téléverser",
+    leftOut: (row, cleared) => `Ligne ${row} du fichier rejeté : ${cleared ? "toutes les valeurs de son enregistrement ont été supprimées" : "son enregistrement a été supprimé"} dans le classeur annoté.`,
+    warningsTitle: "À vérifier",
+    originalTitle: (n) => `Ce qu'iCARE a dit dans le fichier rejeté (${n} notes)`,
     template: "Modèle", rows: "Lignes", notes: "Notes",
     downloads: "Téléchargements",
     upload: (n) => `Fichier à téléverser : ${n}`,
@@ -92,7 +132,7 @@ const TEXT = {
 let lang = (navigator.languages || [navigator.language || "en"])
   .map((l) => String(l).slice(0, 2).toLowerCase())
   .find((l) => l === "fr" || l === "en") || "en";
-const runs = []; // every answer (or refusal) so far, in order, re-rendered on a language switch
+const runs = []; // the answer (or refusal) to the latest choice of files, re-rendered on a language switch
 const t = () => TEXT[lang];
 
 function el(tag, attrs, ...children) {
@@ -109,8 +149,11 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-function say(text) {
-  document.getElementById("status").textContent = text;
+let said = null; // the status line's words, by a function of the language, said again on a switch
+
+function say(words) {
+  said = words;
+  document.getElementById("status").textContent = words ? words() : "";
 }
 
 function translateStatic() {
@@ -136,10 +179,22 @@ function printChecklist(d) {
   if (win) win.addEventListener("load", () => win.print());
 }
 
-function downloadLinks(downloads, printLabel) {
+// The upload file's label says how far it can be trusted: as rejected (no corrections yet),
+// ready, or not ready.
+function uploadLabel(status) {
+  if (status === "done") return t().uploadRaw;
+  if (status === "ready") return t().uploadReady;
+  if (status === "to_fix" || status === "unchanged") return t().uploadNotReady;
+  return t().upload;
+}
+
+function downloadLinks(downloads, printLabel, status) {
   const box = el("div", { class: "downloads" });
-  for (const d of downloads) {
-    const label = (t()[d.kind] || ((n) => n))(d.name);
+  // In the loop's order: the workbook to correct first, the upload file last.
+  const order = ["annotated", "checklist", "upload"];
+  const rank = (d) => (order.includes(d.kind) ? order.indexOf(d.kind) : order.length);
+  for (const d of downloads.slice().sort((a, b) => rank(a) - rank(b))) {
+    const label = (d.kind === "upload" ? uploadLabel(status) : t()[d.kind] || ((n) => n))(d.name);
     box.append(el("a", { class: "button", href: blobUrl(d), download: d.name, "data-kind": d.kind }, label));
     if (d.kind.endsWith("checklist")) {
       box.append(el("button", { type: "button", onclick: () => printChecklist(d) }, printLabel));
@@ -167,7 +222,7 @@ function problemRows(file, view) {
     el("td", {}, p.row),
     el("td", {}, t().kinds[p.category] || p.category),
     el("td", {}, p.cells.join(", ")),
-    el("td", {}, p.fields.join(", ")),
+    el("td", {}, (lang === "fr" ? p.labels_fr : p.labels_en).join(", ")),
     el("td", {}, lang === "fr" ? p.message_fr || p.message_en : p.message_en || p.message_fr)));
 }
 
@@ -198,28 +253,89 @@ function problemsTable(file, index) {
       tbody));
 }
 
+// After a rejected file: the loop's next steps, in order.
+function nextSteps(file) {
+  if (file.status !== "done") return null;
+  const annotated = file.downloads.find((d) => d.kind === "annotated");
+  if (!annotated) return null;
+  return el("div", { class: "next" },
+    el("h4", {}, t().nowTitle),
+    el("ol", {}, t().now(annotated.name, file.name).map((step) => el("li", {}, step))));
+}
+
+function shown(value) {
+  return value === "" ? t().empty : value;
+}
+
+// The way back's verdict and what to do next.
+function verdict(file) {
+  const w = file.way_back;
+  if (!w) return null;
+  const upload = (file.downloads.find((d) => d.kind === "upload") || {}).name || "";
+  const workbook = file.corrections_from || "";
+  const next = { ready: t().nextReady(upload), to_fix: t().nextToFix(workbook), unchanged: t().nextUnchanged(workbook) }[w.readiness];
+  return el("div", { class: "way-back" },
+    workbook ? el("p", {}, t().correctionsFrom(workbook)) : null,
+    el("div", { class: `verdict ${w.readiness}`, "data-readiness": w.readiness },
+      (lang === "fr" ? w.lines_fr : w.lines_en).map((line) => el("p", {}, line))),
+    el("p", { class: "next-step" }, next));
+}
+
+// The way back's details: each change, the records left out, what to check.
+function wayBack(file) {
+  const w = file.way_back;
+  if (!w) return null;
+  return el("div", { class: "way-back" },
+    el("h4", {}, t().changesTitle),
+    w.changes.length
+      ? el("table", { class: "changes" },
+        el("thead", {}, el("tr", {}, [t().cell, t().field, t().before, t().after].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, w.changes.map((c) => el("tr", {},
+          el("td", {}, c.cell), el("td", {}, lang === "fr" ? c.label_fr : c.label), el("td", {}, shown(c.before)),
+          el("td", {}, shown(c.after), c.ends_with_space ? ` ${t().endsWithSpace}` : "")))))
+      : el("p", {}, t().noChanges),
+    w.left_out.length ? [el("h4", {}, t().leftOutTitle),
+      el("ul", { class: "left-out" }, w.left_out.map((r) => el("li", {}, t().leftOut(r.row, r.cleared))))] : null,
+    w.warnings.length ? [el("h4", {}, t().warningsTitle),
+      el("ul", { class: "warnings" }, w.warnings.map((line) => el("li", {}, `Check: ${line}`)))] : null);
+}
+
+function templateName(file) {
+  const name = file.template_name;
+  if (!name) return file.template;
+  return lang === "fr" ? name.fr : name.en;
+}
+
 function fileCard(file, index) {
   const kinds = Object.entries(file.categories || {})
     .map(([k, n]) => `${t().kinds[k] || k}: ${n}`).join(" · ");
-  const handled = file.status === "done" || file.status === "corrected";
+  const handled = ["done", "ready", "to_fix", "unchanged"].includes(file.status);
+  const problems = problemsTable(file, index);
   return el("article", { class: "file", "data-status": file.status, "aria-labelledby": `file-${index}` },
     el("h3", { id: `file-${index}` }, file.name, el("span", { class: `badge ${file.status}` }, t().status[file.status] || file.status)),
     // As the command line's line for the file: "NAME: reason".
     file.reason ? el("p", { class: "refused" }, `${file.name}: ${file.reason}`) : null,
     file.status === "failed" && /\.annotated\.xls[xm]$/i.test(file.name) ? el("p", {}, t().backHint) : null,
     handled && file.template ? el("ul", { class: "facts" },
-      el("li", {}, `${t().template}: ${file.template}`),
+      el("li", {}, `${t().template}: ${templateName(file)}`),
       el("li", {}, `${t().rows}: ${file.rows}`),
       el("li", {}, `${t().notes}: ${file.notes}`),
       kinds ? el("li", {}, kinds) : null) : null,
-    file.records ? el("p", {}, t().records(file.records[0], file.records[1])) : null,
-    file.downloads.length ? downloadLinks(file.downloads, t().print) : null,
+    verdict(file),
+    file.records && !file.way_back ? el("p", {}, t().records(file.records[0], file.records[1])) : null,
+    nextSteps(file),
+    file.downloads.length ? downloadLinks(file.downloads, t().print, file.status) : null,
+    wayBack(file),
     identityTable(file),
-    problemsTable(file, index));
+    // After a way back, iCARE's notes are the rejected file's, not the upload file's.
+    file.way_back && problems
+      ? el("details", { class: "original" }, el("summary", {}, t().originalTitle(file.problems.length)), problems)
+      : problems);
 }
 
 function render() {
   translateStatic();
+  say(said);
   const results = document.getElementById("results");
   results.replaceChildren();
   let index = 0;
@@ -228,7 +344,7 @@ function render() {
     if (run.refused) group.append(el("p", { class: "refused", role: "alert" }, run.refused));
     for (const file of run.files || []) group.append(fileCard(file, index++));
     if (run.summary && run.summary.length) {
-      group.append(el("div", { class: "summary" }, el("h3", {}, t().summaryTitle), downloadLinks(run.summary, t().printAll)));
+      group.append(el("div", { class: "summary" }, el("h3", {}, t().summaryTitle), downloadLinks(run.summary, t().printAll, "")));
     }
     results.append(group);
   }
@@ -239,10 +355,13 @@ async function send(fileList) {
   if (!files.length) return;
   const tooBig = files.filter((f) => f.size > MAX_BYTES);
   const fine = files.filter((f) => f.size <= MAX_BYTES);
+  // A new choice replaces the cards of the earlier one.
+  runs.length = 0;
   const run = { files: tooBig.map((f) => ({ name: f.name, status: "failed", reason: t().tooLarge, categories: {}, identity: [], problems: [], downloads: [] })), summary: [] };
   runs.push(run);
+  render();
   if (fine.length) {
-    say(t().working(fine.length));
+    say(() => t().working(fine.length));
     const form = new FormData();
     for (const f of fine) form.append("files", f, f.name);
     try {
@@ -259,7 +378,7 @@ async function send(fileList) {
     }
   }
   render();
-  say(t().ready(files.length));
+  say(() => t().ready(files.length));
 }
 
 function dropZone(zoneId, inputId) {
@@ -282,7 +401,7 @@ async function quit() {
     // Stopped already: say so all the same.
   }
   for (const c of document.querySelectorAll("input, button, select")) c.disabled = true;
-  say(t().stopped);
+  say(() => t().stopped);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
