@@ -511,7 +511,7 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
     // the upload file icare-fix's own, the checklist there.
     let up_to_date = untouched
         && job.checklist.is_file()
-        && output::is_untouched_upload(&job.upload, &job.input);
+        && output::is_untouched_upload(&job.upload, book.input());
     if !opts.force && up_to_date {
         outcome.status = Status::UpToDate;
         return (outcome, Some(book));
@@ -694,9 +694,9 @@ fn write_outputs(
     // icare-fix's own upload file of this very file is replaced; any other only with
     // --force, kept first as a .bak.
     let (force, backup) =
-        output::make_room(&job.upload, &job.input, &[&job.input], opts.force, true)?;
-    let report = crate::output::clean::clean(
-        &job.input,
+        output::make_room(&job.upload, book.input(), &[&job.input], opts.force, true)?;
+    let report = crate::output::clean::clean_input(
+        book.input(),
         &job.upload,
         registry,
         &CleanOptions {

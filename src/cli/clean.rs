@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use icare_fix::output::clean::{self, CleanOptions, NotesMode};
 use icare_fix::output::way_back::{self, AnnotatedInfo, WayBackOptions};
 use icare_fix::output::{OutputNames, make_room};
+use icare_fix::workbook::Input;
 
 #[derive(Debug, Args)]
 pub struct CleanArgs {
@@ -73,9 +74,10 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
         .output
         .clone()
         .unwrap_or_else(|| OutputNames::beside(&args.file).upload);
-    let (force, backup) = make_room(&output, &args.file, &[&args.file], args.force, false)?;
-    let report = clean::clean(
-        &args.file,
+    let input = Input::open(&args.file)?;
+    let (force, backup) = make_room(&output, &input, &[&args.file], args.force, false)?;
+    let report = clean::clean_input(
+        &input,
         &output,
         &registry,
         &CleanOptions {

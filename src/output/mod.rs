@@ -19,6 +19,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::package::input::Input;
 
 pub use names::{OutputNames, sibling_path, upload_suffix};
 
@@ -175,14 +176,12 @@ pub use crate::lang::plural;
 /// since: `clean` copies every part but the data sheet and its strings byte for byte, and
 /// any spreadsheet program that saves a workbook rewrites its document properties and
 /// styles. Compared through the zip directories only (names, CRC-32s, sizes).
-pub fn is_untouched_upload(upload: &Path, original: &Path) -> bool {
+pub fn is_untouched_upload(upload: &Path, original: &Input) -> bool {
     const WITNESSES: [&str; 3] = ["docProps/core.xml", "docProps/app.xml", "xl/styles.xml"];
-    fn directory(path: &Path) -> Option<std::collections::BTreeMap<String, (u32, u64)>> {
-        if !std::fs::metadata(path).ok()?.is_file() {
-            return None;
-        }
-        let file = File::open(path).ok()?;
-        let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+    fn directory<R: std::io::Read + std::io::Seek>(
+        reader: R,
+    ) -> Option<std::collections::BTreeMap<String, (u32, u64)>> {
+        let mut zip = zip::ZipArchive::new(reader).ok()?;
         let mut entries = std::collections::BTreeMap::new();
         for i in 0..zip.len() {
             let entry = zip.by_index_raw(i).ok()?;
@@ -193,7 +192,14 @@ pub fn is_untouched_upload(upload: &Path, original: &Path) -> bool {
         }
         Some(entries)
     }
-    let (Some(up), Some(orig)) = (directory(upload), directory(original)) else {
+    let upload = std::fs::metadata(upload)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .and_then(|_| File::open(upload).ok());
+    let (Some(up), Some(orig)) = (
+        upload.and_then(|f| directory(std::io::BufReader::new(f))),
+        directory(original.source()),
+    ) else {
         return false;
     };
     up.keys().eq(orig.keys())
@@ -206,9 +212,15 @@ pub fn is_untouched_upload(upload: &Path, original: &Path) -> bool {
 /// `replace_own` (the way back brings it up to date) or `force`. Anything else is replaced
 /// only with `force`, and then first copied to a dated `.bak` file beside it, so nothing is
 /// ever lost. Returns whether to replace, and the backup made.
+///
+/// # Errors
+///
+/// When `target` is one of `inputs`, when it exists and may not be replaced (it is not
+/// icare-fix's own untouched output and `force` is off, or it is and neither `force` nor
+/// `replace_own` is on), or when the backup cannot be made.
 pub fn make_room(
     target: &Path,
-    original: &Path,
+    original: &Input,
     inputs: &[&Path],
     force: bool,
     replace_own: bool,

@@ -31,7 +31,7 @@ use crate::output::stamp::{
 };
 use crate::output::{plural, shown};
 use crate::template::Registry;
-use crate::workbook::{self, Grid, GridRow, Layout, Rejected, cell_name, col_name};
+use crate::workbook::{self, Grid, GridRow, Input, Layout, Rejected, cell_name, col_name};
 
 /// What an annotated workbook records about its source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,14 +119,30 @@ impl AnnotatedInfo {
 
     /// True when it was made from `original`: the same SHA-256 or, when the stamp was lost,
     /// the same name.
+    ///
+    /// # Errors
+    ///
+    /// When `original` cannot be read.
     pub fn is_from(&self, original: &Path) -> Result<bool> {
         if self.stamp_lost {
-            return Ok(original.file_stem().is_some_and(|s| {
-                s.to_string_lossy()
-                    .eq_ignore_ascii_case(&self.source_stem())
-            }));
+            return Ok(self.is_from_name(original));
         }
         Ok(sha256_file(original)?.eq_ignore_ascii_case(&self.source_sha256))
+    }
+
+    /// [`AnnotatedInfo::is_from`] of a file already read at the door.
+    pub fn is_from_input(&self, original: &Input) -> bool {
+        if self.stamp_lost {
+            return self.is_from_name(original.path());
+        }
+        original.sha256().eq_ignore_ascii_case(&self.source_sha256)
+    }
+
+    fn is_from_name(&self, original: &Path) -> bool {
+        original.file_stem().is_some_and(|s| {
+            s.to_string_lossy()
+                .eq_ignore_ascii_case(&self.source_stem())
+        })
     }
 
     /// The rejected file's name without its extension: the name of its upload file.
@@ -284,7 +300,7 @@ pub fn assess(path: &Path, book: &Rejected, registry: &Registry) -> Result<Exist
     let Some(info) = AnnotatedInfo::recognise(path) else {
         return Ok(Existing::NotOurs);
     };
-    let same_source = info.is_from(&book.path)?;
+    let same_source = info.is_from_input(book.input());
     let changed = info.saved_since_written
         || same_source && !plan(path, book, registry).is_ok_and(|p| p.is_pristine());
     let same_name = info.source_name.eq_ignore_ascii_case(&book.file_name());
@@ -1228,7 +1244,7 @@ pub fn way_back_from(
         .unwrap_or_else(|| upload_path(annotated, original));
     let (force, backup) = crate::output::make_room(
         &output,
-        original,
+        book.input(),
         &[annotated, original],
         opts.clean.force,
         true,
@@ -1247,7 +1263,7 @@ pub fn way_back_from(
         force,
         ..opts.clean.clone()
     };
-    let report = clean::clean(original, &output, registry, &clean_opts)?;
+    let report = clean::clean_input(book.input(), &output, registry, &clean_opts)?;
     let typed = typed_warnings(&plan);
     let found = predicted(&plan, book, &report.output, registry);
     let check_errors = typed.len()

@@ -1,5 +1,6 @@
 //! The Office Open XML package layer: what a workbook is made of, below any iCARE meaning.
 //!
+//! - [`input`]: the door: a file opened once and read into memory, with its SHA-256;
 //! - [`parts`]: the zip container, its parts and relationships, read within the [`limits`]
 //!   (part sizes, zip bombs, a DOCTYPE refused); [`address`]: A1 names of cells, rows and
 //!   columns, and Excel's last row and column;
@@ -18,6 +19,7 @@
 pub mod address;
 pub mod cells;
 pub mod hash;
+pub mod input;
 pub mod limits;
 pub mod parts;
 pub mod problem;

@@ -3,12 +3,12 @@
 //! `sheet1.xml`), and size-limited access to each part.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use zip::ZipArchive;
 
+use super::input::{Input, Source};
 use super::limits::{MAX_PART_BYTES, check_zip_sizes};
 use super::xml::{Document, Element, XmlProblem, local};
 use crate::error::{Error, Result};
@@ -71,7 +71,7 @@ pub struct Package {
     /// The file.
     pub path: PathBuf,
     /// The zip archive.
-    pub zip: ZipArchive<BufReader<File>>,
+    pub zip: ZipArchive<Source>,
     /// Entry names in stored order.
     pub names: Vec<String>,
     index: HashMap<String, usize>,
@@ -92,9 +92,22 @@ impl Package {
     /// What kind of spreadsheet it is (an `.xlsx`, not an `.xls` or `.ods`) is the caller's to
     /// tell first ([`crate::workbook::read::sniff`]); here only a regular file within the
     /// size limits is opened, so that a named pipe never blocks.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read or is not a sound zip package of a workbook.
     pub fn open(path: &Path) -> Result<Package> {
-        let file = super::limits::open_file(path)?;
-        let mut zip = ZipArchive::new(BufReader::new(file)).map_err(|e| Error::DamagedBy {
+        Package::open_input(&Input::open(path)?)
+    }
+
+    /// Opens the package of `input`, as [`Package::open`] does.
+    ///
+    /// # Errors
+    ///
+    /// As [`Package::open`].
+    pub fn open_input(input: &Input) -> Result<Package> {
+        let path = input.path();
+        let mut zip = ZipArchive::new(input.source()).map_err(|e| Error::DamagedBy {
             path: path.to_path_buf(),
             detail: "the zip archive cannot be read".into(),
             technical: e.to_string(),

@@ -236,12 +236,13 @@ impl ColumnLists {
     }
 
     /// The lists of `book`, reading its `LOV` sheet when it has one.
+    ///
+    /// # Errors
+    ///
+    /// When the workbook's `LOV` sheet could not be read (it was read with the workbook, see
+    /// [`Rejected::lov`]).
     pub fn of_book(book: &Rejected, registry: &Registry) -> Result<ColumnLists> {
-        let lov = match lov_sheet(&book.sheets) {
-            Some(sheet) => Some(crate::workbook::read_sheet(&book.path, &sheet.name)?),
-            None => None,
-        };
-        Ok(ColumnLists::build(&book.codes, lov.as_ref(), registry))
+        Ok(ColumnLists::build(&book.codes, book.lov()?, registry))
     }
 
     /// What column `col` (0-based, of the data sheet) may hold; `None` when nothing is known

@@ -29,7 +29,7 @@ use crate::note::{self, Category, Note};
 use crate::template::Registry;
 pub use address::{cell_name, col_name};
 pub use layout::{Layout, NotesColumn};
-pub use read::{Format, Grid, GridRow, SheetInfo};
+pub use read::{Format, Grid, GridRow, Input, SheetInfo};
 
 /// What to do when no visible sheet has the codes row: unhide the template sheet when a
 /// hidden one has it, download the file again when every sheet is hidden, else check that
@@ -140,13 +140,35 @@ pub struct Rejected {
     /// The notes, in row order.
     pub notes: Vec<LocatedNote>,
     code_index: HashMap<String, u32>,
+    /// The file as read at the door: every later step reads these bytes, never the file.
+    input: Input,
+    /// The cells of its `LOV` sheet, when it has one, read with the data sheet; or why that
+    /// sheet could not be read.
+    lov: std::result::Result<Option<Grid>, String>,
 }
 
 impl Rejected {
     /// Reads `path` and finds its layout and notes.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read, is not a workbook icare-fix reads, or is not an iCARE
+    /// file (no sheet with the codes row); each error says what to do.
     pub fn open(path: &Path, registry: &Registry) -> Result<Rejected> {
+        Rejected::from_input(Input::open(path)?, registry)
+    }
+
+    /// Reads the workbook of `input` and finds its layout and notes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Rejected::open`].
+    pub fn from_input(input: Input, registry: &Registry) -> Result<Rejected> {
+        let path = input.path();
+        let format = read::sniff_input(&input)?;
         // Not an iCARE file by its first rows: said before the whole workbook is read.
-        if let Some(look) = peek::first_look(path, registry)
+        if format == Format::Xlsx
+            && let Some(look) = peek::first_look(&input, registry)
             && !look.visible_codes
         {
             if look.no_sheets {
@@ -160,7 +182,7 @@ impl Rejected {
                 template_hidden: look.hidden_codes,
             });
         }
-        let mut book = read::open(path)?;
+        let mut book = read::open_sniffed(&input, format)?;
         let sheets = book.sheets();
         // A visible sheet is read whole only once its first rows hold the codes row: a large
         // sheet that is not iCARE's is told so from its first rows, never read to its end.
@@ -195,19 +217,51 @@ impl Rejected {
                 template_hidden: hidden_with_codes,
             });
         };
-        Ok(Rejected::analyse(
-            path.to_path_buf(),
+        // The list sheet is read now, with the same reader, so nothing opens the file again
+        // to learn what a column may hold.
+        // A list sheet that cannot be read is the concern of the commands that need it.
+        let lov = match lists::lov_sheet(&sheets) {
+            Some(info) => match book.read_grid(path, &info.name, None) {
+                Ok(grid) => Ok(Some(grid)),
+                Err(e) => Err(format!("its {} sheet cannot be read: {e}", info.name)),
+            },
+            None => Ok(None),
+        };
+        let mut rejected = Rejected::analyse(
+            input.clone(),
             book.format(),
             sheets,
             sheet,
             header,
             grid,
             registry,
-        ))
+        );
+        rejected.lov = lov;
+        Ok(rejected)
+    }
+
+    /// The file as read at the door.
+    pub fn input(&self) -> &Input {
+        &self.input
+    }
+
+    /// The cells of its `LOV` sheet, when it has one.
+    ///
+    /// # Errors
+    ///
+    /// When the sheet is there but could not be read: the workbook is damaged.
+    pub fn lov(&self) -> Result<Option<&Grid>> {
+        match &self.lov {
+            Ok(grid) => Ok(grid.as_ref()),
+            Err(why) => Err(Error::Damaged {
+                path: self.path.clone(),
+                detail: why.clone(),
+            }),
+        }
     }
 
     fn analyse(
-        path: PathBuf,
+        input: Input,
         format: Format,
         sheets: Vec<SheetInfo>,
         sheet: String,
@@ -215,6 +269,7 @@ impl Rejected {
         grid: Grid,
         registry: &Registry,
     ) -> Rejected {
+        let path = input.path().to_path_buf();
         let codes_row = header.codes_row;
         let codes = header.codes;
         let mut code_index = HashMap::new();
@@ -257,6 +312,8 @@ impl Rejected {
             grid,
             notes: Vec::new(),
             code_index,
+            input,
+            lov: Ok(None),
         };
         rejected.notes = rejected.locate_notes(registry);
         rejected

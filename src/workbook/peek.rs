@@ -14,6 +14,7 @@ use std::io::BufRead;
 use quick_xml::events::Event;
 
 use crate::package::cells::{CellType, cells_until};
+use crate::package::input::Input;
 use crate::package::parts::Package;
 use crate::package::tokens::{Events, Tokenizer};
 use crate::package::xml::{XmlResult, local, resolve_ref};
@@ -43,12 +44,10 @@ enum Text {
 /// The first rows of a sheet: (row, cells as (column, text)).
 type FirstRows = Vec<(u32, Vec<(u32, Text)>)>;
 
-/// The first look at `path`; `None` when it cannot tell (the full reading decides).
-pub fn first_look(path: &std::path::Path, registry: &Registry) -> Option<FirstLook> {
-    if super::read::sniff(path).ok()? != super::read::Format::Xlsx {
-        return None;
-    }
-    let mut package = Package::open(path).ok()?;
+/// The first look at `input`, already told to be an `.xlsx` by
+/// [`super::read::sniff_input`]; `None` when it cannot tell (the full reading decides).
+pub(crate) fn first_look(input: &Input, registry: &Registry) -> Option<FirstLook> {
+    let mut package = Package::open_input(input).ok()?;
     let sheets = package.sheets.clone();
     // Only a plain workbook is judged here: sheets listed, every one a worksheet with its
     // part. Anything else (a macro sheet, a missing part) is for the full reading to name.
@@ -182,7 +181,7 @@ mod tests {
         for entry in std::fs::read_dir(samples).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "xlsx") {
-                let look = first_look(&path, &registry).unwrap();
+                let look = first_look(&Input::open(&path).unwrap(), &registry).unwrap();
                 assert!(look.visible_codes, "{}", path.display());
             }
         }

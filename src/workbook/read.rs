@@ -5,7 +5,6 @@
 //! XFD1048576 costs one cell, not a dense range of billions. xls and ods go through calamine's
 //! range reader (calamine caps those formats itself).
 
-use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
@@ -13,6 +12,7 @@ use calamine::{Data, Ods, Reader, SheetType, SheetVisible, Xls, Xlsx, XlsxError}
 
 use crate::error::{Error, Result};
 use crate::package::address::{MAX_COL, MAX_ROW};
+pub use crate::package::input::{Input, Source};
 
 pub use crate::package::limits::{
     MAX_FILE_BYTES, MAX_PART_BYTES, MAX_TOTAL_BYTES, check_xml_prologs, check_zip_sizes, open_file,
@@ -132,20 +132,33 @@ fn is_blank(value: &Data) -> bool {
 /// An open workbook of any supported format.
 pub enum Book {
     /// xlsx/xlsm.
-    Xlsx(Box<Xlsx<BufReader<File>>>),
+    Xlsx(Box<Xlsx<Source>>),
     /// xls.
-    Xls(Box<Xls<BufReader<File>>>),
+    Xls(Box<Xls<Source>>),
     /// ods.
-    Ods(Box<Ods<BufReader<File>>>),
+    Ods(Box<Ods<Source>>),
 }
 
 /// Tells the format of `path` from its first bytes and checks it is safe to open.
+///
+/// # Errors
+///
+/// When the file cannot be read, or is not a workbook icare-fix can read: the error says
+/// what it is instead (a text file, a PDF, an `.xlsb`, a password-protected workbook, ...).
 pub fn sniff(path: &Path) -> Result<Format> {
-    let mut file = crate::package::limits::open_file(path)?;
-    let mut head = [0u8; 8];
-    let n = read_up_to(&mut file, &mut head).map_err(|e| Error::io(path, e))?;
-    let head = &head[..n];
-    if n == 0 {
+    sniff_input(&Input::open(path)?)
+}
+
+/// Tells the format of `input` from its first bytes and checks it is safe to open.
+///
+/// # Errors
+///
+/// As [`sniff`].
+pub fn sniff_input(input: &Input) -> Result<Format> {
+    let path = input.path();
+    let bytes = input.bytes();
+    let head = &bytes[..bytes.len().min(8)];
+    if head.is_empty() {
         return Err(Error::NotAWorkbook {
             path: path.to_path_buf(),
             detail: "the file is empty".into(),
@@ -154,29 +167,23 @@ pub fn sniff(path: &Path) -> Result<Format> {
     if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         // An OLE2 container: an encrypted xlsx (EncryptedPackage stream) or an old .xls.
         // Its sector chains are checked first: calamine follows a looping one without end.
-        file.rewind().map_err(|e| Error::io(path, e))?;
-        let mut bytes = Vec::new();
-        (&mut file)
-            .take(MAX_FILE_BYTES)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io(path, e))?;
         // A password first: an encrypted package may end in a short sector, which would
         // otherwise read as damage.
-        if crate::workbook::ole::is_encrypted(&bytes) {
+        if crate::workbook::ole::is_encrypted(bytes) {
             return Err(Error::Encrypted {
                 path: path.to_path_buf(),
             });
         }
-        if crate::workbook::ole::is_excel95(&bytes) {
+        if crate::workbook::ole::is_excel95(bytes) {
             return Err(Error::Excel95 {
                 path: path.to_path_buf(),
             });
         }
-        crate::workbook::ole::check(&bytes).map_err(|damage| Error::Damaged {
+        crate::workbook::ole::check(bytes).map_err(|damage| Error::Damaged {
             path: path.to_path_buf(),
             detail: damage.0,
         })?;
-        if let Some(big) = crate::workbook::biff::oversized_sheet(&bytes) {
+        if let Some(big) = crate::workbook::biff::oversized_sheet(bytes) {
             return Err(Error::XlsTooLarge {
                 path: path.to_path_buf(),
                 sheet: big.sheet,
@@ -184,7 +191,7 @@ pub fn sniff(path: &Path) -> Result<Format> {
             });
         }
         return guarded(path, || {
-            Ok(match Xlsx::new(std::io::Cursor::new(bytes)) {
+            Ok(match Xlsx::new(input.source()) {
                 Err(XlsxError::Password) => Err(Error::Encrypted {
                     path: path.to_path_buf(),
                 }),
@@ -210,14 +217,13 @@ pub fn sniff(path: &Path) -> Result<Format> {
             detail: describe_non_workbook(head),
         });
     }
-    file.rewind().map_err(|e| Error::io(path, e))?;
-    zip_format(path, file)
+    zip_format(path, input.source())
 }
 
 /// The format of a zip-based file (`.xlsx` or `.ods`), checked to be safe and readable, or
 /// what else it is: a zip of something else, another spreadsheet format, a password.
-fn zip_format(path: &Path, file: File) -> Result<Format> {
-    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| Error::DamagedBy {
+fn zip_format(path: &Path, source: Source) -> Result<Format> {
+    let mut zip = zip::ZipArchive::new(source).map_err(|e| Error::DamagedBy {
         path: path.to_path_buf(),
         // The zip library's words ("Could not find EOCD") mean nothing to a reader.
         detail: if e.to_string().contains("EOCD") {
@@ -366,17 +372,6 @@ fn check_ods_well_formed<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<
     Ok(())
 }
 
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
-}
-
 fn describe_non_workbook(head: &[u8]) -> String {
     if head.starts_with(b"%PDF") {
         "it is a PDF document".into()
@@ -394,10 +389,27 @@ fn describe_non_workbook(head: &[u8]) -> String {
 }
 
 /// Opens `path` with the reader its content calls for.
+///
+/// # Errors
+///
+/// As [`sniff`], and when the reader finds the workbook damaged.
 pub fn open(path: &Path) -> Result<Book> {
-    let format = sniff(path)?;
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let reader = BufReader::new(file);
+    open_input(&Input::open(path)?)
+}
+
+/// Opens `input` with the reader its content calls for.
+///
+/// # Errors
+///
+/// As [`open`].
+pub fn open_input(input: &Input) -> Result<Book> {
+    open_sniffed(input, sniff_input(input)?)
+}
+
+/// Opens `input`, already told to be of `format` by [`sniff_input`].
+pub(crate) fn open_sniffed(input: &Input, format: Format) -> Result<Book> {
+    let path = input.path();
+    let reader = input.source();
     // The reader's own words are for `--verbose`.
     let damaged = |technical: String| Error::DamagedBy {
         path: path.to_path_buf(),
@@ -410,7 +422,7 @@ pub fn open(path: &Path) -> Result<Book> {
 fn open_as(
     path: &Path,
     format: Format,
-    reader: BufReader<File>,
+    reader: Source,
     damaged: impl Fn(String) -> Error,
 ) -> Result<Book> {
     Ok(match format {

@@ -9,6 +9,7 @@ mod checklist;
 mod clean;
 mod cli;
 mod common;
+mod door;
 mod lists;
 mod loop_truth;
 mod mapping;

@@ -115,7 +115,7 @@ pub fn annotate(
         });
     }
     let mut out = crate::output::OutputFile::create(output, &[&book.path], opts.force)?;
-    let sha = sha256_file(&book.path)?;
+    let sha = book.input().sha256().to_string();
     let (mut workbook, flagged_cells) = build(book, registry, opts.lang, &sha)?;
     workbook.set_properties(&stamp(book, &sha, Some(output)));
     save(&mut workbook, &mut out)?;
@@ -146,10 +146,7 @@ fn stamp(book: &Rejected, source_sha256: &str, output: Option<&Path>) -> DocProp
         Some(place) => properties.set_custom_property(PROP_SOURCE_PLACE, place),
         None => properties,
     };
-    match std::fs::metadata(&book.path) {
-        Ok(meta) => properties.set_custom_property(PROP_SOURCE_SIZE, meta.len().to_string()),
-        Err(_) => properties,
-    }
+    properties.set_custom_property(PROP_SOURCE_SIZE, book.input().len().to_string())
 }
 
 fn xlsx_error(path: &Path, e: XlsxError) -> Error {

@@ -16,10 +16,7 @@
 //! the input is read a second time only when something looks wrong.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::hash::{Hash, Hasher};
-use std::io::BufReader;
-use std::path::Path;
 
 use calamine::{CellErrorType, DataRef, Reader, Xlsx};
 
@@ -28,6 +25,7 @@ use crate::note;
 use crate::package::address::cell_name;
 use crate::package::cells::{Cell, CellType};
 use crate::package::hash::{FastHash, WordHasher};
+use crate::package::input::{Input, Source};
 use crate::package::sst::SharedStrings;
 use crate::package::text::{calamine_text, normalize_eols, unescape_x};
 
@@ -277,8 +275,8 @@ pub enum Checked {
 /// Checks the written file against the input: the data sheet against the input's digest
 /// (`repairs` by input position), and the other rewritten sheets against the input's.
 pub fn verify(
-    input: &Path,
-    output: &Path,
+    input: &Input,
+    output: &Input,
     plan: &Mapping,
     digest: &InputDigest,
     repairs: &HashMap<(u32, u32), String>,
@@ -372,8 +370,8 @@ fn cell_hash(col: u32, value: u64) -> u64 {
 }
 
 /// The digest of a sheet as it is, refusing note text.
-fn output_digest(path: &Path, sheet: &str) -> Result<Digest, Mismatch> {
-    let mut book = open(path)?;
+fn output_digest(file: &Input, sheet: &str) -> Result<Digest, Mismatch> {
+    let mut book = open(file)?;
     let mut cells = book
         .worksheet_cells_reader(sheet)
         .map_err(|e| format!("sheet '{sheet}' cannot be read: {e}"))?;
@@ -408,13 +406,12 @@ impl<'a> Hashed<'a> {
     }
 }
 
-fn open(path: &Path) -> Result<Xlsx<BufReader<File>>, Mismatch> {
-    let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    Xlsx::new(BufReader::new(file))
+fn open(file: &Input) -> Result<Xlsx<Source>, Mismatch> {
+    Xlsx::new(file.source())
         .map_err(|e| Mismatch(format!("the written file cannot be read back: {e}")))
 }
 
-type Book = Xlsx<BufReader<File>>;
+type Book = Xlsx<Source>;
 
 fn text_of<'a>(d: &'a DataRef) -> Option<&'a str> {
     match d {
@@ -450,7 +447,7 @@ fn matches(want: &Want, got: &DataRef) -> bool {
     }
 }
 
-type Cells<'a> = calamine::XlsxCellReader<'a, BufReader<File>>;
+type Cells<'a> = calamine::XlsxCellReader<'a, Source>;
 
 /// The next cell the output must have, from the input.
 fn next_want<'a>(
@@ -615,14 +612,14 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
     /// A workbook with one sheet `S`: a number in B1 and text in C1.
-    fn book(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    fn book(dir: &std::path::Path, name: &str, text: &str) -> Input {
         let path = dir.join(name);
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb.add_worksheet().set_name("S").unwrap();
         ws.write_number(0, 1, 1.5).unwrap();
         ws.write_string(0, 2, text).unwrap();
         wb.save(&path).unwrap();
-        path
+        Input::open(&path).unwrap()
     }
 
     /// The input's digest as the rewrite would build it for that sheet.

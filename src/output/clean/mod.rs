@@ -59,6 +59,7 @@ use crate::error::{Error, Result};
 use crate::output::OutputFile;
 use crate::package::address::{MAX_COL, cell_name};
 use crate::package::cells::FormulaMove;
+use crate::package::input::Input;
 use crate::package::parts::{self, Package, rel};
 use crate::package::refs::{self, ColumnRemoval};
 use crate::package::sst::{self, SharedStrings};
@@ -284,6 +285,13 @@ fn unreadable(input: &Path) -> Error {
 }
 
 /// Writes the upload-ready copy of `input` to `output`.
+///
+/// # Errors
+///
+/// When `input` cannot be read or is not a rejected iCARE `.xlsx` workbook, when `output`
+/// exists (without `opts.force`) or is a file the user edited, when it cannot be written, or
+/// when the written copy does not read back as the original less its notes (the output is
+/// then not kept). Each error says what to do.
 pub fn clean(
     input: &Path,
     output: &Path,
@@ -291,8 +299,24 @@ pub fn clean(
     opts: &CleanOptions,
 ) -> Result<CleanReport> {
     crate::output::check_target(output, &[input], opts.force)?;
+    clean_input(&Input::open(input)?, output, registry, opts)
+}
+
+/// [`clean`] of a file already read at the door.
+///
+/// # Errors
+///
+/// As [`clean`].
+pub fn clean_input(
+    file: &Input,
+    output: &Path,
+    registry: &Registry,
+    opts: &CleanOptions,
+) -> Result<CleanReport> {
+    let input = file.path();
+    crate::output::check_target(output, &[input], opts.force)?;
     // Told what it is first: only an Office Open XML workbook is rewritten.
-    match crate::workbook::read::sniff(input)? {
+    match crate::workbook::read::sniff_input(file)? {
         crate::workbook::Format::Xlsx => {}
         crate::workbook::Format::Xls => {
             return Err(Error::OldExcelFormat {
@@ -305,12 +329,12 @@ pub fn clean(
             });
         }
     }
-    let mut pkg = Package::open(input)?;
+    let mut pkg = Package::open_input(file)?;
     let prepared = prepare(input, &mut pkg, registry, opts)?;
     let edits = Edits::of(&prepared, registry, opts, pkg.date1904);
     let mut pass = rewrite_data_sheet(input, &mut pkg, &prepared, &edits, opts)?;
     refuse_stray_notes(input, &pass)?;
-    let written = write_and_verify(input, output, &mut pkg, &prepared, &mut pass, opts)?;
+    let written = write_and_verify(file, output, &mut pkg, &prepared, &mut pass, opts)?;
     Ok(report(&prepared, &edits, pass, written))
 }
 
@@ -623,7 +647,7 @@ struct Written {
 /// Phase 4: the package written to a temporary file, read back with calamine and compared
 /// with the input, and only then given its name.
 fn write_and_verify(
-    input: &Path,
+    file: &Input,
     output: &Path,
     pkg: &mut Package,
     prep: &Prepared,
@@ -651,6 +675,7 @@ fn write_and_verify(
         &emptied,
         !prep.drop_rows.is_empty(),
     )?;
+    let input = file.path();
     let mut out = OutputFile::create(output, &[input], opts.force)?;
     let parts = Rewrites {
         jobs: &jobs,
@@ -681,10 +706,12 @@ fn write_and_verify(
         .map(|s| s.name.clone())
         .collect();
     let mapping = plan::Mapping::of(sheet_name, removal, &pass.plan);
+    // The written file is read back once, from memory, for every comparison.
+    let written = Input::open(out.temp_path())?;
     let checked = crate::workbook::read::quietly(|| {
         check::verify(
-            input,
-            out.temp_path(),
+            file,
+            &written,
             &mapping,
             &pass.digest,
             &repairs,
