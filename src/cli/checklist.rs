@@ -45,7 +45,7 @@ pub fn run(args: ChecklistArgs) -> Result<ExitCode> {
 
     let mut books = Vec::with_capacity(files.len());
     for file in &files {
-        let book = Rejected::open(file, &registry).with_context(|| {
+        let book = Rejected::open_notes(file, &registry).with_context(|| {
             if files.len() > 1 {
                 "no checklist was written; leave this file out or fix it"
             } else {
@@ -70,8 +70,14 @@ pub fn run(args: ChecklistArgs) -> Result<ExitCode> {
     }
     let refs: Vec<&Rejected> = books.iter().collect();
     let checklist = Checklist::build(&refs, &registry);
-    let html = checklist.to_html(args.lang.into());
-    let written = icare_fix::output::write_file(&target, &inputs, args.force, html.as_bytes())?;
+    let mut out = icare_fix::output::OutputFile::create(&target, &inputs, args.force)?;
+    let mut page = std::io::BufWriter::new(out.file());
+    checklist
+        .write_html(args.lang.into(), &mut page)
+        .and_then(|()| std::io::Write::flush(&mut page))
+        .map_err(|e| Error::io(&target, e))?;
+    drop(page);
+    let written = out.commit()?;
     eprintln!(
         "Wrote {} ({}, {} not validated, {}, {} to correct)",
         written.display(),

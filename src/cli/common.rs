@@ -66,6 +66,35 @@ pub fn hint_if_annotated(file: &std::path::Path) {
 }
 
 /// Writes `text` to stdout, or to `path` when given (safely, see `OutputFile`).
+/// Writes what `write` makes to `path` (through a temporary file renamed into place) or to
+/// the standard output, as it is made: a long report is never whole in memory.
+pub fn emit_with(
+    path: Option<&std::path::Path>,
+    inputs: &[&std::path::Path],
+    force: bool,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<()> {
+    use std::io::Write;
+    match path {
+        Some(path) => {
+            let mut out = icare_fix::output::OutputFile::create(path, inputs, force)?;
+            let mut buffered = std::io::BufWriter::new(out.file());
+            write(&mut buffered)
+                .and_then(|()| buffered.flush())
+                .map_err(|e| icare_fix::Error::io(path, e))?;
+            drop(buffered);
+            out.commit()?;
+            eprintln!("Wrote {}", path.display());
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
 pub fn emit(
     text: &str,
     path: Option<&std::path::Path>,

@@ -31,7 +31,14 @@ pub struct ErrorsArgs {
 pub fn run(args: ErrorsArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
     super::common::hint_if_annotated(&args.file);
-    let book = Rejected::open(&args.file, &registry)?;
+    let book = Rejected::open_notes(&args.file, &registry)?;
+    if matches!(args.format, Format::Json) {
+        super::common::emit_with(args.output.as_deref(), &[&args.file], args.force, |out| {
+            errors::write_json(&book, out)
+        })?;
+        std::mem::forget(book);
+        return Ok(ExitCode::SUCCESS);
+    }
     let text = match args.format {
         Format::Table => {
             icare_fix::output::terminal_safe(&errors::to_table(&book, &registry)).into_owned()

@@ -23,7 +23,7 @@ pub struct InspectArgs {
 pub fn run(args: InspectArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
     super::common::hint_if_annotated(&args.file);
-    let book = Rejected::open(&args.file, &registry)?;
+    let book = Rejected::open_notes(&args.file, &registry)?;
     let report = InspectReport::new(&book, &registry);
     let text = if args.json {
         serde_json::to_string_pretty(&report)? + "\n"

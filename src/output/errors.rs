@@ -132,7 +132,49 @@ fn notes_column(book: &Rejected) -> Option<NotesColumnRecord> {
 
 /// `icare-fix errors --format json`.
 pub fn to_json(book: &Rejected) -> String {
-    serde_json::to_string_pretty(&ErrorsReport::new(book)).expect("plain data serialises") + "\n"
+    let mut json = Vec::new();
+    write_json(book, &mut json).expect("writing to memory");
+    String::from_utf8(json).expect("JSON is UTF-8")
+}
+
+/// [`to_json`] written to `out` note by note: the records are made as they are written,
+/// never all held at once.
+///
+/// # Errors
+///
+/// When `out` fails.
+pub fn write_json(book: &Rejected, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &Streamed(book)).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// An [`ErrorsReport`] of a book, serialised field by field as [`ErrorsReport`] is, its
+/// notes made one at a time.
+struct Streamed<'a>(&'a Rejected);
+
+impl Serialize for Streamed<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let book = self.0;
+        let mut report = serializer.serialize_struct("ErrorsReport", 6)?;
+        report.serialize_field("file", &book.path.display().to_string())?;
+        report.serialize_field("template", &book.template)?;
+        report.serialize_field("sheet", &book.sheet)?;
+        report.serialize_field("notes_column", &notes_column(book))?;
+        report.serialize_field("rows", &book.row_count())?;
+        report.serialize_field("notes", &Records(book))?;
+        report.end()
+    }
+}
+
+/// The notes of a book as [`NoteRecord`]s, each made as it is written.
+struct Records<'a>(&'a Rejected);
+
+impl Serialize for Records<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let book = self.0;
+        serializer.collect_seq(book.notes.iter().map(|n| NoteRecord::new(book, n)))
+    }
 }
 
 /// The CSV header of `icare-fix errors --format csv`.

@@ -17,13 +17,23 @@ use super::limits::{MAX_FILE_BYTES, open_file};
 use crate::error::{Error, Result};
 
 /// What the readers read an [`Input`] through: its bytes, shared, with a position.
-pub type Source = Cursor<Arc<[u8]>>;
+pub type Source = Cursor<Bytes>;
+
+/// The bytes of an [`Input`], shared by its readers (read once, never copied).
+#[derive(Clone)]
+pub struct Bytes(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
 
 /// A file read once; clones share its bytes.
 #[derive(Clone)]
 pub struct Input {
     path: PathBuf,
-    bytes: Arc<[u8]>,
+    bytes: Bytes,
     sha256: Arc<OnceLock<String>>,
 }
 
@@ -31,7 +41,7 @@ impl std::fmt::Debug for Input {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Input")
             .field("path", &self.path)
-            .field("bytes", &self.bytes.len())
+            .field("bytes", &self.bytes.0.len())
             .finish()
     }
 }
@@ -45,7 +55,8 @@ impl Input {
     /// say), is a folder, a pipe or a device, or is larger than [`MAX_FILE_BYTES`].
     pub fn open(path: &Path) -> Result<Input> {
         let file = open_file(path)?;
-        let mut bytes = Vec::new();
+        let size = file.metadata().map_or(0, |m| m.len()).min(MAX_FILE_BYTES);
+        let mut bytes = Vec::with_capacity(size as usize + 1);
         file.take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io(path, e))?;
@@ -60,10 +71,10 @@ impl Input {
     }
 
     /// An input of bytes already in memory, named `path` in messages.
-    pub fn from_bytes(path: &Path, bytes: impl Into<Arc<[u8]>>) -> Input {
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Input {
         Input {
             path: path.to_path_buf(),
-            bytes: bytes.into(),
+            bytes: Bytes(Arc::new(bytes)),
             sha256: Arc::new(OnceLock::new()),
         }
     }
@@ -75,27 +86,27 @@ impl Input {
 
     /// Its content.
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.as_ref()
     }
 
     /// Its size in bytes.
     pub fn len(&self) -> u64 {
-        self.bytes.len() as u64
+        self.bytes().len() as u64
     }
 
     /// True for an empty file.
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.bytes().is_empty()
     }
 
     /// A reader of its bytes from the start.
     pub fn source(&self) -> Source {
-        Cursor::new(Arc::clone(&self.bytes))
+        Cursor::new(self.bytes.clone())
     }
 
     /// Its SHA-256 in lower-case hex, computed once.
     pub fn sha256(&self) -> &str {
-        self.sha256.get_or_init(|| sha256_hex(&self.bytes))
+        self.sha256.get_or_init(|| sha256_hex(self.bytes()))
     }
 }
 

@@ -135,7 +135,8 @@ pub struct Rejected {
     pub labels: Vec<String>,
     /// Where the notes are, when found.
     pub notes_column: Option<NotesColumn>,
-    /// Every non-empty cell of the data sheet.
+    /// Every non-empty cell of the data sheet (of its data rows, only those the notes need
+    /// when read by [`Rejected::open_notes`]).
     pub grid: Grid,
     /// The notes, in row order.
     pub notes: Vec<LocatedNote>,
@@ -158,12 +159,28 @@ impl Rejected {
         Rejected::from_input(Input::open(path)?, registry)
     }
 
+    /// Reads `path` for its notes only: every cell of the header rows but, of each data row,
+    /// only the notes, the client's identity and the cells the notes name. What `errors`,
+    /// `inspect` and the checklist read; its [`Rejected::grid`] is not the whole sheet, so it
+    /// is never written back.
+    ///
+    /// # Errors
+    ///
+    /// As [`Rejected::open`].
+    pub fn open_notes(path: &Path, registry: &Registry) -> Result<Rejected> {
+        Rejected::read(Input::open(path)?, registry, Cells::Noted)
+    }
+
     /// Reads the workbook of `input` and finds its layout and notes.
     ///
     /// # Errors
     ///
     /// As [`Rejected::open`].
     pub fn from_input(input: Input, registry: &Registry) -> Result<Rejected> {
+        Rejected::read(input, registry, Cells::All)
+    }
+
+    fn read(input: Input, registry: &Registry, cells: Cells) -> Result<Rejected> {
         let path = input.path();
         let format = read::sniff_input(&input)?;
         // Not an iCARE file by its first rows: said before the whole workbook is read.
@@ -193,7 +210,13 @@ impl Rejected {
             if layout::find_header(text_rows(&top), registry).is_none() {
                 continue;
             }
-            let grid = book.read_grid(path, &info.name, None)?;
+            let grid = match (cells, layout::find_header(text_rows(&top), registry)) {
+                (Cells::Noted, Some(header)) => {
+                    let mut keep = noted_cells(&header, registry);
+                    book.read_grid_keeping(path, &info.name, &mut keep)?
+                }
+                _ => book.read_grid(path, &info.name, None)?,
+            };
             if let Some(header) = layout::find_header(text_rows(&grid), registry) {
                 found = Some((info.name.clone(), header, grid));
                 break;
@@ -340,22 +363,7 @@ impl Rejected {
 
     /// Maps one note to the cells of row `row`.
     pub fn locate(&self, row: u32, note: Note, registry: &Registry) -> LocatedNote {
-        let message = registry.message(&note);
-        let category = message.map_or_else(
-            || Category::guess(&note.message_en, &note.fields),
-            |m| m.category,
-        );
-        let wanted: Vec<String> = if !note.fields.is_empty() {
-            note.fields.clone()
-        } else if let Some(m) = message {
-            m.fields.clone()
-        } else if category == Category::Identity {
-            // An identity note iCARE worded differently (or garbled): the client is
-            // validated by these three fields.
-            IDENTITY_FIELDS.iter().map(|c| c.to_string()).collect()
-        } else {
-            Vec::new()
-        };
+        let (category, wanted) = concerned(&note, registry);
         let mut cells = Vec::new();
         let mut unlocated = Vec::new();
         for code in wanted {
@@ -441,6 +449,93 @@ impl Rejected {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| self.path.display().to_string())
+    }
+}
+
+/// Which cells of a sheet to read: all, or those the notes need ([`Rejected::open_notes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cells {
+    All,
+    Noted,
+}
+
+/// A note's category and the fields it concerns: its own, or for a note that names none, the
+/// catalogue's fields for its message (the identity fields for "Unable to validate").
+fn concerned(note: &Note, registry: &Registry) -> (Category, Vec<String>) {
+    let message = registry.message(note);
+    let category = message.map_or_else(
+        || Category::guess(&note.message_en, &note.fields),
+        |m| m.category,
+    );
+    let wanted: Vec<String> = if !note.fields.is_empty() {
+        note.fields.clone()
+    } else if let Some(m) = message {
+        m.fields.clone()
+    } else if category == Category::Identity {
+        // An identity note iCARE worded differently (or garbled): the client is validated
+        // by these three fields.
+        IDENTITY_FIELDS.iter().map(|c| c.to_string()).collect()
+    } else {
+        Vec::new()
+    };
+    (category, wanted)
+}
+
+/// What [`Rejected::open_notes`] keeps of each row: every cell above the data rows; of a
+/// data row, the cells holding a note, the client's identity and the cells its notes name
+/// (by field code, exactly or ignoring case, as [`Rejected::column_of`] finds them).
+fn noted_cells<'r>(
+    header: &layout::Header,
+    registry: &'r Registry,
+) -> impl FnMut(&mut GridRow) + use<'r> {
+    let data_start = header.data_start;
+    // Every column a code may name, ignoring case: a few more cells than needed at worst.
+    let mut columns: HashMap<String, Vec<u32>> = HashMap::new();
+    for (col, code) in header.codes.iter().enumerate() {
+        if let Some(code) = code {
+            columns
+                .entry(code.trim().to_ascii_lowercase())
+                .or_default()
+                .push(col as u32);
+        }
+    }
+    let identity: Vec<u32> = IDENTITY_FIELDS
+        .iter()
+        .filter_map(|c| columns.get(*c))
+        .flatten()
+        .copied()
+        .collect();
+    let mut catalogue: HashMap<(String, String), Vec<String>> = HashMap::new();
+    move |row: &mut GridRow| {
+        if row.row < data_start {
+            return;
+        }
+        let mut wanted = identity.clone();
+        for (col, value) in &row.cells {
+            let Data::String(text) = value else { continue };
+            if !note::contains_note(text) {
+                continue;
+            }
+            wanted.push(*col);
+            for note in note::parse_cell(text) {
+                // Most notes name their fields; the catalogue's answer for the others is the
+                // same for every note of the same message.
+                let fields = if note.fields.is_empty() {
+                    catalogue
+                        .entry((note.message_en.clone(), note.message_fr.clone()))
+                        .or_insert_with(|| concerned(&note, registry).1)
+                } else {
+                    &note.fields
+                };
+                wanted.extend(
+                    fields
+                        .iter()
+                        .filter_map(|f| columns.get(&f.trim().to_ascii_lowercase()))
+                        .flatten(),
+                );
+            }
+        }
+        row.cells.retain(|(col, _)| wanted.contains(col));
     }
 }
 

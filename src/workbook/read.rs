@@ -86,16 +86,29 @@ impl Grid {
             .map(|i| &self.rows[i])
     }
 
-    fn push(&mut self, row: u32, col: u32, value: Data) {
+    fn push(&mut self, row: u32, col: u32, value: Data, keep: &mut Option<Keep<'_>>) {
         if is_blank(&value) {
             return;
         }
         match self.rows.last_mut() {
             Some(last) if last.row == row => last.cells.push((col, value)),
-            _ => self.rows.push(GridRow {
-                row,
-                cells: vec![(col, value)],
-            }),
+            _ => {
+                self.finish_row(keep);
+                self.rows.push(GridRow {
+                    row,
+                    cells: vec![(col, value)],
+                });
+            }
+        }
+    }
+
+    /// The last row is read: `keep` prunes it, and it holds no spare room.
+    fn finish_row(&mut self, keep: &mut Option<Keep<'_>>) {
+        if let Some(last) = self.rows.last_mut() {
+            if let Some(keep) = keep {
+                keep(last);
+            }
+            last.cells.shrink_to_fit();
         }
     }
 
@@ -128,6 +141,10 @@ fn is_blank(value: &Data) -> bool {
         _ => false,
     }
 }
+
+/// Decides, as each row of a sheet is read, which of its cells to keep (the others are
+/// dropped at once, so a sheet read for its notes never holds its whole grid).
+pub type Keep<'a> = &'a mut dyn FnMut(&mut GridRow);
 
 /// An open workbook of any supported format.
 pub enum Book {
@@ -544,9 +561,20 @@ impl Book {
     ) -> Result<(Grid, Vec<(u32, u32)>)> {
         let mut uncalculated = Vec::new();
         let grid = guarded(path, || {
-            self.read_grid_inner(path, sheet, None, Some(&mut uncalculated))
+            self.read_grid_inner(path, sheet, None, Some(&mut uncalculated), None)
         })?;
         Ok((grid, uncalculated))
+    }
+
+    /// [`Book::read_grid`] of the whole sheet, keeping of each row the cells `keep` leaves.
+    ///
+    /// # Errors
+    ///
+    /// As [`Book::read_grid`].
+    pub fn read_grid_keeping(&mut self, path: &Path, sheet: &str, keep: Keep<'_>) -> Result<Grid> {
+        guarded(path, || {
+            self.read_grid_inner(path, sheet, None, None, Some(&mut *keep))
+        })
     }
 
     fn read_grid_unguarded(
@@ -555,7 +583,7 @@ impl Book {
         sheet: &str,
         stop_after_row: Option<u32>,
     ) -> Result<Grid> {
-        self.read_grid_inner(path, sheet, stop_after_row, None)
+        self.read_grid_inner(path, sheet, stop_after_row, None, None)
     }
 
     fn read_grid_inner(
@@ -564,6 +592,7 @@ impl Book {
         sheet: &str,
         stop_after_row: Option<u32>,
         mut uncalculated: Option<&mut Vec<(u32, u32)>>,
+        mut keep: Option<Keep<'_>>,
     ) -> Result<Grid> {
         // The reader's own words are for `--verbose`.
         let damaged = |technical: String| Error::DamagedBy {
@@ -612,22 +641,23 @@ impl Book {
                         break;
                     }
                     budget.take(path, sheet, row, col, &value)?;
-                    grid.push(row, col, value);
+                    grid.push(row, col, value, &mut keep);
                 }
             }
             Book::Xls(book) => {
                 let range = book
                     .worksheet_range(sheet)
                     .map_err(|e| damaged(e.to_string()))?;
-                fill_from_range(path, sheet, &mut grid, &mut budget, &range, stop_after_row)?;
+                fill_from_range(path, sheet, &mut grid, &mut budget, &range, stop_after_row, &mut keep)?;
             }
             Book::Ods(book) => {
                 let range = book
                     .worksheet_range(sheet)
                     .map_err(|e| unreadable_ods(path, e.to_string()))?;
-                fill_from_range(path, sheet, &mut grid, &mut budget, &range, stop_after_row)?;
+                fill_from_range(path, sheet, &mut grid, &mut budget, &range, stop_after_row, &mut keep)?;
             }
         }
+        grid.finish_row(&mut keep);
         grid.sort();
         Ok(grid)
     }
@@ -640,6 +670,7 @@ fn fill_from_range(
     budget: &mut Budget,
     range: &calamine::Range<Data>,
     stop_after_row: Option<u32>,
+    keep: &mut Option<Keep<'_>>,
 ) -> Result<()> {
     for (row, col, value) in range.used_cells() {
         let (row, col) = (
@@ -650,7 +681,7 @@ fn fill_from_range(
             continue;
         }
         budget.take(path, sheet, row, col, value)?;
-        grid.push(row, col, value.clone());
+        grid.push(row, col, value.clone(), keep);
     }
     Ok(())
 }

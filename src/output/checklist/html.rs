@@ -130,7 +130,19 @@ fn count(lang: Lang, n: usize, en: (&str, &str), fr: (&str, &str)) -> String {
 
 /// The whole page.
 pub(super) fn render(checklist: &Checklist, lang: Lang) -> String {
-    let mut h = String::with_capacity(8192 + 2048 * checklist.item_count());
+    let mut page = Vec::with_capacity(8192 + 2048 * checklist.item_count());
+    render_to(checklist, lang, &mut page).expect("writing to memory");
+    String::from_utf8(page).expect("the page is UTF-8")
+}
+
+/// The whole page, written to `out` a few clients at a time: never whole in memory.
+pub(super) fn render_to(
+    checklist: &Checklist,
+    lang: Lang,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    const CHUNK: usize = 64 * 1024;
+    let mut h = String::with_capacity(2 * CHUNK);
     let title = t(
         lang,
         "Correction checklist",
@@ -162,6 +174,10 @@ pub(super) fn render(checklist: &Checklist, lang: Lang) -> String {
     }
     for (n, entry) in checklist.clients.iter().enumerate() {
         client(&mut h, checklist, n + 1, entry, lang);
+        if h.len() >= CHUNK {
+            out.write_all(h.as_bytes())?;
+            h.clear();
+        }
     }
     let _ = write!(
         h,
@@ -169,7 +185,7 @@ pub(super) fn render(checklist: &Checklist, lang: Lang) -> String {
         t(lang, "Made by", "Produit par"),
         env!("CARGO_PKG_VERSION")
     );
-    h
+    out.write_all(h.as_bytes())
 }
 
 fn header(h: &mut String, checklist: &Checklist, lang: Lang, title: &str) {

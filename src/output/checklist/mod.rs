@@ -176,6 +176,15 @@ impl Checklist {
         html::render(self, lang)
     }
 
+    /// [`Checklist::to_html`] written to `out` as it is made, never whole in memory.
+    ///
+    /// # Errors
+    ///
+    /// When `out` fails.
+    pub fn write_html(&self, lang: Lang, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        html::render_to(self, lang, out)
+    }
+
     /// The checklist as flat rows (one per item), in the order of work, with texts in
     /// `lang`: what a printed sheet shows. See [`write_sheet`].
     pub fn rows(&self, lang: Lang) -> Vec<ChecklistRow> {
