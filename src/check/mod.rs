@@ -16,8 +16,11 @@
 //! warnings and say so in their message. A `fix` is given only when it is certain (a near
 //! miss of a list value, a date Excel stored as a number).
 //!
-//! Nothing is written here; the annotated workbook of `check --annotate` is drawn by
-//! [`crate::output::annotate::annotate_predicted`].
+//! Nothing is written here, and nothing here knows the outputs: the annotated workbook of
+//! `check --annotate` is drawn by [`crate::output::annotate::annotate_predicted`] and named
+//! by [`crate::output::names::checked_path`]. What a check shares with the outputs lies below
+//! both: the repairs `clean` makes ([`crate::repair`]) and the way values are written out
+//! ([`crate::text`]).
 //!
 //! ```
 //! use icare_fix::Registry;
@@ -35,10 +38,9 @@ pub mod rules;
 
 pub use model::{CheckOptions, FileReport, Problem, Rule, Severity, Sheet, Source};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::Result;
-use crate::output::names::CHECKED_SUFFIX;
 use crate::template::Registry;
 use crate::workbook::Rejected;
 use crate::workbook::lists::ColumnLists;
@@ -104,10 +106,4 @@ pub fn check_books(
             }
         })
         .collect())
-}
-
-/// The name of the predicted-problems workbook of `check --annotate` beside `file`:
-/// `NAME.checked.xlsx`.
-pub fn annotated_path(file: &Path) -> PathBuf {
-    crate::output::sibling_path(file, CHECKED_SUFFIX)
 }

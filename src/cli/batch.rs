@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 use icare_fix::batch::{self, BatchOptions, Destination, Outcome, Status};
-use icare_fix::output::plural;
+use icare_fix::lang::plural;
 
 use super::common::LangArg;
 

@@ -10,7 +10,7 @@ use clap::Args;
 use icare_fix::Rejected;
 use icare_fix::check::{self, CheckOptions, report};
 use icare_fix::output::annotate::{self, AnnotateOptions, Predicted};
-use icare_fix::output::terminal_safe;
+use icare_fix::text::terminal_safe;
 
 use super::common::{Format, LangArg};
 
@@ -100,7 +100,7 @@ fn write_annotated(
         return Ok(());
     }
     let predicted: Vec<Predicted> = report.problems.iter().map(Predicted::from).collect();
-    let output = check::annotated_path(&report.path);
+    let output = icare_fix::output::names::checked_path(&report.path);
     let opts = AnnotateOptions {
         lang: args.lang.into(),
         force: args.force,
@@ -109,7 +109,7 @@ fn write_annotated(
     eprintln!(
         "Wrote {} ({} highlighted)",
         output.display(),
-        icare_fix::output::plural(predicted.len(), "problem", "problems")
+        icare_fix::lang::plural(predicted.len(), "problem", "problems")
     );
     Ok(())
 }

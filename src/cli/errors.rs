@@ -34,7 +34,7 @@ pub fn run(args: ErrorsArgs) -> Result<ExitCode> {
     let book = Rejected::open(&args.file, &registry)?;
     let text = match args.format {
         Format::Table => {
-            icare_fix::output::terminal_safe(&errors::to_table(&book, &registry)).into_owned()
+            icare_fix::text::terminal_safe(&errors::to_table(&book, &registry)).into_owned()
         }
         Format::Json => errors::to_json(&book),
         // A byte-order mark lets Excel open the CSV file with accents intact.

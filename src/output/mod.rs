@@ -144,33 +144,6 @@ pub(crate) fn output_folder_error(dir: &Path, e: std::io::Error) -> Error {
     }
 }
 
-/// Text that is safe to print on a terminal: control characters a hostile file may carry
-/// (escape sequences that clear the screen or retitle the window, bells) are shown as `�`;
-/// line breaks and tabs stay, carriage returns go.
-pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if text.chars().any(unsafe_char) {
-        text.chars()
-            .filter(|&c| c != '\r')
-            .map(|c| if unsafe_char(c) { '\u{FFFD}' } else { c })
-            .collect::<String>()
-            .into()
-    } else {
-        text.into()
-    }
-}
-
-/// A value as printed in a report: in quotes when its spaces would not show.
-pub fn shown(value: &str) -> String {
-    if value.is_empty() || value.trim() != value {
-        format!("\"{value}\"")
-    } else {
-        value.to_string()
-    }
-}
-
-pub use crate::lang::plural;
-
 /// True when `upload` is an upload file icare-fix wrote from `original` and nobody saved
 /// since: `clean` copies every part but the data sheet and its strings byte for byte, and
 /// any spreadsheet program that saves a workbook rewrites its document properties and

@@ -24,13 +24,14 @@ use std::path::{Path, PathBuf};
 use calamine::Data;
 
 use crate::error::{Error, Result};
+use crate::lang::plural;
 use crate::output::clean::{self, CellPatch, CleanOptions, CleanReport};
 use crate::output::stamp::{
     ADDED_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_PLACE, PROP_SOURCE_SHA256,
     PROP_SOURCE_SIZE, PROP_VERSION, RowKey, sha256_file,
 };
-use crate::output::{plural, shown};
 use crate::template::Registry;
+use crate::text::shown;
 use crate::workbook::{self, Grid, GridRow, Layout, Rejected, cell_name, col_name};
 
 /// What an annotated workbook records about its source.

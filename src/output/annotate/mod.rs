@@ -386,7 +386,7 @@ fn likely_rejections(
                 continue;
             }
             let values = lists.values(*col).unwrap_or_default();
-            if crate::output::clean::repaired_text(registry, template, code, Some(values), &value)
+            if crate::repair::repaired_text(registry, template, code, Some(values), &value)
                 .is_some()
             {
                 continue;

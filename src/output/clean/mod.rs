@@ -39,7 +39,6 @@
 
 mod check;
 mod plan;
-mod repair;
 mod scan;
 mod sheet;
 mod shift;
@@ -52,8 +51,7 @@ use serde::Serialize;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-/// The fast hasher of `clean`'s own check, for other hot paths of the crate.
-pub use repair::RepairKind;
+pub use crate::repair::RepairKind;
 
 use crate::error::{Error, Result};
 use crate::output::OutputFile;
@@ -63,6 +61,7 @@ use crate::package::parts::{self, Package, rel};
 use crate::package::refs::{self, ColumnRemoval};
 use crate::package::sst::{self, SharedStrings};
 use crate::package::xml::{self, Document, XmlProblem};
+use crate::repair::{ColumnRepair, ListIndex};
 use crate::template::Registry;
 use crate::workbook::lists::{self, ColumnLists};
 use crate::workbook::{Layout, NotesColumn};
@@ -143,7 +142,7 @@ pub struct Repair {
 impl std::fmt::Display for Repair {
     /// `E4: 24255 -> 1966-05-28 (date stored as a number)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::output::shown;
+        use crate::text::shown;
         write!(
             f,
             "{}: {} -> {} ({})",
@@ -215,23 +214,9 @@ impl CleanReport {
     }
 }
 
-/// The text `clean` writes for `text` put into a cell of column `code`, with the repairs it
-/// makes to every cell (a date serial becomes a date, a list value spelled differently the
-/// list's own spelling); `None` when it stays as it is.
-pub fn repaired_text(
-    registry: &Registry,
-    template: Option<&str>,
-    code: &str,
-    list: Option<&[String]>,
-    text: &str,
-) -> Option<(RepairKind, String)> {
-    let list = list.map(repair::ListIndex::new);
-    repair::Rule::for_column(registry, template, code, list.as_ref()).patch(text, false)
-}
-
 /// What `clean` did, in plain words.
 pub fn describe(report: &CleanReport) -> String {
-    use crate::output::plural;
+    use crate::lang::plural;
     let mut text = String::new();
     let column = report.notes_column_name().unwrap_or_default();
     let notes = plural(report.notes_removed, "note", "notes");
@@ -324,7 +309,7 @@ struct Prepared {
     top: scan::TopRows,
     template: Option<String>,
     /// What each column may hold, indexed for repairs (empty when repairs are off).
-    lists: Vec<Option<repair::ListIndex>>,
+    lists: Vec<Option<ListIndex>>,
     drop_rows: BTreeSet<u32>,
 }
 
@@ -332,7 +317,7 @@ struct Prepared {
 /// be written (a value put into a cell gets the same repairs as every other cell).
 struct Edits<'p> {
     /// Repair rule per column (empty when repairs are off).
-    rules: Vec<repair::Rule<'p>>,
+    rules: Vec<ColumnRepair<'p>>,
     /// The patches, repaired.
     patch_texts: Vec<CellPatch>,
     /// Repairs made to patches: kind and the text as given.
@@ -341,19 +326,19 @@ struct Edits<'p> {
 
 impl<'p> Edits<'p> {
     fn of(prep: &'p Prepared, registry: &'p Registry, opts: &CleanOptions, date1904: bool) -> Self {
-        let rules: Vec<repair::Rule> = if opts.repair {
+        let rules: Vec<ColumnRepair> = if opts.repair {
             prep.header
                 .codes
                 .iter()
                 .zip(&prep.lists)
                 .map(|(code, list)| match code {
-                    Some(code) => repair::Rule::for_column(
+                    Some(code) => ColumnRepair::for_column(
                         registry,
                         prep.template.as_deref(),
                         code,
                         list.as_ref(),
                     ),
-                    None => repair::Rule::None,
+                    None => ColumnRepair::None,
                 })
                 .collect()
         } else {
@@ -437,7 +422,7 @@ fn column_lists(
     sst: &SharedStrings,
     header: &scan::Header,
     registry: &Registry,
-) -> Result<Vec<Option<repair::ListIndex>>> {
+) -> Result<Vec<Option<ListIndex>>> {
     let lov = match pkg
         .sheets
         .iter()
@@ -452,7 +437,7 @@ fn column_lists(
     };
     let column_lists = ColumnLists::build(&header.codes, lov.as_ref(), registry);
     Ok((0..header.codes.len() as u32)
-        .map(|col| column_lists.values(col).map(repair::ListIndex::new))
+        .map(|col| column_lists.values(col).map(ListIndex::new))
         .collect())
 }
 

@@ -13,7 +13,6 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::check::{InputDigest, InputModel};
 use super::plan::DataPlan;
-use super::repair::RepairKind;
 use super::scan::Scan;
 use super::shift::{self, Shift};
 use crate::note;
@@ -22,6 +21,7 @@ use crate::package::cells::{Cell, CellType, Cursor, FormulaMove, read_cell, read
 use crate::package::refs::{ColumnRemoval, move_span_1based};
 use crate::package::tokens::{Events, Tokenizer};
 use crate::package::xml::{self, Element, XmlProblem, XmlResult, escape_text, local, push_raw};
+use crate::repair::RepairKind;
 
 /// Largest non-cell element read whole (merges, validations...).
 const ELEMENT_LIMIT: usize = 64 * 1024 * 1024;
