@@ -27,7 +27,7 @@ impl Common {
 
 /// `--format` of the reports (`errors`, `check`): a table to read, JSON or CSV for programs.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
+pub enum ReportFormat {
     Table,
     Json,
     Csv,

@@ -32,7 +32,7 @@ use crate::lang::Lang;
 use crate::template::Registry;
 use crate::workbook::Rejected;
 use crate::workbook::lists::ColumnLists;
-use context::{Ctx, Flags, flags, last_column, likely_format};
+use context::{Annotation, Flags, flags, last_column, likely_format};
 
 mod context;
 mod errors_sheet;
@@ -197,7 +197,7 @@ fn build_with(
         })
         .collect();
     let likely = likely_rejections(book, registry, &column_lists, &mandatory, &flags);
-    let ctx = Ctx {
+    let ctx = Annotation {
         book,
         registry,
         lang,
@@ -251,7 +251,7 @@ impl Marks<'_> {
 /// Adds the sheets in order: the data sheet, Errors, Summary, Checklist, the hidden Lists.
 fn add_sheets(
     workbook: &mut Workbook,
-    ctx: &Ctx<'_>,
+    ctx: &Annotation<'_>,
     data_sheet: &str,
     flags: &Flags<'_>,
     mandatory: &BTreeSet<u32>,

@@ -37,9 +37,9 @@
 //! println!("{} notes removed", report.notes_removed);
 //! ```
 
-mod check;
 mod plan;
 mod scan;
+mod self_check;
 mod sheet;
 mod shift;
 
@@ -302,7 +302,7 @@ pub fn clean(
 /// What `clean` knows before the data sheet is rewritten (phase 1, [`prepare`]).
 struct Prepared {
     sst: SharedStrings,
-    strings: check::StringHashes,
+    strings: self_check::StringHashes,
     data_sheet: parts::SheetEntry,
     data_part: String,
     header: scan::Header,
@@ -389,7 +389,7 @@ fn prepare(
         None => SharedStrings::default(),
     };
     let (sheet_index, header, top) = find_data_sheet(pkg, &sst, registry)?;
-    let strings = check::StringHashes::new(&sst);
+    let strings = self_check::StringHashes::new(&sst);
     let data_sheet = pkg.sheets[sheet_index].clone();
     let data_part = data_sheet.part.clone().expect("a worksheet with a part");
     let template = registry
@@ -477,11 +477,11 @@ struct Pass<'p> {
     action: Option<NotesColumn>,
     detected: Option<NotesColumn>,
     plan: plan::DataPlan<'p>,
-    outcome: sheet::Outcome,
+    outcome: sheet::SheetRewrite,
     /// The rewritten data sheet, until the package is written.
     sheet_file: Option<std::fs::File>,
     ignored_patches: Vec<CellPatch>,
-    digest: check::InputDigest,
+    digest: self_check::InputDigest,
 }
 
 /// Phase 2: one pass over the data sheet, with the notes column the top rows suggest; the
@@ -538,7 +538,7 @@ fn rewrite_data_sheet<'p>(
         });
         // The input's digest for the self-check is built as the rewrite reads the cells.
         let mapping = plan::Mapping::of(sheet_name, removal_of(action), &plan);
-        let model = check::InputModel::new(mapping, &prep.strings);
+        let model = self_check::InputModel::new(mapping, &prep.strings);
         let (file, mut outcome) = write_data_sheet(pkg, &prep.data_part, shift, &plan, model)?;
         let digest = outcome.digest.take().unwrap_or_default();
         if digest.too_much_text {
@@ -602,7 +602,7 @@ struct Written {
     output: PathBuf,
     rewritten_parts: Vec<String>,
     strings_emptied: usize,
-    checked: check::Checked,
+    checked: self_check::Checked,
 }
 
 /// Phase 4: the package written to a temporary file, read back with calamine and compared
@@ -667,7 +667,7 @@ fn write_and_verify(
         .collect();
     let mapping = plan::Mapping::of(sheet_name, removal, &pass.plan);
     let checked = crate::workbook::read::quietly(|| {
-        check::verify(
+        self_check::verify(
             input,
             out.temp_path(),
             &mapping,
@@ -741,7 +741,7 @@ fn report(prep: &Prepared, edits: &Edits, pass: Pass, written: Written) -> Clean
         ignored_patches: pass.ignored_patches,
         dropped_rows: outcome.dropped.clone(),
         rewritten_parts: written.rewritten_parts,
-        checked_cell_by_cell: written.checked == check::Checked::CellByCell,
+        checked_cell_by_cell: written.checked == self_check::Checked::CellByCell,
     }
 }
 
@@ -820,8 +820,8 @@ fn write_data_sheet(
     part: &str,
     shift: Option<Shift>,
     plan: &plan::DataPlan,
-    model: check::InputModel,
-) -> Result<(std::fs::File, sheet::Outcome)> {
+    model: self_check::InputModel,
+) -> Result<(std::fs::File, sheet::SheetRewrite)> {
     let index = pkg
         .entry_index(part)
         .expect("the data sheet is in the package");
@@ -965,9 +965,9 @@ fn find_data_sheet(
     })
 }
 
-/// How a part is rewritten.
+/// How a part of the package is rewritten: the job each rewritten part gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Job {
+enum PartJob {
     /// The data sheet.
     DataSheet,
     /// The shared strings.
@@ -1001,11 +1001,11 @@ fn plan_jobs(
     shift: Option<Shift>,
     emptied: &BTreeSet<u32>,
     rows_move: bool,
-) -> Result<HashMap<String, Job>> {
+) -> Result<HashMap<String, PartJob>> {
     let mut jobs = HashMap::new();
-    jobs.insert(data_part.to_string(), Job::DataSheet);
+    jobs.insert(data_part.to_string(), PartJob::DataSheet);
     if let (Some(part), false) = (pkg.shared_strings.clone(), emptied.is_empty()) {
-        jobs.insert(part, Job::SharedStrings);
+        jobs.insert(part, PartJob::SharedStrings);
     }
     if shift.is_some() || rows_move {
         let chain = pkg
@@ -1014,7 +1014,7 @@ fn plan_jobs(
             .find(|r| r.kind == rel::CALC_CHAIN)
             .and_then(|r| r.part.clone());
         if let Some(part) = chain {
-            jobs.insert(part, Job::CalcChain);
+            jobs.insert(part, PartJob::CalcChain);
         }
     }
     let Some(shift) = shift else {
@@ -1022,11 +1022,11 @@ fn plan_jobs(
     };
     for r in pkg.relationships_of(data_part)? {
         let job = match r.kind.as_str() {
-            rel::COMMENTS => Job::Comments,
-            rel::THREADED_COMMENT => Job::ThreadedComments,
-            rel::VML_DRAWING => Job::Vml,
-            rel::DRAWING => Job::Drawing,
-            rel::TABLE => Job::Table,
+            rel::COMMENTS => PartJob::Comments,
+            rel::THREADED_COMMENT => PartJob::ThreadedComments,
+            rel::VML_DRAWING => PartJob::Vml,
+            rel::DRAWING => PartJob::Drawing,
+            rel::TABLE => PartJob::Table,
             _ => continue,
         };
         if let Some(part) = r.part {
@@ -1045,12 +1045,14 @@ fn plan_jobs(
             .get(&name.to_ascii_lowercase())
             .map(String::as_str);
         let job = if name == workbook_part {
-            Job::Workbook
+            PartJob::Workbook
         } else {
             match kind {
-                Some(k) if k.ends_with("spreadsheetml.worksheet+xml") => Job::OtherSheet,
-                Some(k) if k.ends_with("drawingml.chart+xml") => Job::Chart,
-                Some(k) if k.ends_with("spreadsheetml.pivotCacheDefinition+xml") => Job::PivotCache,
+                Some(k) if k.ends_with("spreadsheetml.worksheet+xml") => PartJob::OtherSheet,
+                Some(k) if k.ends_with("drawingml.chart+xml") => PartJob::Chart,
+                Some(k) if k.ends_with("spreadsheetml.pivotCacheDefinition+xml") => {
+                    PartJob::PivotCache
+                }
                 _ => continue,
             }
         };
@@ -1143,7 +1145,7 @@ fn contains_any(mut source: impl BufRead, needles: &[Vec<u8>]) -> std::io::Resul
 
 /// The parts to rewrite and what they need.
 struct Rewrites<'a> {
-    jobs: &'a HashMap<String, Job>,
+    jobs: &'a HashMap<String, PartJob>,
     shift: Option<Shift<'a>>,
     plan: &'a plan::DataPlan<'a>,
     emptied: &'a BTreeSet<u32>,
@@ -1176,7 +1178,7 @@ fn write_package(
                 let entry = pkg.zip.by_index_raw(i).map_err(|_| damaged)?;
                 zip.raw_copy_file(entry).map_err(zip_err)?;
             }
-            Some(Job::DataSheet) => {
+            Some(PartJob::DataSheet) => {
                 let entry = sheet_zip.by_index_raw(0).map_err(zip_err)?;
                 zip.raw_copy_file(entry).map_err(zip_err)?;
             }
@@ -1206,7 +1208,7 @@ fn write_package(
 fn rewrite_part<W: Write>(
     pkg: &mut Package,
     name: &str,
-    job: Job,
+    job: PartJob,
     sink: &mut W,
     parts: &Rewrites,
 ) -> std::result::Result<(), XmlProblem> {
@@ -1223,11 +1225,11 @@ fn rewrite_part<W: Write>(
         })
     };
     match job {
-        Job::OtherSheet => {
+        PartJob::OtherSheet => {
             sheet::rewrite(source, sink, moves(false), None, None)?;
             return Ok(());
         }
-        Job::SharedStrings => return sst::rewrite(source, sink, emptied),
+        PartJob::SharedStrings => return sst::rewrite(source, sink, emptied),
         _ => {}
     }
     // The small parts: edited whole.
@@ -1239,7 +1241,7 @@ fn rewrite_part<W: Write>(
     let mut doc = Document::parse(&text, parts::MAX_SMALL_PART)?;
     let root = &mut doc.root;
     match (job, shift) {
-        (Job::CalcChain, _) => {
+        (PartJob::CalcChain, _) => {
             let removal = shift.map(|s| s.removal);
             let map = |row: u32, col: u32| {
                 if plan.drop_rows.contains(&row) {
@@ -1253,18 +1255,18 @@ fn rewrite_part<W: Write>(
             };
             shift::calc_chain(root, sheet_id.unwrap_or(0), &map)?;
         }
-        (Job::Workbook, Some(s)) => {
+        (PartJob::Workbook, Some(s)) => {
             shift::workbook(root, s)?;
         }
-        (Job::Comments, Some(s)) => shift::comments(root, s)?,
-        (Job::ThreadedComments, Some(s)) => shift::threaded_comments(root, s)?,
-        (Job::Vml, Some(s)) => shift::vml(root, s)?,
-        (Job::Drawing, Some(s)) => shift::drawing(root, s)?,
-        (Job::Table, Some(s)) => shift::table(root, s)?,
-        (Job::Chart, Some(s)) => {
+        (PartJob::Comments, Some(s)) => shift::comments(root, s)?,
+        (PartJob::ThreadedComments, Some(s)) => shift::threaded_comments(root, s)?,
+        (PartJob::Vml, Some(s)) => shift::vml(root, s)?,
+        (PartJob::Drawing, Some(s)) => shift::drawing(root, s)?,
+        (PartJob::Table, Some(s)) => shift::table(root, s)?,
+        (PartJob::Chart, Some(s)) => {
             shift::chart(root, s)?;
         }
-        (Job::PivotCache, Some(s)) => {
+        (PartJob::PivotCache, Some(s)) => {
             shift::pivot_cache(root, s)?;
         }
         _ => {}

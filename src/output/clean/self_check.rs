@@ -414,7 +414,8 @@ fn open(path: &Path) -> Result<Xlsx<BufReader<File>>, Mismatch> {
         .map_err(|e| Mismatch(format!("the written file cannot be read back: {e}")))
 }
 
-type Book = Xlsx<BufReader<File>>;
+/// A workbook as calamine reads it from a file (the input or the written output).
+type XlsxBook = Xlsx<BufReader<File>>;
 
 fn text_of<'a>(d: &'a DataRef) -> Option<&'a str> {
     match d {
@@ -518,8 +519,8 @@ fn next_got<'a>(b: &mut Cells<'a>, sheet: &str) -> Result<Option<(Place, DataRef
 }
 
 fn compare_sheet(
-    inp: &mut Book,
-    out: &mut Book,
+    inp: &mut XlsxBook,
+    out: &mut XlsxBook,
     sheet: &str,
     expect: Option<&Expect>,
 ) -> Result<(), Mismatch> {
