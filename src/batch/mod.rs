@@ -33,6 +33,7 @@ pub mod summary;
 
 pub use report::{
     BatchOptions, BatchReport, ClientRecord, Destination, IdentityClient, Outcome, Status,
+    StatusWords,
 };
 
 /// A workbook to process and where its outputs go.

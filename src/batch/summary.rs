@@ -105,19 +105,13 @@ fn files_sheet_name(lang: Lang) -> &'static str {
     }
 }
 
+/// A file's status in `lang` ([`Status::words`]) and its reason, if any.
 fn status_text(status: &Status, lang: Lang) -> (String, String) {
-    let (en, fr, reason) = match status {
-        Status::Done => ("done", "fait", ""),
-        Status::Ready => ("ready to upload", "prêt à téléverser", ""),
-        Status::ToFix => ("still to fix", "encore à corriger", ""),
-        Status::Unchanged => ("nothing corrected", "rien de corrigé", ""),
-        Status::UpToDate => ("up to date", "à jour", ""),
-        Status::Planned => ("planned", "prévu", ""),
-        Status::Checked(r) => ("checked", "vérifié", r.as_str()),
-        Status::Skipped(r) => ("skipped", "ignoré", r.as_str()),
-        Status::Failed(r) => ("failed", "échec", r.as_str()),
-    };
-    (pick(lang, en, fr), reason.to_string())
+    let words = status.words();
+    (
+        pick(lang, words.en, words.fr),
+        status.reason().unwrap_or_default().to_string(),
+    )
 }
 
 /// Writes `rows` under `headings` on `ws` with widths from their text (within limits),
