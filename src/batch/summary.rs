@@ -24,6 +24,11 @@ use crate::workbook::Rejected;
 
 /// Writes the summary files into `folder` (unless nothing changed since they were written)
 /// and returns their paths; on a dry run only returns them.
+///
+/// # Errors
+///
+/// Fails when the summary folder cannot be created, the workbook cannot be built, or a
+/// summary file cannot be written (see [`crate::output::write_file`]).
 pub fn write(
     folder: &Path,
     report: &BatchReport,
@@ -64,6 +69,11 @@ pub fn write(
 }
 
 /// The summary workbook in `lang`.
+///
+/// # Errors
+///
+/// Fails when the workbook writer refuses the content (a sheet or cell beyond Excel's
+/// limits) or cannot save it in memory.
 pub fn workbook(
     report: &BatchReport,
     books: &[Rejected],

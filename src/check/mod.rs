@@ -48,6 +48,11 @@ use crate::workbook::lists::ColumnLists;
 /// Reads `paths` (in parallel) and checks them, each on its own and all together. Refuses
 /// (the first error in the order given) a file that cannot be read or is not an iCARE
 /// template.
+///
+/// # Errors
+///
+/// Fails, with the first such error in the order given, when a file cannot be read (see
+/// [`crate::Rejected::open`]) or its lists cannot be read (see [`check_books`]).
 pub fn check_files(
     paths: &[PathBuf],
     registry: &Registry,
@@ -59,6 +64,11 @@ pub fn check_files(
 }
 
 /// Reads `paths` in parallel; the first error in the order given.
+///
+/// # Errors
+///
+/// Fails, with the first such error in the order given, when a file cannot be read as a
+/// workbook or is not an iCARE template (see [`crate::Rejected::open`]).
 pub fn open_all(paths: &[PathBuf], registry: &Registry) -> Result<Vec<Rejected>> {
     use rayon::prelude::*;
     // Collected whole first: rayon would return any one of several errors.
@@ -70,6 +80,11 @@ pub fn open_all(paths: &[PathBuf], registry: &Registry) -> Result<Vec<Rejected>>
 }
 
 /// Checks workbooks already read, each on its own and all together.
+///
+/// # Errors
+///
+/// Fails when a workbook's own `LOV` sheet cannot be read (see
+/// [`ColumnLists::of_book`]); a problem of the data is a [`Problem`], never an error.
 pub fn check_books(
     books: &[&Rejected],
     registry: &Registry,

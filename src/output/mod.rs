@@ -32,6 +32,13 @@ pub struct OutputFile {
 impl OutputFile {
     /// Starts writing `target`. Fails at once when `target` exists and `force` is off, or
     /// when it is one of `inputs`.
+    ///
+    /// # Errors
+    ///
+    /// Fails when `target` exists and `force` is off ([`Error::OutputExists`]), when it is one
+    /// of `inputs` ([`Error::OutputIsInput`]), or when no temporary file can be made in its
+    /// folder ([`Error::OutputFolder`]: no right to write there, a read-only or full disk, no
+    /// such folder).
     pub fn create(target: &Path, inputs: &[&Path], force: bool) -> Result<OutputFile> {
         check_target(target, inputs, force)?;
         let dir = match target.parent() {
@@ -69,6 +76,10 @@ impl OutputFile {
     }
 
     /// Writes all of `bytes`.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the disk refuses the bytes (full, removed).
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
         let target = self.target.clone();
         let mut w = BufWriter::new(self.temp.as_file_mut());
@@ -79,6 +90,11 @@ impl OutputFile {
 
     /// Flushes to disk and moves the file to its real name. Dropping an `OutputFile` without
     /// committing deletes the temporary file.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the file cannot be flushed or renamed, or when, without `force`, a file of
+    /// that name appeared meanwhile ([`Error::OutputExists`]).
     pub fn commit(self) -> Result<PathBuf> {
         let OutputFile {
             target,
@@ -104,6 +120,10 @@ impl OutputFile {
 }
 
 /// Refuses an output that exists (without `force`) or that is one of the inputs.
+///
+/// # Errors
+///
+/// Fails with [`Error::OutputIsInput`] or [`Error::OutputExists`], as said above.
 pub fn check_target(target: &Path, inputs: &[&Path], force: bool) -> Result<()> {
     if inputs.iter().any(|input| same_file(input, target)) {
         return Err(Error::OutputIsInput {
@@ -179,6 +199,12 @@ pub fn is_untouched_upload(upload: &Path, original: &Path) -> bool {
 /// `replace_own` (the way back brings it up to date) or `force`. Anything else is replaced
 /// only with `force`, and then first copied to a dated `.bak` file beside it, so nothing is
 /// ever lost. Returns whether to replace, and the backup made.
+///
+/// # Errors
+///
+/// Fails when `target` is one of `inputs`, when it is icare-fix's own output and neither
+/// `force` nor `replace_own` is on ([`Error::OutputExists`]), when it was changed since and
+/// `force` is off ([`Error::OutputChanged`]), or when its backup cannot be made.
 pub fn make_room(
     target: &Path,
     original: &Path,
@@ -231,6 +257,11 @@ fn backup_path(target: &Path) -> PathBuf {
 }
 
 /// Writes `bytes` to `target` through an [`OutputFile`].
+///
+/// # Errors
+///
+/// Fails as [`OutputFile::create`], [`OutputFile::write_all`] and [`OutputFile::commit`]
+/// do.
 pub fn write_file(target: &Path, inputs: &[&Path], force: bool, bytes: &[u8]) -> Result<PathBuf> {
     let mut out = OutputFile::create(target, inputs, force)?;
     out.write_all(bytes)?;

@@ -236,6 +236,10 @@ impl ColumnLists {
     }
 
     /// The lists of `book`, reading its `LOV` sheet when it has one.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the workbook's `LOV` sheet cannot be read.
     pub fn of_book(book: &Rejected, registry: &Registry) -> Result<ColumnLists> {
         let lov = match lov_sheet(&book.sheets) {
             Some(sheet) => Some(crate::workbook::read_sheet(&book.path, &sheet.name)?),

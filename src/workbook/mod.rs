@@ -144,6 +144,12 @@ pub struct Rejected {
 
 impl Rejected {
     /// Reads `path` and finds its layout and notes.
+    ///
+    /// # Errors
+    ///
+    /// Fails when `path` cannot be opened (missing, locked, too large), is not a workbook (a
+    /// CSV, a folder, an encrypted file), is damaged, has no sheets, or is not an iCARE template
+    /// (no codes row); each has its own [`Error`] variant with a message saying what to do.
     pub fn open(path: &Path, registry: &Registry) -> Result<Rejected> {
         // Not an iCARE file by its first rows: said before the whole workbook is read.
         if let Some(look) = peek::first_look(path, registry)
@@ -388,6 +394,10 @@ impl Rejected {
 }
 
 /// Reads every non-empty cell of one sheet of `path` (a list sheet, say).
+///
+/// # Errors
+///
+/// Fails when `path` cannot be opened or read as a workbook, or has no sheet `sheet`.
 pub fn read_sheet(path: &Path, sheet: &str) -> Result<Grid> {
     read::open(path)?.read_grid(path, sheet, None)
 }

@@ -140,6 +140,11 @@ pub enum Book {
 }
 
 /// Tells the format of `path` from its first bytes and checks it is safe to open.
+///
+/// # Errors
+///
+/// Fails when `path` cannot be opened (missing, a folder, larger than icare-fix reads), or
+/// its first bytes are no workbook's (empty, text, another kind of file).
 pub fn sniff(path: &Path) -> Result<Format> {
     let mut file = crate::package::limits::open_file(path)?;
     let mut head = [0u8; 8];
@@ -394,6 +399,11 @@ fn describe_non_workbook(head: &[u8]) -> String {
 }
 
 /// Opens `path` with the reader its content calls for.
+///
+/// # Errors
+///
+/// Fails as [`sniff`] does, or when the reader its content calls for cannot read it
+/// (damaged, encrypted).
 pub fn open(path: &Path) -> Result<Book> {
     let format = sniff(path)?;
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -511,6 +521,11 @@ impl Book {
 
     /// Reads a sheet's non-empty cells. With `stop_after_row`, stops once a later row is
     /// reached (enough to look for a header).
+    ///
+    /// # Errors
+    ///
+    /// Fails when there is no sheet `sheet`, or it cannot be read (damaged, or beyond the size
+    /// limits icare-fix reads within).
     pub fn read_grid(
         &mut self,
         path: &Path,
@@ -525,6 +540,10 @@ impl Book {
     /// [`Book::read_grid`] of an `.xlsx` sheet, with the cells that hold a formula but no
     /// saved result (written by a program that does not calculate): they read as empty,
     /// though they are not.
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`Book::read_grid`] does.
     pub fn read_grid_and_uncalculated(
         &mut self,
         path: &Path,

@@ -66,6 +66,12 @@ pub struct AnnotateReport {
 }
 
 /// Writes the annotated workbook of `book` to `output`.
+///
+/// # Errors
+///
+/// Fails when `book` is an old `.xls` or an OpenDocument file (an annotated workbook is
+/// written from an `.xlsx`), when the workbook cannot be built, or when `output` cannot be
+/// written (it exists without `force`, it is the input, or its folder refuses it).
 pub fn annotate(
     book: &Rejected,
     registry: &Registry,
@@ -160,6 +166,11 @@ fn xlsx_error(path: &Path, e: XlsxError) -> Error {
 }
 
 /// Builds the annotated workbook in memory; returns it and the number of flagged cells.
+///
+/// # Errors
+///
+/// Fails when the workbook writer refuses the content (a cell or a sheet beyond Excel's
+/// limits).
 pub fn build(
     book: &Rejected,
     registry: &Registry,
@@ -443,6 +454,11 @@ fn write_likely(ws: &mut Worksheet, likely: &[Likely], lang: Lang) -> Result<(),
 /// by icare-fix check, not written by iCARE". Cells iCARE itself flagged keep iCARE's fill
 /// and note. The workbook carries no source properties: it is for reading, not for the way
 /// back. Returns the number of cells drawn in `flagged_cells`.
+///
+/// # Errors
+///
+/// Fails as [`annotate`] does: a workbook that cannot be built, or an `output` that cannot
+/// be written.
 pub fn annotate_predicted(
     book: &Rejected,
     registry: &Registry,

@@ -269,6 +269,14 @@ fn unreadable(input: &Path) -> Error {
 }
 
 /// Writes the upload-ready copy of `input` to `output`.
+///
+/// # Errors
+///
+/// Fails when `input` is not an `.xlsx` or `.xlsm` iCARE workbook it can rewrite (an old
+/// `.xls`, an OpenDocument file, a damaged or encrypted file, no codes row), when `output`
+/// cannot be written (it exists without `force`, it is the input, or its folder refuses it),
+/// or when the self-check finds the written file differs from the input otherwise than
+/// planned: then nothing is left under `output`.
 pub fn clean(
     input: &Path,
     output: &Path,
