@@ -8,10 +8,19 @@
 //! - [`note`] is the grammar of iCARE's bilingual error notes ([`parse_cell`]);
 //! - [`template`] is what the tool knows about iCARE templates, their allowed values and
 //!   messages ([`Registry`]), from the data files in `templates/`;
-//! - [`output`] writes what users get: reports of the notes ([`output::errors`]) and, safely,
-//!   any file ([`output::OutputFile`]).
+//! - [`repair`] is the damage Excel does to iCARE data and how `clean` repairs it, and
+//!   [`text`] the one way values are written out (quoted, safe on a terminal, safe in CSV);
 //! - [`check`] predicts what iCARE is likely to reject in an upload file, before the upload
 //!   ([`check::check_files`]);
+//! - [`output`] writes what users get: reports of the notes ([`output::errors`]), the upload
+//!   file, the annotated workbook and the checklist, and, safely, any file
+//!   ([`output::OutputFile`]);
+//! - [`batch`] runs the outputs over whole folders, and [`serve`] puts a page in front of it.
+//!
+//! The modules stand in layers, each importing only those below it: `error`, `lang` and
+//! `text` at the bottom, then `note` and `package`, `template`, `workbook`, `repair`, `check`,
+//! `output`, `batch`, `serve`, and the binary's command line on top. What `check` and the
+//! outputs share lies below both. The architecture test of the suite holds the layers.
 //!
 //! The synthetic workbooks of `samples/`, the tests and the benchmarks are written by the
 //! `icare-synth` crate of this workspace (`synth/`), which is not part of the shipped tool.
@@ -26,6 +35,7 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![warn(clippy::missing_errors_doc)]
 
 pub mod batch;
 pub mod check;
@@ -34,8 +44,10 @@ pub mod lang;
 pub mod note;
 pub mod output;
 mod package;
+pub mod repair;
 pub mod serve;
 pub mod template;
+pub mod text;
 pub mod workbook;
 
 pub use error::{Error, Result};

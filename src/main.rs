@@ -34,7 +34,7 @@ fn report(outcome: anyhow::Result<ExitCode>, verbose: bool) -> ExitCode {
             }
             // The message may quote text from the file (a sheet name): keep it printable.
             let message = plain_message(&err);
-            eprintln!("icare-fix: {}", icare_fix::output::terminal_safe(&message));
+            eprintln!("icare-fix: {}", icare_fix::text::terminal_safe(&message));
             let detail = err
                 .chain()
                 .find_map(|cause| cause.downcast_ref::<icare_fix::Error>())
@@ -42,7 +42,7 @@ fn report(outcome: anyhow::Result<ExitCode>, verbose: bool) -> ExitCode {
             if let (true, Some(detail)) = (verbose, detail) {
                 eprintln!(
                     "icare-fix: technical details: {}",
-                    icare_fix::output::terminal_safe(&detail)
+                    icare_fix::text::terminal_safe(&detail)
                 );
             }
             ExitCode::from(exit_code(&err))

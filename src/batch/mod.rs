@@ -33,6 +33,7 @@ pub mod summary;
 
 pub use report::{
     BatchOptions, BatchReport, ClientRecord, Destination, IdentityClient, Outcome, Status,
+    StatusWords,
 };
 
 /// A workbook to process and where its outputs go.
@@ -66,6 +67,13 @@ impl Job {
 
 /// Finds the workbooks under `roots`, processes them and writes the summary. `progress` is
 /// called once per file as it finishes (from worker threads).
+///
+/// # Errors
+///
+/// Fails only when the run as a whole cannot go on: a root that does not exist or cannot be
+/// read, worker threads that cannot start, or a summary that cannot be written. A file that
+/// cannot be read or written is no error here: its [`Outcome`] says `Failed` or `Skipped`, and
+/// the run goes on.
 pub fn run(
     roots: &[PathBuf],
     registry: &Registry,

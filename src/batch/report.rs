@@ -175,7 +175,58 @@ pub struct BatchReport {
     pub summary_folder: Option<PathBuf>,
 }
 
+/// How a [`Status`] is said, wherever it is shown: the one place a status becomes words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusWords {
+    /// On the terminal, before the file's outputs or reason (`icare-fix batch`): short,
+    /// English, as the command line speaks.
+    pub terminal: &'static str,
+    /// In the summary workbook, in English.
+    pub en: &'static str,
+    /// In the summary workbook, in French.
+    pub fr: &'static str,
+    /// The page's id for it (the page says it in its own language): a file handled without
+    /// anything given back, planned or up to date, is `done` there.
+    pub page: &'static str,
+}
+
 impl Status {
+    /// How this status is said: on the terminal, in the summary workbook (English and
+    /// French) and on the page. Its reason, when it has one, is [`Status::reason`].
+    pub fn words(&self) -> StatusWords {
+        let (terminal, en, fr, page) = match self {
+            Status::Done => ("done", "done", "fait", "done"),
+            Status::Ready => ("ready", "ready to upload", "prêt à téléverser", "ready"),
+            Status::ToFix => ("to fix", "still to fix", "encore à corriger", "to_fix"),
+            Status::Unchanged => (
+                "unchanged",
+                "nothing corrected",
+                "rien de corrigé",
+                "unchanged",
+            ),
+            Status::UpToDate => ("up to date", "up to date", "à jour", "done"),
+            Status::Planned => ("would do", "planned", "prévu", "done"),
+            Status::Checked(_) => ("checked", "checked", "vérifié", "checked"),
+            Status::Skipped(_) => ("skipped", "skipped", "ignoré", "skipped"),
+            Status::Failed(_) => ("failed", "failed", "échec", "failed"),
+        };
+        StatusWords {
+            terminal,
+            en,
+            fr,
+            page,
+        }
+    }
+
+    /// What a check found, or why a file was skipped or failed; `None` for the other
+    /// statuses.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Status::Checked(r) | Status::Skipped(r) | Status::Failed(r) => Some(r),
+            _ => None,
+        }
+    }
+
     /// True when an annotated workbook was given back and its upload file written.
     pub fn is_given_back(&self) -> bool {
         matches!(self, Status::Ready | Status::ToFix | Status::Unchanged)
@@ -198,5 +249,35 @@ impl BatchReport {
         self.files
             .iter()
             .any(|f| matches!(f.status, Status::Failed(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_has_its_words_and_the_page_knows_its_id() {
+        let all = [
+            Status::Done,
+            Status::Ready,
+            Status::ToFix,
+            Status::Unchanged,
+            Status::UpToDate,
+            Status::Planned,
+            Status::Checked(String::new()),
+            Status::Skipped("not an iCARE template".into()),
+            Status::Failed("damaged".into()),
+        ];
+        let page = include_str!("../serve/assets/app.js");
+        let mut terminal = std::collections::BTreeSet::new();
+        for status in &all {
+            let words = status.words();
+            assert!(terminal.insert(words.terminal), "{status:?}");
+            assert!(!words.en.is_empty() && !words.fr.is_empty(), "{status:?}");
+            assert!(page.contains(&format!("{}: \"", words.page)), "{status:?}");
+        }
+        assert_eq!(all[7].reason(), Some("not an iCARE template"));
+        assert_eq!(all[0].reason(), None);
     }
 }

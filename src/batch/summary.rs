@@ -24,6 +24,11 @@ use crate::workbook::Rejected;
 
 /// Writes the summary files into `folder` (unless nothing changed since they were written)
 /// and returns their paths; on a dry run only returns them.
+///
+/// # Errors
+///
+/// Fails when the summary folder cannot be created, the workbook cannot be built, or a
+/// summary file cannot be written (see [`crate::output::write_file`]).
 pub fn write(
     folder: &Path,
     report: &BatchReport,
@@ -64,6 +69,11 @@ pub fn write(
 }
 
 /// The summary workbook in `lang`.
+///
+/// # Errors
+///
+/// Fails when the workbook writer refuses the content (a sheet or cell beyond Excel's
+/// limits) or cannot save it in memory.
 pub fn workbook(
     report: &BatchReport,
     books: &[Rejected],
@@ -105,19 +115,13 @@ fn files_sheet_name(lang: Lang) -> &'static str {
     }
 }
 
+/// A file's status in `lang` ([`Status::words`]) and its reason, if any.
 fn status_text(status: &Status, lang: Lang) -> (String, String) {
-    let (en, fr, reason) = match status {
-        Status::Done => ("done", "fait", ""),
-        Status::Ready => ("ready to upload", "prêt à téléverser", ""),
-        Status::ToFix => ("still to fix", "encore à corriger", ""),
-        Status::Unchanged => ("nothing corrected", "rien de corrigé", ""),
-        Status::UpToDate => ("up to date", "à jour", ""),
-        Status::Planned => ("planned", "prévu", ""),
-        Status::Checked(r) => ("checked", "vérifié", r.as_str()),
-        Status::Skipped(r) => ("skipped", "ignoré", r.as_str()),
-        Status::Failed(r) => ("failed", "échec", r.as_str()),
-    };
-    (pick(lang, en, fr), reason.to_string())
+    let words = status.words();
+    (
+        pick(lang, words.en, words.fr),
+        status.reason().unwrap_or_default().to_string(),
+    )
 }
 
 /// Writes `rows` under `headings` on `ws` with widths from their text (within limits),

@@ -16,8 +16,11 @@
 //! warnings and say so in their message. A `fix` is given only when it is certain (a near
 //! miss of a list value, a date Excel stored as a number).
 //!
-//! Nothing is written here; the annotated workbook of `check --annotate` is drawn by
-//! [`crate::output::annotate::annotate_predicted`].
+//! Nothing is written here, and nothing here knows the outputs: the annotated workbook of
+//! `check --annotate` is drawn by [`crate::output::annotate::annotate_predicted`] and named
+//! by [`crate::output::names::checked_path`]. What a check shares with the outputs lies below
+//! both: the repairs `clean` makes ([`crate::repair`]) and the way values are written out
+//! ([`crate::text`]).
 //!
 //! ```
 //! use icare_fix::Registry;
@@ -35,10 +38,9 @@ pub mod rules;
 
 pub use model::{CheckOptions, FileReport, Problem, Rule, Severity, Sheet, Source};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::Result;
-use crate::output::names::CHECKED_SUFFIX;
 use crate::template::Registry;
 use crate::workbook::Rejected;
 use crate::workbook::lists::ColumnLists;
@@ -46,6 +48,11 @@ use crate::workbook::lists::ColumnLists;
 /// Reads `paths` (in parallel) and checks them, each on its own and all together. Refuses
 /// (the first error in the order given) a file that cannot be read or is not an iCARE
 /// template.
+///
+/// # Errors
+///
+/// Fails, with the first such error in the order given, when a file cannot be read (see
+/// [`crate::Rejected::open`]) or its lists cannot be read (see [`check_books`]).
 pub fn check_files(
     paths: &[PathBuf],
     registry: &Registry,
@@ -57,6 +64,11 @@ pub fn check_files(
 }
 
 /// Reads `paths` in parallel; the first error in the order given.
+///
+/// # Errors
+///
+/// Fails, with the first such error in the order given, when a file cannot be read as a
+/// workbook or is not an iCARE template (see [`crate::Rejected::open`]).
 pub fn open_all(paths: &[PathBuf], registry: &Registry) -> Result<Vec<Rejected>> {
     use rayon::prelude::*;
     // Collected whole first: rayon would return any one of several errors.
@@ -68,6 +80,11 @@ pub fn open_all(paths: &[PathBuf], registry: &Registry) -> Result<Vec<Rejected>>
 }
 
 /// Checks workbooks already read, each on its own and all together.
+///
+/// # Errors
+///
+/// Fails when a workbook's own `LOV` sheet cannot be read (see
+/// [`ColumnLists::of_book`]); a problem of the data is a [`Problem`], never an error.
 pub fn check_books(
     books: &[&Rejected],
     registry: &Registry,
@@ -104,10 +121,4 @@ pub fn check_books(
             }
         })
         .collect())
-}
-
-/// The name of the predicted-problems workbook of `check --annotate` beside `file`:
-/// `NAME.checked.xlsx`.
-pub fn annotated_path(file: &Path) -> PathBuf {
-    crate::output::sibling_path(file, CHECKED_SUFFIX)
 }

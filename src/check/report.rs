@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 
 use super::model::{FileReport, Severity};
-use crate::output::errors::csv_safe;
-use crate::output::plural;
+use crate::lang::plural;
 use crate::template::Registry;
+use crate::text::csv_safe;
 
 /// True when some file has a problem: the command then exits with 1.
 pub fn any_problem(reports: &[FileReport]) -> bool {
@@ -147,7 +147,7 @@ pub fn to_table(reports: &[FileReport], registry: &Registry) -> String {
             );
             let _ = writeln!(s, "{pad}{}", p.message_fr);
             if let Some(fix) = &p.fix {
-                let _ = writeln!(s, "{pad}fix: {}", crate::output::shown(fix));
+                let _ = writeln!(s, "{pad}fix: {}", crate::text::shown(fix));
             }
         }
     }

@@ -26,8 +26,8 @@ use calamine::Data;
 use chrono::NaiveDate;
 
 use super::model::{self, CheckOptions, Problem, Rule, Sheet, Source};
-use crate::output::clean::repaired_text;
 use crate::package::hash::FastHash;
+use crate::repair::repaired_text;
 use crate::template::{Registry, ValueKind};
 use crate::workbook::lists::{ListSource, english_yes_no};
 use crate::workbook::{GridRow, IDENTITY_FIELDS, display};

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 use icare_fix::Rejected;
+use icare_fix::lang::plural;
+use icare_fix::output::OutputNames;
 use icare_fix::output::annotate::{AnnotateOptions, annotate};
-use icare_fix::output::{OutputNames, plural};
 use icare_fix::workbook::Format;
 
 use super::common::LangArg;

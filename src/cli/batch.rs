@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 use icare_fix::batch::{self, BatchOptions, Destination, Outcome, Status};
-use icare_fix::output::plural;
+use icare_fix::lang::plural;
 
 use super::common::LangArg;
 
@@ -228,8 +228,8 @@ fn reasons(files: &[Outcome]) -> Vec<String> {
     for word in ["skipped", "failed"] {
         let mut counts = std::collections::BTreeMap::<&str, usize>::new();
         for f in files {
-            let reason = match (&f.status, word) {
-                (Status::Skipped(r), "skipped") | (Status::Failed(r), "failed") => r,
+            let reason = match &f.status {
+                Status::Skipped(r) | Status::Failed(r) if f.status.words().terminal == word => r,
                 _ => continue,
             };
             let short = before_advice(reason);
@@ -330,20 +330,14 @@ fn describe(f: &Outcome) -> (&'static str, String) {
             .collect();
         format!(" -> {}", names.join(", "))
     };
-    match &f.status {
-        Status::Done => ("done", outputs()),
-        Status::Ready => ("ready", outputs()),
-        Status::ToFix => ("to fix", outputs()),
-        Status::Unchanged => ("unchanged", outputs()),
-        Status::UpToDate => (
-            "up to date",
-            ": its outputs are there as icare-fix wrote them for this very file, and its annotated workbook holds no corrections yet (--force writes them again; a corrected annotated workbook is never replaced)".to_string(),
-        ),
-        Status::Planned => ("would do", outputs()),
-        Status::Checked(found) => ("checked", format!(": {found}")),
-        Status::Skipped(reason) => ("skipped", format!(": {reason}")),
-        Status::Failed(reason) => ("failed", format!(": {reason}")),
-    }
+    let detail = match &f.status {
+        Status::UpToDate => ": its outputs are there as icare-fix wrote them for this very file, and its annotated workbook holds no corrections yet (--force writes them again; a corrected annotated workbook is never replaced)".to_string(),
+        status => match status.reason() {
+            Some(reason) => format!(": {reason}"),
+            None => outputs(),
+        },
+    };
+    (f.status.words().terminal, detail)
 }
 
 /// The checklist to start from: the run's summary checklist when it wrote one, else (one

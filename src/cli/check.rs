@@ -10,9 +10,9 @@ use clap::Args;
 use icare_fix::Rejected;
 use icare_fix::check::{self, CheckOptions, report};
 use icare_fix::output::annotate::{self, AnnotateOptions, Predicted};
-use icare_fix::output::terminal_safe;
+use icare_fix::text::terminal_safe;
 
-use super::common::{Format, LangArg};
+use super::common::{LangArg, ReportFormat};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -22,8 +22,8 @@ pub struct CheckArgs {
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
     /// Output format: a table to read, or JSON or CSV for other programs.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
     /// Write the report to this file instead of the screen.
     #[arg(short, long, value_name = "PATH")]
     output: Option<PathBuf>,
@@ -65,11 +65,13 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         }
     };
     let text = match args.format {
-        Format::Table => terminal_safe(&report::to_table(&reports, &registry)).into_owned(),
-        Format::Json => report::to_json(&reports),
+        ReportFormat::Table => terminal_safe(&report::to_table(&reports, &registry)).into_owned(),
+        ReportFormat::Json => report::to_json(&reports),
         // A byte-order mark lets Excel open the CSV file with accents intact.
-        Format::Csv if args.output.is_some() => format!("\u{feff}{}", report::to_csv(&reports)),
-        Format::Csv => report::to_csv(&reports),
+        ReportFormat::Csv if args.output.is_some() => {
+            format!("\u{feff}{}", report::to_csv(&reports))
+        }
+        ReportFormat::Csv => report::to_csv(&reports),
     };
     let inputs: Vec<&std::path::Path> = args.files.iter().map(PathBuf::as_path).collect();
     super::common::emit(&text, args.output.as_deref(), &inputs, args.force)?;
@@ -100,7 +102,7 @@ fn write_annotated(
         return Ok(());
     }
     let predicted: Vec<Predicted> = report.problems.iter().map(Predicted::from).collect();
-    let output = check::annotated_path(&report.path);
+    let output = icare_fix::output::names::checked_path(&report.path);
     let opts = AnnotateOptions {
         lang: args.lang.into(),
         force: args.force,
@@ -109,7 +111,7 @@ fn write_annotated(
     eprintln!(
         "Wrote {} ({} highlighted)",
         output.display(),
-        icare_fix::output::plural(predicted.len(), "problem", "problems")
+        icare_fix::lang::plural(predicted.len(), "problem", "problems")
     );
     Ok(())
 }

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use icare_fix::lang::plural;
 use icare_fix::output::checklist::Checklist;
-use icare_fix::output::plural;
 use icare_fix::{Error, Rejected};
 
 use super::common::LangArg;

@@ -27,7 +27,7 @@ impl Common {
 
 /// `--format` of the reports (`errors`, `check`): a table to read, JSON or CSV for programs.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
+pub enum ReportFormat {
     Table,
     Json,
     Csv,
@@ -59,7 +59,7 @@ pub fn hint_if_annotated(file: &std::path::Path) {
     if let Some(info) = icare_fix::output::way_back::AnnotatedInfo::recognise(file) {
         eprintln!(
             "Note: this is an annotated workbook made by icare-fix from '{}'; its notes column holds summaries, not iCARE's notes. Never upload it: to make the upload file from it, run: icare-fix \"{}\"",
-            icare_fix::output::terminal_safe(&info.source_name),
+            icare_fix::text::terminal_safe(&info.source_name),
             file.display()
         );
     }

@@ -8,7 +8,7 @@ use clap::Args;
 use icare_fix::Rejected;
 use icare_fix::output::errors;
 
-use super::common::Format;
+use super::common::ReportFormat;
 
 #[derive(Debug, Args)]
 pub struct ErrorsArgs {
@@ -16,8 +16,8 @@ pub struct ErrorsArgs {
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// Output format: a table to read, or JSON or CSV for other programs.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
     /// Write to this file instead of the screen.
     #[arg(short, long, value_name = "PATH")]
     output: Option<PathBuf>,
@@ -32,7 +32,7 @@ pub fn run(args: ErrorsArgs) -> Result<ExitCode> {
     let registry = args.common.registry()?;
     super::common::hint_if_annotated(&args.file);
     let book = Rejected::open_notes(&args.file, &registry)?;
-    if matches!(args.format, Format::Json) {
+    if matches!(args.format, ReportFormat::Json) {
         super::common::emit_with(args.output.as_deref(), &[&args.file], args.force, |out| {
             errors::write_json(&book, out)
         })?;
@@ -40,13 +40,15 @@ pub fn run(args: ErrorsArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let text = match args.format {
-        Format::Table => {
-            icare_fix::output::terminal_safe(&errors::to_table(&book, &registry)).into_owned()
+        ReportFormat::Table => {
+            icare_fix::text::terminal_safe(&errors::to_table(&book, &registry)).into_owned()
         }
-        Format::Json => errors::to_json(&book),
+        ReportFormat::Json => errors::to_json(&book),
         // A byte-order mark lets Excel open the CSV file with accents intact.
-        Format::Csv if args.output.is_some() => format!("\u{feff}{}", errors::to_csv(&[&book])),
-        Format::Csv => errors::to_csv(&[&book]),
+        ReportFormat::Csv if args.output.is_some() => {
+            format!("\u{feff}{}", errors::to_csv(&[&book]))
+        }
+        ReportFormat::Csv => errors::to_csv(&[&book]),
     };
     super::common::emit(&text, args.output.as_deref(), &[&args.file], args.force)?;
     // The process ends here: freeing a few hundred thousand cells one by one would only

@@ -28,7 +28,7 @@ pub fn run(args: InspectArgs) -> Result<ExitCode> {
     let text = if args.json {
         serde_json::to_string_pretty(&report)? + "\n"
     } else {
-        icare_fix::output::terminal_safe(&report.to_text()).into_owned()
+        icare_fix::text::terminal_safe(&report.to_text()).into_owned()
     };
     super::common::emit(&text, None, &[], false)?;
     Ok(ExitCode::SUCCESS)

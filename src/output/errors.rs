@@ -7,9 +7,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::lang::plural;
 use crate::note::{Category, Orp};
-use crate::output::plural;
 use crate::template::Registry;
+use crate::text::csv_safe;
 use crate::workbook::{Client, LocatedNote, Rejected, col_name};
 
 /// The notes column as reported.
@@ -201,18 +202,6 @@ pub const CSV_HEADER: [&str; 21] = [
     "template",
     "raw",
 ];
-
-/// A CSV field that Excel shows as text: one that begins with `=`, `+`, `-`, `@`, a tab or a
-/// carriage return would be taken as a formula (a cell value from the file such as
-/// `=HYPERLINK(...)` would become live), so it gets a leading `'` (OWASP's advice for CSV
-/// injection).
-pub fn csv_safe(field: &str) -> std::borrow::Cow<'_, str> {
-    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{field}").into()
-    } else {
-        field.into()
-    }
-}
 
 /// `icare-fix errors --format csv`: one row per note; lists are joined with spaces; fields
 /// that Excel would take as formulas are written as text ([`csv_safe`]).

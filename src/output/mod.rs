@@ -33,6 +33,13 @@ pub struct OutputFile {
 impl OutputFile {
     /// Starts writing `target`. Fails at once when `target` exists and `force` is off, or
     /// when it is one of `inputs`.
+    ///
+    /// # Errors
+    ///
+    /// Fails when `target` exists and `force` is off ([`Error::OutputExists`]), when it is one
+    /// of `inputs` ([`Error::OutputIsInput`]), or when no temporary file can be made in its
+    /// folder ([`Error::OutputFolder`]: no right to write there, a read-only or full disk, no
+    /// such folder).
     pub fn create(target: &Path, inputs: &[&Path], force: bool) -> Result<OutputFile> {
         check_target(target, inputs, force)?;
         let dir = match target.parent() {
@@ -70,6 +77,10 @@ impl OutputFile {
     }
 
     /// Writes all of `bytes`.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the disk refuses the bytes (full, removed).
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
         let target = self.target.clone();
         let mut w = BufWriter::new(self.temp.as_file_mut());
@@ -80,6 +91,11 @@ impl OutputFile {
 
     /// Flushes to disk and moves the file to its real name. Dropping an `OutputFile` without
     /// committing deletes the temporary file.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the file cannot be flushed or renamed, or when, without `force`, a file of
+    /// that name appeared meanwhile ([`Error::OutputExists`]).
     pub fn commit(self) -> Result<PathBuf> {
         let OutputFile {
             target,
@@ -105,6 +121,10 @@ impl OutputFile {
 }
 
 /// Refuses an output that exists (without `force`) or that is one of the inputs.
+///
+/// # Errors
+///
+/// Fails with [`Error::OutputIsInput`] or [`Error::OutputExists`], as said above.
 pub fn check_target(target: &Path, inputs: &[&Path], force: bool) -> Result<()> {
     if inputs.iter().any(|input| same_file(input, target)) {
         return Err(Error::OutputIsInput {
@@ -144,33 +164,6 @@ pub(crate) fn output_folder_error(dir: &Path, e: std::io::Error) -> Error {
         reason,
     }
 }
-
-/// Text that is safe to print on a terminal: control characters a hostile file may carry
-/// (escape sequences that clear the screen or retitle the window, bells) are shown as `�`;
-/// line breaks and tabs stay, carriage returns go.
-pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if text.chars().any(unsafe_char) {
-        text.chars()
-            .filter(|&c| c != '\r')
-            .map(|c| if unsafe_char(c) { '\u{FFFD}' } else { c })
-            .collect::<String>()
-            .into()
-    } else {
-        text.into()
-    }
-}
-
-/// A value as printed in a report: in quotes when its spaces would not show.
-pub fn shown(value: &str) -> String {
-    if value.is_empty() || value.trim() != value {
-        format!("\"{value}\"")
-    } else {
-        value.to_string()
-    }
-}
-
-pub use crate::lang::plural;
 
 /// True when `upload` is an upload file icare-fix wrote from `original` and nobody saved
 /// since: `clean` copies every part but the data sheet and its strings byte for byte, and
@@ -215,9 +208,9 @@ pub fn is_untouched_upload(upload: &Path, original: &Input) -> bool {
 ///
 /// # Errors
 ///
-/// When `target` is one of `inputs`, when it exists and may not be replaced (it is not
-/// icare-fix's own untouched output and `force` is off, or it is and neither `force` nor
-/// `replace_own` is on), or when the backup cannot be made.
+/// Fails when `target` is one of `inputs`, when it is icare-fix's own output and neither
+/// `force` nor `replace_own` is on ([`Error::OutputExists`]), when it was changed since and
+/// `force` is off ([`Error::OutputChanged`]), or when its backup cannot be made.
 pub fn make_room(
     target: &Path,
     original: &Input,
@@ -270,6 +263,11 @@ fn backup_path(target: &Path) -> PathBuf {
 }
 
 /// Writes `bytes` to `target` through an [`OutputFile`].
+///
+/// # Errors
+///
+/// Fails as [`OutputFile::create`], [`OutputFile::write_all`] and [`OutputFile::commit`]
+/// do.
 pub fn write_file(target: &Path, inputs: &[&Path], force: bool, bytes: &[u8]) -> Result<PathBuf> {
     let mut out = OutputFile::create(target, inputs, force)?;
     out.write_all(bytes)?;

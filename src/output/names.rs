@@ -1,7 +1,8 @@
 //! The names of the files icare-fix writes, in one place: for a rejected workbook `NAME.xlsx`,
 //! `NAME.upload.xlsx` (`.xlsm` for a macro-enabled workbook, whose copy must keep the
 //! extension Excel expects for its content), `NAME.annotated.xlsx` and
-//! `NAME.checklist.html`; for a run over several files, `summary.xlsx`, `summary.json` and
+//! `NAME.checklist.html`; for an upload file `check --annotate` looks at, `NAME.checked.xlsx`;
+//! for a run over several files, `summary.xlsx`, `summary.json` and
 //! `summary.checklist.html`.
 
 use std::path::{Path, PathBuf};
@@ -58,6 +59,12 @@ pub fn sibling_path(input: &Path, suffix: &str) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
     input.with_file_name(format!("{stem}.{suffix}"))
+}
+
+/// The name of the predicted-problems workbook of `check --annotate` beside `file`:
+/// `NAME.checked.xlsx`.
+pub fn checked_path(file: &Path) -> PathBuf {
+    sibling_path(file, CHECKED_SUFFIX)
 }
 
 /// The suffix of the upload file of `input`: `upload.xlsm` for a macro-enabled workbook, else

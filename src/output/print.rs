@@ -68,6 +68,11 @@ pub fn row_height<S: AsRef<str>>(texts: &[S], widths: &[f64], font_size: f64) ->
 /// Sets a sheet up to print: Letter, landscape or portrait, one page wide and as many tall
 /// as needed, narrow margins, `repeat` (first and last row) on every page, and a footer with
 /// `footer` on the left and the page number on the right.
+///
+/// # Errors
+///
+/// Fails when the workbook writer refuses a setting (a footer or repeated rows beyond
+/// Excel's limits).
 pub fn page_setup(
     ws: &mut Worksheet,
     landscape: bool,

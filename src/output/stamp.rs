@@ -117,6 +117,10 @@ pub fn relative_place(source: &Path, workbook: &Path) -> Option<String> {
 }
 
 /// SHA-256 of a file, in lower-case hex.
+///
+/// # Errors
+///
+/// Fails when `path` cannot be opened or read.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut hasher = Sha256::new();

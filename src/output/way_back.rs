@@ -24,13 +24,14 @@ use std::path::{Path, PathBuf};
 use calamine::Data;
 
 use crate::error::{Error, Result};
+use crate::lang::plural;
 use crate::output::clean::{self, CellPatch, CleanOptions, CleanReport};
 use crate::output::stamp::{
     ADDED_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_PLACE, PROP_SOURCE_SHA256,
     PROP_SOURCE_SIZE, PROP_VERSION, RowKey, sha256_file,
 };
-use crate::output::{plural, shown};
 use crate::template::Registry;
+use crate::text::shown;
 use crate::workbook::{self, Grid, GridRow, Input, Layout, Rejected, cell_name, col_name};
 
 /// What an annotated workbook records about its source.
@@ -122,7 +123,7 @@ impl AnnotatedInfo {
     ///
     /// # Errors
     ///
-    /// When `original` cannot be read.
+    /// Fails when `original` cannot be read to compute its SHA-256.
     pub fn is_from(&self, original: &Path) -> Result<bool> {
         if self.stamp_lost {
             return Ok(self.is_from_name(original));
@@ -156,6 +157,11 @@ impl AnnotatedInfo {
     /// Refuses an annotated workbook saved under another rejected file's name: a workbook
     /// called `OTHER.annotated.xlsx` (or `OTHER.annotated (1).xlsx`) whose stamp names
     /// `NAME.xlsx`. A name without `.annotated` is the user's own choice and says nothing.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the workbook is named after another rejected file than the one it was made
+    /// from.
     pub fn check_name(&self, annotated: &Path) -> Result<()> {
         let Some(stem) = annotated_stem(annotated) else {
             return Ok(());
@@ -293,6 +299,10 @@ impl Existing {
 
 /// What stands at `path`, the annotated workbook's place for `book`. It is the user's work
 /// when a spreadsheet program saved it, or its data differs from `book`'s.
+///
+/// # Errors
+///
+/// Fails when `book`'s file or the workbook at `path` cannot be read to be compared.
 pub fn assess(path: &Path, book: &Rejected, registry: &Registry) -> Result<Existing> {
     if !path.exists() {
         return Ok(Existing::Absent);
@@ -317,6 +327,11 @@ pub fn assess(path: &Path, book: &Rejected, registry: &Registry) -> Result<Exist
 /// Finds the original of an annotated workbook: `given` when named; otherwise the recorded
 /// file name beside the annotated workbook and in the folder above it, the recorded path,
 /// and last any workbook of the recorded size in those folders. The SHA-256 must match.
+///
+/// # Errors
+///
+/// Fails when `given` is not the original (another SHA-256), or when no file found is:
+/// the message says where it looked and what to do.
 pub fn find_original(
     annotated: &Path,
     info: &AnnotatedInfo,
@@ -731,6 +746,12 @@ fn read_annotated(
 /// The template is read from the sheet that carries the codes row. When several do (a copy
 /// made with Move or Copy), the one the user changed is used; two changed differently are
 /// refused, naming both.
+///
+/// # Errors
+///
+/// Fails when the workbook cannot be read, when no sheet or two changed sheets carry the
+/// codes row, or when a row or a column cannot be matched with the original with certainty;
+/// each message says what to undo or do.
 pub fn plan(annotated: &Path, original: &Rejected, registry: &Registry) -> Result<Plan> {
     let sheets = template_sheets(annotated, registry)?;
     if sheets.is_empty() {
@@ -1216,6 +1237,11 @@ pub fn upload_path(annotated: &Path, original: &Path) -> PathBuf {
 
 /// The way back: finds the original of the annotated workbook `annotated`, plans the
 /// corrections and writes the upload file with them.
+///
+/// # Errors
+///
+/// Fails when the workbook is named after another rejected file, when its original cannot
+/// be found or read, and as [`way_back_from`] does.
 pub fn way_back(
     annotated: &Path,
     info: &AnnotatedInfo,
@@ -1230,6 +1256,12 @@ pub fn way_back(
 
 /// [`way_back`] from an original already read, known to be the annotated workbook's own
 /// (see [`assess`]).
+///
+/// # Errors
+///
+/// Fails when the corrections cannot be planned with certainty (see [`plan`]), when the
+/// upload file's place holds a file changed since (see [`crate::output::make_room`]), or
+/// when the upload file cannot be written (see [`crate::output::clean::clean`]).
 pub fn way_back_from(
     annotated: &Path,
     book: &Rejected,

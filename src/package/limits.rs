@@ -10,6 +10,11 @@ use crate::error::{Error, Result};
 /// Opens `path` for reading once it is known to be a regular file within
 /// [`MAX_FILE_BYTES`]: a folder, a named pipe or a device is refused without being opened
 /// (opening a pipe can wait forever), a larger file without being read.
+///
+/// # Errors
+///
+/// Fails when `path` does not exist or cannot be opened, when it is a folder, a pipe or a
+/// device, or when it is larger than [`MAX_FILE_BYTES`].
 pub fn open_file(path: &Path) -> Result<std::fs::File> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     let not = |detail: &str| Error::NotAWorkbook {
@@ -45,6 +50,10 @@ pub const MAX_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
 /// Refuses a package whose XML parts declare a DOCTYPE (entity declarations, external
 /// entities): Excel never writes one, and they are the way XML readers are attacked. Only
 /// each part's prolog is read, up to its first element.
+///
+/// # Errors
+///
+/// Fails when a part cannot be read or declares a DOCTYPE.
 pub fn check_xml_prologs<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<R>) -> Result<()> {
     use quick_xml::events::Event;
     for i in 0..zip.len() {
@@ -80,6 +89,11 @@ pub fn check_xml_prologs<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<
 }
 
 /// Refuses zip archives whose parts claim to inflate past the limits (zip bombs).
+///
+/// # Errors
+///
+/// Fails when a part cannot be read, or a part or all of them together claim to inflate past
+/// [`MAX_PART_BYTES`] or [`MAX_TOTAL_BYTES`].
 pub fn check_zip_sizes<R: Read + Seek>(path: &Path, zip: &mut zip::ZipArchive<R>) -> Result<()> {
     let mut total: u64 = 0;
     for i in 0..zip.len() {

@@ -21,7 +21,7 @@ use tokio::io::AsyncWriteExt;
 use crate::output::names;
 
 use super::shared::Shared;
-use crate::batch::{self, BatchOptions, BatchReport, Destination, Outcome, Status};
+use crate::batch::{self, BatchOptions, BatchReport, Destination, Outcome};
 use crate::note::Category;
 use crate::output::errors::{ErrorsReport, NoteRecord};
 use crate::output::way_back::{AnnotatedInfo, WayBackSummary};
@@ -365,15 +365,8 @@ fn file_answer(
     folder: &Path,
     registry: &Registry,
 ) -> Result<FileAnswer, Refusal> {
-    let (status, reason) = match &outcome.status {
-        Status::Done | Status::UpToDate | Status::Planned => ("done", None),
-        Status::Ready => ("ready", None),
-        Status::ToFix => ("to_fix", None),
-        Status::Unchanged => ("unchanged", None),
-        Status::Checked(r) => ("checked", Some(for_page(folder, r))),
-        Status::Skipped(r) => ("skipped", Some(for_page(folder, r))),
-        Status::Failed(r) => ("failed", Some(for_page(folder, r))),
-    };
+    let status = outcome.status.words().page;
+    let reason = outcome.status.reason().map(|r| for_page(folder, r));
     let handled = matches!(status, "done" | "ready" | "to_fix" | "unchanged");
     let downloads = outcome
         .outputs

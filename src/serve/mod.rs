@@ -46,6 +46,11 @@ pub struct ServeOptions {
 
 /// Serves the page until Ctrl+C, the page's Quit button or an idle hour; then removes the
 /// temporary folder. The address is printed as the first line of standard output.
+///
+/// # Errors
+///
+/// Fails when the page cannot start: its worker threads, its temporary folder or its port
+/// (taken by another program).
 pub fn serve(registry: Registry, opts: &ServeOptions) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

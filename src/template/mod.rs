@@ -193,6 +193,11 @@ impl Registry {
 
     /// The built-in registry plus every `.tsv` file in `dir`, which add to or replace the
     /// built-in ones (a template by its id, a list by its code, a message by its id).
+    ///
+    /// # Errors
+    ///
+    /// Fails when `dir` cannot be read, or one of its `.tsv` files cannot be read or does not
+    /// follow the data files' form (the message names the file and line).
     pub fn with_overrides(dir: &Path) -> Result<Registry> {
         let mut registry = Registry::builtin();
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
@@ -210,6 +215,11 @@ impl Registry {
 
     /// Adds one data file; its kind is told by its name (`lists.tsv`, `messages.tsv`) or its
     /// `# id:` line (a template).
+    ///
+    /// # Errors
+    ///
+    /// Fails when `text` does not follow the data files' form (the message names the file and
+    /// line).
     pub fn add_file(&mut self, path: &Path, text: &str) -> Result<()> {
         let name = path
             .file_name()

@@ -239,8 +239,7 @@ impl ColumnLists {
     ///
     /// # Errors
     ///
-    /// When the workbook's `LOV` sheet could not be read (it was read with the workbook, see
-    /// [`Rejected::lov`]).
+    /// Fails when the workbook's `LOV` sheet cannot be read.
     pub fn of_book(book: &Rejected, registry: &Registry) -> Result<ColumnLists> {
         Ok(ColumnLists::build(&book.codes, book.lov()?, registry))
     }

@@ -153,8 +153,9 @@ impl Rejected {
     ///
     /// # Errors
     ///
-    /// When the file cannot be read, is not a workbook icare-fix reads, or is not an iCARE
-    /// file (no sheet with the codes row); each error says what to do.
+    /// Fails when `path` cannot be opened (missing, locked, too large), is not a workbook (a
+    /// CSV, a folder, an encrypted file), is damaged, has no sheets, or is not an iCARE template
+    /// (no codes row); each has its own [`Error`] variant with a message saying what to do.
     pub fn open(path: &Path, registry: &Registry) -> Result<Rejected> {
         Rejected::from_input(Input::open(path)?, registry)
     }
@@ -540,6 +541,10 @@ fn noted_cells<'r>(
 }
 
 /// Reads every non-empty cell of one sheet of `path` (a list sheet, say).
+///
+/// # Errors
+///
+/// Fails when `path` cannot be opened or read as a workbook, or has no sheet `sheet`.
 pub fn read_sheet(path: &Path, sheet: &str) -> Result<Grid> {
     read::open(path)?.read_grid(path, sheet, None)
 }

@@ -160,8 +160,8 @@ pub enum Book {
 ///
 /// # Errors
 ///
-/// When the file cannot be read, or is not a workbook icare-fix can read: the error says
-/// what it is instead (a text file, a PDF, an `.xlsb`, a password-protected workbook, ...).
+/// Fails when `path` cannot be opened (missing, a folder, larger than icare-fix reads), or
+/// its first bytes are no workbook's (empty, text, another kind of file).
 pub fn sniff(path: &Path) -> Result<Format> {
     sniff_input(&Input::open(path)?)
 }
@@ -409,7 +409,8 @@ fn describe_non_workbook(head: &[u8]) -> String {
 ///
 /// # Errors
 ///
-/// As [`sniff`], and when the reader finds the workbook damaged.
+/// Fails as [`sniff`] does, or when the reader its content calls for cannot read it
+/// (damaged, encrypted).
 pub fn open(path: &Path) -> Result<Book> {
     open_input(&Input::open(path)?)
 }
@@ -540,6 +541,11 @@ impl Book {
 
     /// Reads a sheet's non-empty cells. With `stop_after_row`, stops once a later row is
     /// reached (enough to look for a header).
+    ///
+    /// # Errors
+    ///
+    /// Fails when there is no sheet `sheet`, or it cannot be read (damaged, or beyond the size
+    /// limits icare-fix reads within).
     pub fn read_grid(
         &mut self,
         path: &Path,
@@ -554,6 +560,10 @@ impl Book {
     /// [`Book::read_grid`] of an `.xlsx` sheet, with the cells that hold a formula but no
     /// saved result (written by a program that does not calculate): they read as empty,
     /// though they are not.
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`Book::read_grid`] does.
     pub fn read_grid_and_uncalculated(
         &mut self,
         path: &Path,

@@ -1,6 +1,12 @@
-//! The layout's two rules, checked on the source itself: no file of `src/` imports a file that
-//! imports it back (through `use crate::…`, `use super::…`, or a child module named in its
-//! parent), and no function of `src/` is longer than 120 lines.
+//! The layout's rules, checked on the source itself: no file of `src/` imports a file that
+//! imports it back; the top-level folders stand in layers, each importing only the layers
+//! below it, and no two of them import each other, even through a third; no function of
+//! `src/` is longer than 120 lines.
+//!
+//! An import is a path the code writes: `use crate::…`, `use super::…`, a child module named
+//! in its parent, a path through such a name, and in the binary (`main.rs` and its `cli`
+//! modules) `icare_fix::…`, the library. A name that `lib.rs` re-exports at the root
+//! (`crate::Rejected`, `icare_fix::Registry`) is an import of the module it comes from.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -85,27 +91,65 @@ fn expand(prefix: &[String], tree: &str, out: &mut Vec<Vec<String>>) {
     out.push(path);
 }
 
+/// True for the binary's own files: `main.rs` and the `cli` modules it declares. Their
+/// `crate::` is the binary; the library is `icare_fix::`.
+fn in_binary(module: &str) -> bool {
+    module == "main" || folder(module) == "cli"
+}
+
+/// The names `lib.rs` re-exports at the crate's root, each with its whole path:
+/// `Rejected` → `workbook::Rejected`.
+fn root_exports(all: &BTreeMap<String, PathBuf>) -> BTreeMap<String, Vec<String>> {
+    let code = code(&all[""]);
+    let mut exports = BTreeMap::new();
+    for line in code.lines() {
+        let Some(tree) = line.trim().strip_prefix("pub use ") else {
+            continue;
+        };
+        let mut paths = Vec::new();
+        expand(&[], tree.trim_end_matches(';'), &mut paths);
+        for path in paths {
+            if let Some(name) = path.last() {
+                exports.insert(name.clone(), path.clone());
+            }
+        }
+    }
+    exports
+}
+
 /// The modules of `src/` that module `name` (file `path`) imports.
 fn imports(name: &str, path: &Path, all: &BTreeMap<String, PathBuf>) -> BTreeSet<String> {
     let code = code(path);
     let is_dir = ["mod.rs", "lib.rs", "main.rs"]
         .iter()
         .any(|f| path.ends_with(f));
+    let binary = in_binary(name);
+    // The binary's root is `main.rs`, whose children (`cli`) stand at the top of the tree.
     let base: Vec<String> = name
         .split("::")
-        .filter(|s| !s.is_empty())
+        .filter(|s| !s.is_empty() && *s != "main")
         .map(str::to_string)
         .collect();
+    let exports = root_exports(all);
     let resolve = |segs: &[String]| -> Option<String> {
         (1..=segs.len())
             .rev()
             .map(|i| segs[..i].join("::"))
             .find(|m| all.contains_key(m))
     };
-    // `crate::x` and `super::x` to absolute segments.
+    // A path from the library's root: a name re-exported there stands for its own module.
+    let from_library_root = |segs: &[String]| -> Vec<String> {
+        match segs.first().and_then(|first| exports.get(first)) {
+            Some(whole) => whole.iter().chain(&segs[1..]).cloned().collect(),
+            None => segs.to_vec(),
+        }
+    };
+    // `crate::x`, `icare_fix::x` and `super::x` to absolute segments.
     let absolute = |segs: &[String]| -> Option<Vec<String>> {
         match segs.first()?.as_str() {
-            "crate" => Some(segs[1..].to_vec()),
+            "crate" if binary => Some(segs[1..].to_vec()),
+            "crate" => Some(from_library_root(&segs[1..])),
+            "icare_fix" if binary => Some(from_library_root(&segs[1..])),
             "super" => {
                 let ups = segs.iter().take_while(|s| *s == "super").count();
                 // `super` of `a/b.rs` (module a::b) and of `a/b/mod.rs` (also a::b) is `a`.
@@ -119,27 +163,7 @@ fn imports(name: &str, path: &Path, all: &BTreeMap<String, PathBuf>) -> BTreeSet
     };
     let mut deps = BTreeSet::new();
     let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut rest = code.as_str();
-    while let Some(i) = rest.find("use ") {
-        let before_ok = i == 0 || !rest.as_bytes()[i - 1].is_ascii_alphanumeric();
-        let after = &rest[i + 4..];
-        let end = after.find(';').unwrap_or(after.len());
-        if before_ok && (after.starts_with("crate") || after.starts_with("super")) {
-            let mut paths = Vec::new();
-            expand(&[], &after[..end], &mut paths);
-            for segs in paths {
-                if let Some(abs) = absolute(&segs) {
-                    if let Some(m) = resolve(&abs).filter(|m| m != name) {
-                        deps.insert(m);
-                    }
-                    if all.contains_key(&abs.join("::")) {
-                        aliases.insert(abs.last().cloned().unwrap_or_default(), abs);
-                    }
-                }
-            }
-        }
-        rest = &after[end.min(after.len())..];
-    }
+    // The child modules a root or `mod.rs` declares: `use child::x` and `child::x` name them.
     if is_dir {
         for line in code.lines() {
             let line = line.trim();
@@ -150,9 +174,41 @@ fn imports(name: &str, path: &Path, all: &BTreeMap<String, PathBuf>) -> BTreeSet
             if let Some(child) = decl.and_then(|d| d.strip_suffix(';')) {
                 let mut path = base.clone();
                 path.push(child.to_string());
-                aliases.entry(child.to_string()).or_insert(path);
+                aliases.insert(child.to_string(), path);
             }
         }
+    }
+    let children = aliases.clone();
+    let is_ident = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find("use ") {
+        let before_ok = i == 0 || !rest.as_bytes()[i - 1].is_ascii_alphanumeric();
+        let after = &rest[i + 4..];
+        let end = after.find(';').unwrap_or(after.len());
+        // A use tree, not the word in a string: names, `::`, braces, commas, `*`, spaces.
+        let tree_like = after[..end]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_:{},* \n\t".contains(c));
+        if before_ok && tree_like {
+            let mut paths = Vec::new();
+            expand(&[], &after[..end], &mut paths);
+            for segs in paths {
+                let abs = absolute(&segs).or_else(|| {
+                    let first = segs.first().filter(|f| is_ident(f))?;
+                    let child = children.get(first)?;
+                    Some(child.iter().chain(&segs[1..]).cloned().collect())
+                });
+                if let Some(abs) = abs {
+                    if let Some(m) = resolve(&abs).filter(|m| m != name) {
+                        deps.insert(m);
+                    }
+                    if all.contains_key(&abs.join("::")) {
+                        aliases.insert(abs.last().cloned().unwrap_or_default(), abs);
+                    }
+                }
+            }
+        }
+        rest = &after[end.min(after.len())..];
     }
     // Paths written out in the code: `crate::a::b`, `super::x`, `alias::y`.
     let bytes = code.as_bytes();
@@ -300,31 +356,61 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// The top-level folder (or file) of a module: `output::clean::plan` → `output`.
+/// The top-level folder (or file) of a module: `output::clean::plan` → `output`; `lib` for
+/// `lib.rs`, `main` for `main.rs`.
 fn folder(module: &str) -> &str {
-    module.split("::").next().unwrap_or(module)
+    match module.split("::").next().unwrap_or(module) {
+        "" => "lib",
+        top => top,
+    }
 }
 
-/// The layers from the bottom: each imports only itself and the layers listed before it.
-/// `package` knows zip parts and XML, below any iCARE meaning; `workbook` reads a workbook
-/// by its content.
+/// What each top-level folder imports from the others.
+fn folders(graph: &BTreeMap<String, BTreeSet<String>>) -> BTreeMap<&str, BTreeSet<&str>> {
+    let mut folders: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (module, deps) in graph {
+        let from = folder(module);
+        let entry = folders.entry(from).or_default();
+        entry.extend(deps.iter().map(|d| folder(d)).filter(|to| *to != from));
+    }
+    folders
+}
+
+/// The layers from the bottom, each a list of top-level folders of `src/` (a file stands for
+/// itself): `error`, `lang` and `text` import nothing of icare-fix; `package` knows zip parts and
+/// XML, below any iCARE meaning; `workbook` reads a workbook by its content; `repair` is the
+/// damage Excel does and its repairs, which both `check` and the outputs use; `lib.rs` only
+/// names and re-exports the library; the binary (`cli`, `main.rs`) stands on top.
+const LAYERS: &[&[&str]] = &[
+    &["error", "lang", "text"],
+    &["note", "package"],
+    &["template"],
+    &["workbook"],
+    &["repair"],
+    &["check"],
+    &["output"],
+    &["batch"],
+    &["serve"],
+    &["lib"],
+    &["cli"],
+    &["main"],
+];
+
+/// Each folder imports only those of its own layer and of the layers below it, so the
+/// dependencies run one way: down.
 #[test]
 fn the_lower_layers_import_only_what_is_below_them() {
     let graph = graph();
-    let below: [(&str, &[&str]); 2] = [
-        ("package", &["package", "error"]),
-        (
-            "workbook",
-            &["workbook", "package", "error", "note", "template", "lang"],
-        ),
-    ];
+    let layer = |folder: &str| LAYERS.iter().position(|l| l.contains(&folder));
     let mut wrong = Vec::new();
-    for (layer, allowed) in below {
-        for (module, deps) in graph.iter().filter(|(m, _)| folder(m) == layer) {
-            for dep in deps {
-                if !allowed.contains(&folder(dep)) {
-                    wrong.push(format!("{module} imports {dep}"));
-                }
+    for (module, deps) in &graph {
+        let Some(from) = layer(folder(module)) else {
+            wrong.push(format!("{module} is in no layer: add its folder to LAYERS"));
+            continue;
+        };
+        for dep in deps {
+            if layer(folder(dep)).is_none_or(|to| to > from) {
+                wrong.push(format!("{module} imports {dep}, which is above it"));
             }
         }
     }
@@ -333,50 +419,47 @@ fn the_lower_layers_import_only_what_is_below_them() {
         "imports against the layers:\n{}",
         wrong.join("\n")
     );
-    // The rule sees what it checks: the workbook layer does import the package layer.
+    // Every layer named is a folder of `src/`.
+    let folders = folders(&graph);
+    for name in LAYERS.iter().flat_map(|l| l.iter()) {
+        assert!(folders.contains_key(name), "no folder {name} in src/");
+    }
+    // The rule sees what it checks: the workbook layer imports the package layer; the check
+    // and the outputs share the repairs; the binary imports the library through its name.
     assert!(graph["workbook::peek"].contains("package::parts"));
+    assert!(graph["check::rules"].contains("repair"));
+    assert!(graph["output::clean"].contains("repair"));
+    assert!(graph["main"].contains("cli"));
+    assert!(graph["cli::check"].contains("check"));
+    assert!(graph[""].contains("workbook"));
 }
 
-/// No two top-level folders import each other, even through a third. The one knot left,
-/// `check` and `output` (the check's rules use clean's repairs and the reports' helpers;
-/// the way back and the annotated workbook use the check), is known and listed here until
-/// what both share moves below them (issue #24); any other knot fails.
+/// No two top-level folders import each other, even through a third, nor a file of the
+/// library its root or the binary: `lib.rs` and `main.rs` are imported by no one.
 #[test]
 fn no_two_folders_import_each_other() {
     let graph = graph();
-    let mut folders: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (module, deps) in &graph {
-        let from = folder(module).to_string();
-        for dep in deps {
-            let to = folder(dep).to_string();
-            if to != from && !from.is_empty() && !to.is_empty() {
-                folders.entry(from.clone()).or_default().insert(to);
-            }
-        }
-    }
+    let folders = folders(&graph);
     let reaches = |from: &str, to: &str| {
         let mut seen = BTreeSet::new();
-        let mut stack = vec![from.to_string()];
+        let mut stack = vec![from];
         while let Some(at) = stack.pop() {
-            for next in folders.get(&at).into_iter().flatten() {
+            for &next in folders.get(at).into_iter().flatten() {
                 if next == to {
                     return true;
                 }
-                if seen.insert(next.clone()) {
-                    stack.push(next.clone());
+                if seen.insert(next) {
+                    stack.push(next);
                 }
             }
         }
         false
     };
-    let known: BTreeSet<(&str, &str)> = [("check", "output")].into();
     let mut knots = Vec::new();
-    let names: Vec<&String> = folders.keys().collect();
+    let names: Vec<&str> = folders.keys().copied().collect();
     for (i, a) in names.iter().enumerate() {
         for b in &names[i + 1..] {
-            let (a, b) = (a.as_str(), b.as_str());
-            let pair = if a < b { (a, b) } else { (b, a) };
-            if reaches(a, b) && reaches(b, a) && !known.contains(&pair) {
+            if reaches(a, b) && reaches(b, a) {
                 knots.push(format!("{a} and {b}"));
             }
         }
@@ -386,7 +469,20 @@ fn no_two_folders_import_each_other() {
         "folders that import each other:\n{}",
         knots.join("\n")
     );
-    // The summary belongs to batch: output never reaches batch.
-    assert!(!reaches("output", "batch"));
-    assert!(reaches("batch", "output"));
+    for name in &names {
+        assert!(!reaches(name, "lib") && !reaches(name, "main"), "{name}");
+        if !["cli", "main"].contains(name) {
+            assert!(
+                !reaches(name, "cli"),
+                "the library reaches the binary: {name}"
+            );
+        }
+    }
+    // The rule sees through a third folder: `main.rs` imports no file of the package layer,
+    // yet reaches it through `cli` and what that imports.
+    assert!(!folders["main"].contains("package") && reaches("main", "package"));
+    // The summary belongs to batch: output never reaches batch; and check never reaches the
+    // outputs, which use it.
+    assert!(!reaches("output", "batch") && reaches("batch", "output"));
+    assert!(!reaches("check", "output") && reaches("output", "check"));
 }

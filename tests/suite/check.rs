@@ -945,7 +945,7 @@ fn annotate_draws_the_predicted_problems_apart_from_icares_notes() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains("(2 problems highlighted)"));
-    let checked = icare_fix::check::annotated_path(&path);
+    let checked = icare_fix::output::names::checked_path(&path);
     assert!(checked.to_string_lossy().ends_with(".checked.xlsx"));
     let comments = read_part(&checked, "xl/comments1.xml");
     assert_eq!(
@@ -985,7 +985,7 @@ fn annotate_draws_the_predicted_problems_apart_from_icares_notes() {
         .assert()
         .code(0)
         .stderr(predicates::str::contains("Nothing to highlight in"));
-    assert!(!icare_fix::check::annotated_path(&good).exists());
+    assert!(!icare_fix::output::names::checked_path(&good).exists());
     let run = icare_fix().arg("batch").arg(dir.path()).assert().success();
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
     assert!(

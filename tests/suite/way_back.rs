@@ -615,7 +615,7 @@ fn an_upload_file_edited_by_hand_is_never_lost() {
 
 #[test]
 fn every_allowed_value_of_the_file_passes_both_paths_unchanged_and_near_misses_are_repaired() {
-    use icare_fix::output::clean::repaired_text;
+    use icare_fix::repair::repaired_text;
     use icare_fix::workbook::lists::{ColumnLists, ListSource};
     let registry = Registry::builtin();
     let book = Rejected::open(&sample("information_orientation.xlsx"), &registry).unwrap();

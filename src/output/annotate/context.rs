@@ -122,8 +122,9 @@ impl SheetNames {
     }
 }
 
-/// What the sheet writers share: the rejected workbook, its lists and the language.
-pub(super) struct Ctx<'a> {
+/// One annotated workbook being written: what its sheet writers share (the rejected
+/// workbook, its lists, the language and the names of the added sheets).
+pub(super) struct Annotation<'a> {
     pub(super) book: &'a Rejected,
     pub(super) registry: &'a Registry,
     pub(super) lang: Lang,
@@ -131,7 +132,7 @@ pub(super) struct Ctx<'a> {
     pub(super) names: SheetNames,
 }
 
-impl Ctx<'_> {
+impl Annotation<'_> {
     /// A short fixed text in the language (`en / fr` for both).
     pub(super) fn t(&self, en: &str, fr: &str) -> String {
         crate::output::checklist::pick(self.lang, en, fr)

@@ -5,7 +5,7 @@
 
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Url, Worksheet, XlsxError};
 
-use super::context::{Ctx, MAX_LINKS};
+use super::context::{Annotation, MAX_LINKS};
 use crate::lang::Lang;
 use crate::output::print;
 use crate::workbook::{LocatedNote, cell_name};
@@ -31,7 +31,7 @@ const COLUMNS: [(&str, &str, f64); 8] = [
 /// Writes the Errors sheet on `ws`; `data_sheet` is the name of the sheet the links go to.
 pub(super) fn write_errors(
     ws: &mut Worksheet,
-    ctx: &Ctx<'_>,
+    ctx: &Annotation<'_>,
     data_sheet: &str,
 ) -> Result<(), XlsxError> {
     let header = Format::new()
@@ -120,7 +120,7 @@ fn widths(rows: &[(&LocatedNote, Vec<String>)]) -> Vec<f64> {
 }
 
 /// The texts of one note's row, one per column of [`COLUMNS`].
-fn row_texts(ctx: &Ctx<'_>, located: &LocatedNote) -> Vec<String> {
+fn row_texts(ctx: &Annotation<'_>, located: &LocatedNote) -> Vec<String> {
     let lang = ctx.lang;
     let book = ctx.book;
     let note = &located.note;

@@ -17,7 +17,7 @@ use rust_xlsxwriter::{
 };
 
 use super::context::{
-    Ctx, Flags, MAX_NOTE_CHARS, SheetNames, VALIDATION_ROWS, category_color, last_column,
+    Annotation, Flags, MAX_NOTE_CHARS, SheetNames, VALIDATION_ROWS, category_color, last_column,
 };
 use crate::lang::Lang;
 use crate::note::Category;
@@ -84,7 +84,7 @@ impl Formats {
 /// Writes the grid on `ws`: header rows, data rows, notes, drop-downs, widths, printing.
 pub(super) fn write_grid(
     ws: &mut Worksheet,
-    ctx: &Ctx<'_>,
+    ctx: &Annotation<'_>,
     flags: &Flags<'_>,
     lists: &BTreeMap<u32, Vec<String>>,
     mandatory: &BTreeSet<u32>,
@@ -199,7 +199,7 @@ fn write_header_rows(
 /// cell summarised, each row as tall as its summary wraps.
 fn write_data_rows(
     ws: &mut Worksheet,
-    ctx: &Ctx<'_>,
+    ctx: &Annotation<'_>,
     flags: &Flags<'_>,
     marks: &BTreeMap<(u32, u32), Format>,
     f: &Formats,
@@ -272,7 +272,11 @@ fn finish_rows(ws: &mut Worksheet, after_grid: u32) -> Result<(), XlsxError> {
 
 /// Every flagged cell gets its note (notes are kept apart from the rows, so they may come
 /// after them).
-fn write_cell_notes(ws: &mut Worksheet, ctx: &Ctx<'_>, flags: &Flags<'_>) -> Result<(), XlsxError> {
+fn write_cell_notes(
+    ws: &mut Worksheet,
+    ctx: &Annotation<'_>,
+    flags: &Flags<'_>,
+) -> Result<(), XlsxError> {
     for ((row, col), notes) in flags {
         let note = Note::new(cell_note_text(ctx, notes, *col))
             .set_author("icare-fix")
@@ -286,7 +290,7 @@ fn write_cell_notes(ws: &mut Worksheet, ctx: &Ctx<'_>, flags: &Flags<'_>) -> Res
 /// Drop-down lists on list columns, from the hidden Lists sheet.
 fn add_drop_downs(
     ws: &mut Worksheet,
-    ctx: &Ctx<'_>,
+    ctx: &Annotation<'_>,
     lists: &BTreeMap<u32, Vec<String>>,
 ) -> Result<(), XlsxError> {
     let book = ctx.book;
@@ -316,7 +320,7 @@ fn add_drop_downs(
 /// [`PRINT_WIDTH`] fitted to one page wide; the footer names the columns left out.
 fn set_printing(
     ws: &mut Worksheet,
-    ctx: &Ctx<'_>,
+    ctx: &Annotation<'_>,
     widths: &[f64],
     last_data_row: u32,
 ) -> Result<(), XlsxError> {
@@ -400,7 +404,7 @@ fn notes_summary(notes: &[&LocatedNote], lang: Lang) -> String {
 }
 
 /// The note of a flagged cell: the field, then each note's category, message and advice.
-fn cell_note_text(ctx: &Ctx<'_>, notes: &[&LocatedNote], col: u32) -> String {
+fn cell_note_text(ctx: &Annotation<'_>, notes: &[&LocatedNote], col: u32) -> String {
     let lang = ctx.lang;
     let mut s = String::new();
     let code = ctx.book.code(col).unwrap_or_default();

@@ -32,7 +32,7 @@ use crate::lang::Lang;
 use crate::template::Registry;
 use crate::workbook::Rejected;
 use crate::workbook::lists::ColumnLists;
-use context::{Ctx, Flags, flags, last_column, likely_format};
+use context::{Annotation, Flags, flags, last_column, likely_format};
 
 mod context;
 mod errors_sheet;
@@ -66,6 +66,12 @@ pub struct AnnotateReport {
 }
 
 /// Writes the annotated workbook of `book` to `output`.
+///
+/// # Errors
+///
+/// Fails when `book` is an old `.xls` or an OpenDocument file (an annotated workbook is
+/// written from an `.xlsx`), when the workbook cannot be built, or when `output` cannot be
+/// written (it exists without `force`, it is the input, or its folder refuses it).
 pub fn annotate(
     book: &Rejected,
     registry: &Registry,
@@ -157,6 +163,11 @@ fn xlsx_error(path: &Path, e: XlsxError) -> Error {
 }
 
 /// Builds the annotated workbook in memory; returns it and the number of flagged cells.
+///
+/// # Errors
+///
+/// Fails when the workbook writer refuses the content (a cell or a sheet beyond Excel's
+/// limits).
 pub fn build(
     book: &Rejected,
     registry: &Registry,
@@ -194,7 +205,7 @@ fn build_with(
         })
         .collect();
     let likely = likely_rejections(book, registry, &column_lists, &mandatory, &flags);
-    let ctx = Ctx {
+    let ctx = Annotation {
         book,
         registry,
         lang,
@@ -248,7 +259,7 @@ impl Marks<'_> {
 /// Adds the sheets in order: the data sheet, Errors, Summary, Checklist, the hidden Lists.
 fn add_sheets(
     workbook: &mut Workbook,
-    ctx: &Ctx<'_>,
+    ctx: &Annotation<'_>,
     data_sheet: &str,
     flags: &Flags<'_>,
     mandatory: &BTreeSet<u32>,
@@ -383,7 +394,7 @@ fn likely_rejections(
                 continue;
             }
             let values = lists.values(*col).unwrap_or_default();
-            if crate::output::clean::repaired_text(registry, template, code, Some(values), &value)
+            if crate::repair::repaired_text(registry, template, code, Some(values), &value)
                 .is_some()
             {
                 continue;
@@ -440,6 +451,11 @@ fn write_likely(ws: &mut Worksheet, likely: &[Likely], lang: Lang) -> Result<(),
 /// by icare-fix check, not written by iCARE". Cells iCARE itself flagged keep iCARE's fill
 /// and note. The workbook carries no source properties: it is for reading, not for the way
 /// back. Returns the number of cells drawn in `flagged_cells`.
+///
+/// # Errors
+///
+/// Fails as [`annotate`] does: a workbook that cannot be built, or an `output` that cannot
+/// be written.
 pub fn annotate_predicted(
     book: &Rejected,
     registry: &Registry,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_xlsxwriter::{Color, Format, FormatAlign, Worksheet, XlsxError};
 
-use super::context::{Ctx, category_color, likely_format};
+use super::context::{Annotation, category_color, likely_format};
 use crate::note::Category;
 use crate::output::print;
 
@@ -16,7 +16,7 @@ const WIDTHS: [f64; 4] = [46.0, 34.0, 22.0, 10.0];
 /// Writes the Summary sheet on `ws`; `likely` is the number of likely next rejections.
 pub(super) fn write_summary(
     ws: &mut Worksheet,
-    ctx: &Ctx<'_>,
+    ctx: &Annotation<'_>,
     likely: usize,
 ) -> Result<(), XlsxError> {
     for (c, width) in WIDTHS.iter().enumerate() {
@@ -87,7 +87,7 @@ fn wrap() -> Format {
 }
 
 /// The file, its template, uploads, processing times and counts.
-fn file_facts(w: &mut Writer<'_>, ctx: &Ctx<'_>) -> Result<(), XlsxError> {
+fn file_facts(w: &mut Writer<'_>, ctx: &Annotation<'_>) -> Result<(), XlsxError> {
     let book = ctx.book;
     let template = book
         .template
@@ -136,7 +136,7 @@ fn file_facts(w: &mut Writer<'_>, ctx: &Ctx<'_>) -> Result<(), XlsxError> {
 }
 
 /// The colours of the categories with their counts, the likely rejections, the labels.
-fn legend(w: &mut Writer<'_>, ctx: &Ctx<'_>, likely: usize) -> Result<(), XlsxError> {
+fn legend(w: &mut Writer<'_>, ctx: &Annotation<'_>, likely: usize) -> Result<(), XlsxError> {
     let book = ctx.book;
     w.heading(&ctx.t(
         "Colour legend and counts",
@@ -166,7 +166,7 @@ fn legend(w: &mut Writer<'_>, ctx: &Ctx<'_>, likely: usize) -> Result<(), XlsxEr
 }
 
 /// How many notes name each field.
-fn by_field(w: &mut Writer<'_>, ctx: &Ctx<'_>) -> Result<(), XlsxError> {
+fn by_field(w: &mut Writer<'_>, ctx: &Annotation<'_>) -> Result<(), XlsxError> {
     let book = ctx.book;
     w.heading(&ctx.t("By field", "Par champ"))?;
     let bold = wrap().set_bold();
@@ -205,7 +205,7 @@ fn by_field(w: &mut Writer<'_>, ctx: &Ctx<'_>) -> Result<(), XlsxError> {
 }
 
 /// How many notes each client has.
-fn by_client(w: &mut Writer<'_>, ctx: &Ctx<'_>) -> Result<(), XlsxError> {
+fn by_client(w: &mut Writer<'_>, ctx: &Annotation<'_>) -> Result<(), XlsxError> {
     let book = ctx.book;
     w.heading(&ctx.t("By client", "Par client"))?;
     let bold = wrap().set_bold();
@@ -233,7 +233,7 @@ fn by_client(w: &mut Writer<'_>, ctx: &Ctx<'_>) -> Result<(), XlsxError> {
 }
 
 /// Portrait, one page wide, the file name in the footer.
-fn ws_setup(ws: &mut Worksheet, ctx: &Ctx<'_>, last_row: u32) -> Result<(), XlsxError> {
+fn ws_setup(ws: &mut Worksheet, ctx: &Annotation<'_>, last_row: u32) -> Result<(), XlsxError> {
     ws.set_print_area(0, 0, last_row.max(1), (WIDTHS.len() - 1) as u16)?;
     let footer = format!(
         "{} · {}",

@@ -58,6 +58,11 @@ const BOX: &str = "\u{2610}";
 /// page), one row per item in the order of work, landscape, fit to one page wide, gridlines
 /// printed, page numbers in the footer, panes frozen under the headings and a filter on them.
 /// Rows of clients IRCC could not validate are shaded.
+///
+/// # Errors
+///
+/// Fails when the workbook writer refuses the content (a cell or a setting beyond Excel's
+/// limits).
 pub fn write_sheet(ws: &mut Worksheet, checklist: &Checklist, lang: Lang) -> Result<(), XlsxError> {
     ws.set_name(sheet_name(lang))?;
     let title = Format::new().set_bold().set_font_size(14);

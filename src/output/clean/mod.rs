@@ -37,10 +37,9 @@
 //! println!("{} notes removed", report.notes_removed);
 //! ```
 
-mod check;
 mod plan;
-mod repair;
 mod scan;
+mod self_check;
 mod sheet;
 mod shift;
 
@@ -52,8 +51,7 @@ use serde::Serialize;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-/// The fast hasher of `clean`'s own check, for other hot paths of the crate.
-pub use repair::RepairKind;
+pub use crate::repair::RepairKind;
 
 use crate::error::{Error, Result};
 use crate::output::OutputFile;
@@ -64,6 +62,7 @@ use crate::package::parts::{self, Package, rel};
 use crate::package::refs::{self, ColumnRemoval};
 use crate::package::sst::{self, SharedStrings};
 use crate::package::xml::{self, Document, XmlProblem};
+use crate::repair::{ColumnRepair, ListIndex};
 use crate::template::Registry;
 use crate::workbook::lists::{self, ColumnLists};
 use crate::workbook::{Layout, NotesColumn};
@@ -144,7 +143,7 @@ pub struct Repair {
 impl std::fmt::Display for Repair {
     /// `E4: 24255 -> 1966-05-28 (date stored as a number)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::output::shown;
+        use crate::text::shown;
         write!(
             f,
             "{}: {} -> {} ({})",
@@ -216,23 +215,9 @@ impl CleanReport {
     }
 }
 
-/// The text `clean` writes for `text` put into a cell of column `code`, with the repairs it
-/// makes to every cell (a date serial becomes a date, a list value spelled differently the
-/// list's own spelling); `None` when it stays as it is.
-pub fn repaired_text(
-    registry: &Registry,
-    template: Option<&str>,
-    code: &str,
-    list: Option<&[String]>,
-    text: &str,
-) -> Option<(RepairKind, String)> {
-    let list = list.map(repair::ListIndex::new);
-    repair::Rule::for_column(registry, template, code, list.as_ref()).patch(text, false)
-}
-
 /// What `clean` did, in plain words.
 pub fn describe(report: &CleanReport) -> String {
-    use crate::output::plural;
+    use crate::lang::plural;
     let mut text = String::new();
     let column = report.notes_column_name().unwrap_or_default();
     let notes = plural(report.notes_removed, "note", "notes");
@@ -288,10 +273,11 @@ fn unreadable(input: &Path) -> Error {
 ///
 /// # Errors
 ///
-/// When `input` cannot be read or is not a rejected iCARE `.xlsx` workbook, when `output`
-/// exists (without `opts.force`) or is a file the user edited, when it cannot be written, or
-/// when the written copy does not read back as the original less its notes (the output is
-/// then not kept). Each error says what to do.
+/// Fails when `input` is not an `.xlsx` or `.xlsm` iCARE workbook it can rewrite (an old
+/// `.xls`, an OpenDocument file, a damaged or encrypted file, no codes row), when `output`
+/// cannot be written (it exists without `force`, it is the input, or its folder refuses it),
+/// or when the self-check finds the written file differs from the input otherwise than
+/// planned: then nothing is left under `output`.
 pub fn clean(
     input: &Path,
     output: &Path,
@@ -341,14 +327,14 @@ pub fn clean_input(
 /// What `clean` knows before the data sheet is rewritten (phase 1, [`prepare`]).
 struct Prepared {
     sst: SharedStrings,
-    strings: check::StringHashes,
+    strings: self_check::StringHashes,
     data_sheet: parts::SheetEntry,
     data_part: String,
     header: scan::Header,
     top: scan::TopRows,
     template: Option<String>,
     /// What each column may hold, indexed for repairs (empty when repairs are off).
-    lists: Vec<Option<repair::ListIndex>>,
+    lists: Vec<Option<ListIndex>>,
     drop_rows: BTreeSet<u32>,
 }
 
@@ -356,7 +342,7 @@ struct Prepared {
 /// be written (a value put into a cell gets the same repairs as every other cell).
 struct Edits<'p> {
     /// Repair rule per column (empty when repairs are off).
-    rules: Vec<repair::Rule<'p>>,
+    rules: Vec<ColumnRepair<'p>>,
     /// The patches, repaired.
     patch_texts: Vec<CellPatch>,
     /// Repairs made to patches: kind and the text as given.
@@ -365,19 +351,19 @@ struct Edits<'p> {
 
 impl<'p> Edits<'p> {
     fn of(prep: &'p Prepared, registry: &'p Registry, opts: &CleanOptions, date1904: bool) -> Self {
-        let rules: Vec<repair::Rule> = if opts.repair {
+        let rules: Vec<ColumnRepair> = if opts.repair {
             prep.header
                 .codes
                 .iter()
                 .zip(&prep.lists)
                 .map(|(code, list)| match code {
-                    Some(code) => repair::Rule::for_column(
+                    Some(code) => ColumnRepair::for_column(
                         registry,
                         prep.template.as_deref(),
                         code,
                         list.as_ref(),
                     ),
-                    None => repair::Rule::None,
+                    None => ColumnRepair::None,
                 })
                 .collect()
         } else {
@@ -428,7 +414,7 @@ fn prepare(
         None => SharedStrings::default(),
     };
     let (sheet_index, header, top) = find_data_sheet(pkg, &sst, registry)?;
-    let strings = check::StringHashes::new(&sst);
+    let strings = self_check::StringHashes::new(&sst);
     let data_sheet = pkg.sheets[sheet_index].clone();
     let data_part = data_sheet.part.clone().expect("a worksheet with a part");
     let template = registry
@@ -461,7 +447,7 @@ fn column_lists(
     sst: &SharedStrings,
     header: &scan::Header,
     registry: &Registry,
-) -> Result<Vec<Option<repair::ListIndex>>> {
+) -> Result<Vec<Option<ListIndex>>> {
     let lov = match pkg
         .sheets
         .iter()
@@ -476,7 +462,7 @@ fn column_lists(
     };
     let column_lists = ColumnLists::build(&header.codes, lov.as_ref(), registry);
     Ok((0..header.codes.len() as u32)
-        .map(|col| column_lists.values(col).map(repair::ListIndex::new))
+        .map(|col| column_lists.values(col).map(ListIndex::new))
         .collect())
 }
 
@@ -516,11 +502,11 @@ struct Pass<'p> {
     action: Option<NotesColumn>,
     detected: Option<NotesColumn>,
     plan: plan::DataPlan<'p>,
-    outcome: sheet::Outcome,
+    outcome: sheet::SheetRewrite,
     /// The rewritten data sheet, until the package is written.
     sheet_file: Option<std::fs::File>,
     ignored_patches: Vec<CellPatch>,
-    digest: check::InputDigest,
+    digest: self_check::InputDigest,
 }
 
 /// Phase 2: one pass over the data sheet, with the notes column the top rows suggest; the
@@ -577,7 +563,7 @@ fn rewrite_data_sheet<'p>(
         });
         // The input's digest for the self-check is built as the rewrite reads the cells.
         let mapping = plan::Mapping::of(sheet_name, removal_of(action), &plan);
-        let model = check::InputModel::new(mapping, &prep.strings);
+        let model = self_check::InputModel::new(mapping, &prep.strings);
         let (file, mut outcome) = write_data_sheet(pkg, &prep.data_part, shift, &plan, model)?;
         let digest = outcome.digest.take().unwrap_or_default();
         if digest.too_much_text {
@@ -641,7 +627,7 @@ struct Written {
     output: PathBuf,
     rewritten_parts: Vec<String>,
     strings_emptied: usize,
-    checked: check::Checked,
+    checked: self_check::Checked,
 }
 
 /// Phase 4: the package written to a temporary file, read back with calamine and compared
@@ -709,7 +695,7 @@ fn write_and_verify(
     // The written file is read back once, from memory, for every comparison.
     let written = Input::open(out.temp_path())?;
     let checked = crate::workbook::read::quietly(|| {
-        check::verify(
+        self_check::verify(
             file,
             &written,
             &mapping,
@@ -783,7 +769,7 @@ fn report(prep: &Prepared, edits: &Edits, pass: Pass, written: Written) -> Clean
         ignored_patches: pass.ignored_patches,
         dropped_rows: outcome.dropped.clone(),
         rewritten_parts: written.rewritten_parts,
-        checked_cell_by_cell: written.checked == check::Checked::CellByCell,
+        checked_cell_by_cell: written.checked == self_check::Checked::CellByCell,
     }
 }
 
@@ -862,8 +848,8 @@ fn write_data_sheet(
     part: &str,
     shift: Option<Shift>,
     plan: &plan::DataPlan,
-    model: check::InputModel,
-) -> Result<(std::fs::File, sheet::Outcome)> {
+    model: self_check::InputModel,
+) -> Result<(std::fs::File, sheet::SheetRewrite)> {
     let index = pkg
         .entry_index(part)
         .expect("the data sheet is in the package");
@@ -1007,9 +993,9 @@ fn find_data_sheet(
     })
 }
 
-/// How a part is rewritten.
+/// How a part of the package is rewritten: the job each rewritten part gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Job {
+enum PartJob {
     /// The data sheet.
     DataSheet,
     /// The shared strings.
@@ -1043,11 +1029,11 @@ fn plan_jobs(
     shift: Option<Shift>,
     emptied: &BTreeSet<u32>,
     rows_move: bool,
-) -> Result<HashMap<String, Job>> {
+) -> Result<HashMap<String, PartJob>> {
     let mut jobs = HashMap::new();
-    jobs.insert(data_part.to_string(), Job::DataSheet);
+    jobs.insert(data_part.to_string(), PartJob::DataSheet);
     if let (Some(part), false) = (pkg.shared_strings.clone(), emptied.is_empty()) {
-        jobs.insert(part, Job::SharedStrings);
+        jobs.insert(part, PartJob::SharedStrings);
     }
     if shift.is_some() || rows_move {
         let chain = pkg
@@ -1056,7 +1042,7 @@ fn plan_jobs(
             .find(|r| r.kind == rel::CALC_CHAIN)
             .and_then(|r| r.part.clone());
         if let Some(part) = chain {
-            jobs.insert(part, Job::CalcChain);
+            jobs.insert(part, PartJob::CalcChain);
         }
     }
     let Some(shift) = shift else {
@@ -1064,11 +1050,11 @@ fn plan_jobs(
     };
     for r in pkg.relationships_of(data_part)? {
         let job = match r.kind.as_str() {
-            rel::COMMENTS => Job::Comments,
-            rel::THREADED_COMMENT => Job::ThreadedComments,
-            rel::VML_DRAWING => Job::Vml,
-            rel::DRAWING => Job::Drawing,
-            rel::TABLE => Job::Table,
+            rel::COMMENTS => PartJob::Comments,
+            rel::THREADED_COMMENT => PartJob::ThreadedComments,
+            rel::VML_DRAWING => PartJob::Vml,
+            rel::DRAWING => PartJob::Drawing,
+            rel::TABLE => PartJob::Table,
             _ => continue,
         };
         if let Some(part) = r.part {
@@ -1087,12 +1073,14 @@ fn plan_jobs(
             .get(&name.to_ascii_lowercase())
             .map(String::as_str);
         let job = if name == workbook_part {
-            Job::Workbook
+            PartJob::Workbook
         } else {
             match kind {
-                Some(k) if k.ends_with("spreadsheetml.worksheet+xml") => Job::OtherSheet,
-                Some(k) if k.ends_with("drawingml.chart+xml") => Job::Chart,
-                Some(k) if k.ends_with("spreadsheetml.pivotCacheDefinition+xml") => Job::PivotCache,
+                Some(k) if k.ends_with("spreadsheetml.worksheet+xml") => PartJob::OtherSheet,
+                Some(k) if k.ends_with("drawingml.chart+xml") => PartJob::Chart,
+                Some(k) if k.ends_with("spreadsheetml.pivotCacheDefinition+xml") => {
+                    PartJob::PivotCache
+                }
                 _ => continue,
             }
         };
@@ -1185,7 +1173,7 @@ fn contains_any(mut source: impl BufRead, needles: &[Vec<u8>]) -> std::io::Resul
 
 /// The parts to rewrite and what they need.
 struct Rewrites<'a> {
-    jobs: &'a HashMap<String, Job>,
+    jobs: &'a HashMap<String, PartJob>,
     shift: Option<Shift<'a>>,
     plan: &'a plan::DataPlan<'a>,
     emptied: &'a BTreeSet<u32>,
@@ -1218,7 +1206,7 @@ fn write_package(
                 let entry = pkg.zip.by_index_raw(i).map_err(|_| damaged)?;
                 zip.raw_copy_file(entry).map_err(zip_err)?;
             }
-            Some(Job::DataSheet) => {
+            Some(PartJob::DataSheet) => {
                 let entry = sheet_zip.by_index_raw(0).map_err(zip_err)?;
                 zip.raw_copy_file(entry).map_err(zip_err)?;
             }
@@ -1248,7 +1236,7 @@ fn write_package(
 fn rewrite_part<W: Write>(
     pkg: &mut Package,
     name: &str,
-    job: Job,
+    job: PartJob,
     sink: &mut W,
     parts: &Rewrites,
 ) -> std::result::Result<(), XmlProblem> {
@@ -1265,11 +1253,11 @@ fn rewrite_part<W: Write>(
         })
     };
     match job {
-        Job::OtherSheet => {
+        PartJob::OtherSheet => {
             sheet::rewrite(source, sink, moves(false), None, None)?;
             return Ok(());
         }
-        Job::SharedStrings => return sst::rewrite(source, sink, emptied),
+        PartJob::SharedStrings => return sst::rewrite(source, sink, emptied),
         _ => {}
     }
     // The small parts: edited whole.
@@ -1281,7 +1269,7 @@ fn rewrite_part<W: Write>(
     let mut doc = Document::parse(&text, parts::MAX_SMALL_PART)?;
     let root = &mut doc.root;
     match (job, shift) {
-        (Job::CalcChain, _) => {
+        (PartJob::CalcChain, _) => {
             let removal = shift.map(|s| s.removal);
             let map = |row: u32, col: u32| {
                 if plan.drop_rows.contains(&row) {
@@ -1295,18 +1283,18 @@ fn rewrite_part<W: Write>(
             };
             shift::calc_chain(root, sheet_id.unwrap_or(0), &map)?;
         }
-        (Job::Workbook, Some(s)) => {
+        (PartJob::Workbook, Some(s)) => {
             shift::workbook(root, s)?;
         }
-        (Job::Comments, Some(s)) => shift::comments(root, s)?,
-        (Job::ThreadedComments, Some(s)) => shift::threaded_comments(root, s)?,
-        (Job::Vml, Some(s)) => shift::vml(root, s)?,
-        (Job::Drawing, Some(s)) => shift::drawing(root, s)?,
-        (Job::Table, Some(s)) => shift::table(root, s)?,
-        (Job::Chart, Some(s)) => {
+        (PartJob::Comments, Some(s)) => shift::comments(root, s)?,
+        (PartJob::ThreadedComments, Some(s)) => shift::threaded_comments(root, s)?,
+        (PartJob::Vml, Some(s)) => shift::vml(root, s)?,
+        (PartJob::Drawing, Some(s)) => shift::drawing(root, s)?,
+        (PartJob::Table, Some(s)) => shift::table(root, s)?,
+        (PartJob::Chart, Some(s)) => {
             shift::chart(root, s)?;
         }
-        (Job::PivotCache, Some(s)) => {
+        (PartJob::PivotCache, Some(s)) => {
             shift::pivot_cache(root, s)?;
         }
         _ => {}

@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::repair::Rule;
 use crate::package::refs::ColumnRemoval;
 use crate::package::sst::SharedStrings;
+use crate::repair::ColumnRepair;
 
 /// A cell position: row and column, 0-based.
 pub type Place = (u32, u32);
@@ -17,7 +17,7 @@ pub struct DataPlan<'a> {
     /// First data row.
     pub data_start: u32,
     /// Repair rule per column (input coordinates); empty when repairs are off.
-    pub rules: Vec<Rule<'a>>,
+    pub rules: Vec<ColumnRepair<'a>>,
     /// Dates count from 1904.
     pub date1904: bool,
     /// New text per cell (input coordinates).

@@ -11,10 +11,9 @@ use std::io::{BufRead, Write};
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::check::{InputDigest, InputModel};
 use super::plan::DataPlan;
-use super::repair::RepairKind;
 use super::scan::Scan;
+use super::self_check::{InputDigest, InputModel};
 use super::shift::{self, Shift};
 use crate::note;
 use crate::package::address::cell_name;
@@ -22,6 +21,7 @@ use crate::package::cells::{Cell, CellType, Cursor, FormulaMove, read_cell, read
 use crate::package::refs::{ColumnRemoval, move_span_1based};
 use crate::package::tokens::{Events, Tokenizer};
 use crate::package::xml::{self, Element, XmlProblem, XmlResult, escape_text, local, push_raw};
+use crate::repair::RepairKind;
 
 /// Largest non-cell element read whole (merges, validations...).
 const ELEMENT_LIMIT: usize = 64 * 1024 * 1024;
@@ -41,9 +41,9 @@ pub struct MadeRepair {
     pub kind: RepairKind,
 }
 
-/// What the rewrite of the data sheet did.
+/// What the rewrite of a worksheet did (for the data sheet: its repairs, notes and rows).
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub struct SheetRewrite {
     /// Repairs made.
     pub repairs: Vec<MadeRepair>,
     /// Patches written: input position and output cell name.
@@ -71,14 +71,14 @@ pub fn rewrite<R: BufRead, W: Write>(
     moves: Option<FormulaMove>,
     data: Option<&DataPlan>,
     mut model: Option<InputModel>,
-) -> XmlResult<Outcome> {
+) -> XmlResult<SheetRewrite> {
     let mut reader = Tokenizer::new(source);
     let mut out = Out {
         text: String::with_capacity(256 * 1024),
         sink,
     };
     let mut buf = Vec::with_capacity(64 * 1024);
-    let mut outcome = Outcome::default();
+    let mut outcome = SheetRewrite::default();
     let mut depth = 0usize;
     loop {
         buf.clear();
@@ -229,7 +229,7 @@ impl<'p, 'a> Rows<'p, 'a> {
         reader: &mut E,
         buf: &mut Vec<u8>,
         out: &mut Out<W>,
-        outcome: &mut Outcome,
+        outcome: &mut SheetRewrite,
     ) -> XmlResult<()> {
         // The row being written: its input row, and whether a cell was added to or taken
         // from it (cells after that need an explicit `r`).
@@ -322,7 +322,7 @@ impl<'p, 'a> Rows<'p, 'a> {
         &mut self,
         row: &mut Option<(u32, bool)>,
         out: &mut Out<W>,
-        outcome: &mut Outcome,
+        outcome: &mut SheetRewrite,
     ) -> XmlResult<()> {
         self.count(outcome);
         let (r, mut changed) = row.unwrap_or((self.cell.row, false));
@@ -338,7 +338,7 @@ impl<'p, 'a> Rows<'p, 'a> {
     }
 
     /// Adds the cell just read to the input's digest, telling whether it was repaired.
-    fn add_to_model(&mut self, outcome: &Outcome) {
+    fn add_to_model(&mut self, outcome: &SheetRewrite) {
         if let Some(model) = &mut self.model {
             let at = (self.cell.row, self.cell.col);
             let repaired = outcome.repairs.last().is_some_and(|r| r.at == at);
@@ -387,7 +387,7 @@ impl<'p, 'a> Rows<'p, 'a> {
         &mut self,
         reader: &mut E,
         buf: &mut Vec<u8>,
-        outcome: &mut Outcome,
+        outcome: &mut SheetRewrite,
     ) -> XmlResult<()> {
         loop {
             buf.clear();
@@ -418,7 +418,7 @@ impl<'p, 'a> Rows<'p, 'a> {
     }
 
     /// Counts what the cell just read holds: notes, strings used by notes, text styles.
-    fn count(&mut self, outcome: &mut Outcome) {
+    fn count(&mut self, outcome: &mut SheetRewrite) {
         let Some(data) = self.data else { return };
         let cell = &self.cell;
         if cell.empty {
@@ -460,7 +460,7 @@ impl<'p, 'a> Rows<'p, 'a> {
     }
 
     /// Writes new rows for patches on rows before `r` that the sheet does not have.
-    fn rows_before<W: Write>(&mut self, r: u32, out: &mut Out<W>, outcome: &mut Outcome) {
+    fn rows_before<W: Write>(&mut self, r: u32, out: &mut Out<W>, outcome: &mut SheetRewrite) {
         while let Some(pr) = self.patch_row().filter(|pr| *pr < r) {
             if self.data.is_some_and(|d| d.drop_rows.contains(&pr)) {
                 self.skip_patches_of_row(pr);
@@ -482,7 +482,7 @@ impl<'p, 'a> Rows<'p, 'a> {
         r: u32,
         col: u32,
         out: &mut Out<W>,
-        outcome: &mut Outcome,
+        outcome: &mut SheetRewrite,
     ) -> bool {
         let Some(data) = self.data else {
             return false;
@@ -531,7 +531,7 @@ impl<'p, 'a> Rows<'p, 'a> {
     fn write_cell<W: Write>(
         &mut self,
         out: &mut Out<W>,
-        outcome: &mut Outcome,
+        outcome: &mut SheetRewrite,
         row_changed: bool,
     ) -> XmlResult<bool> {
         let cell = &self.cell;
@@ -645,7 +645,7 @@ impl<'p, 'a> Rows<'p, 'a> {
     }
 }
 
-fn count_note(outcome: &mut Outcome, text: Option<&str>) {
+fn count_note(outcome: &mut SheetRewrite, text: Option<&str>) {
     if let Some(text) = text.filter(|t| note::contains_note(t)) {
         outcome.notes += note::count_in_cell(text);
         outcome.note_cells += 1;

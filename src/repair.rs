@@ -3,6 +3,11 @@
 //! stored as a number becomes text without `.0` or an exponent, and a list value that
 //! differs from an allowed value only by its apostrophe (`'` for `’`), its case or the
 //! spaces around it becomes the allowed value. Nothing else is touched.
+//!
+//! The repairs are the tool's knowledge of that damage, below what uses them: `clean` makes
+//! them in the upload file ([`crate::output::clean`]), the way back makes them in the values
+//! typed into the annotated workbook, and `check` tells which problems `clean` would repair
+//! ([`repaired_text`]) rather than report them as iCARE rejections.
 
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -65,9 +70,9 @@ impl ListIndex {
     }
 }
 
-/// The repair rule of a column.
+/// The repair rule of a column: what `clean` repairs in its cells.
 #[derive(Debug, Clone, Copy)]
-pub enum Rule<'a> {
+pub enum ColumnRepair<'a> {
     /// Nothing is repaired.
     None,
     /// Date serials become `YYYY-MM-DD`.
@@ -78,7 +83,7 @@ pub enum Rule<'a> {
     List(&'a ListIndex),
 }
 
-impl<'a> Rule<'a> {
+impl<'a> ColumnRepair<'a> {
     /// The rule for a column with field code `code` of template `template`; `list` is the
     /// column's allowed values, when it has a list.
     pub fn for_column(
@@ -86,14 +91,14 @@ impl<'a> Rule<'a> {
         template: Option<&str>,
         code: &str,
         list: Option<&'a ListIndex>,
-    ) -> Rule<'a> {
+    ) -> ColumnRepair<'a> {
         if let Some(list) = list {
-            return Rule::List(list);
+            return ColumnRepair::List(list);
         }
         match registry.kind(template, code) {
-            ValueKind::Date => Rule::Date,
-            ValueKind::Identifier => Rule::Identifier,
-            _ => Rule::None,
+            ValueKind::Date => ColumnRepair::Date,
+            ValueKind::Identifier => ColumnRepair::Identifier,
+            _ => ColumnRepair::None,
         }
     }
 
@@ -105,8 +110,10 @@ impl<'a> Rule<'a> {
             return None;
         }
         match self {
-            Rule::Date => serial_to_date(value, date1904).map(|d| (RepairKind::DateSerial, d)),
-            Rule::Identifier => {
+            ColumnRepair::Date => {
+                serial_to_date(value, date1904).map(|d| (RepairKind::DateSerial, d))
+            }
+            ColumnRepair::Identifier => {
                 (value >= 0.0 && value.fract() == 0.0 && value < 9_007_199_254_740_992.0)
                     .then(|| (RepairKind::NumberAsText, format!("{}", value as u64)))
             }
@@ -121,9 +128,9 @@ impl<'a> Rule<'a> {
     /// stays as typed (leading zeros included).
     pub fn patch(self, text: &str, date1904: bool) -> Option<(RepairKind, String)> {
         let fix = match self {
-            Rule::Date => self.number(text, date1904),
-            Rule::List(_) => self.text(text),
-            Rule::Identifier | Rule::None => None,
+            ColumnRepair::Date => self.number(text, date1904),
+            ColumnRepair::List(_) => self.text(text),
+            ColumnRepair::Identifier | ColumnRepair::None => None,
         };
         fix.filter(|(_, after)| after != text)
     }
@@ -131,7 +138,7 @@ impl<'a> Rule<'a> {
     /// The allowed value a text cell should hold, if it differs from one only by apostrophe,
     /// case or surrounding spaces.
     pub fn text(self, text: &str) -> Option<(RepairKind, String)> {
-        let Rule::List(list) = self else {
+        let ColumnRepair::List(list) = self else {
             return None;
         };
         if list.exact.contains(text) || text.trim().is_empty() {
@@ -140,6 +147,20 @@ impl<'a> Rule<'a> {
         let value = list.folded.get(&fold(text))?.clone()?;
         Some((RepairKind::ListValue, value))
     }
+}
+
+/// The text `clean` writes for `text` put into a cell of column `code`, with the repairs it
+/// makes to every cell (a date serial becomes a date, a list value spelled differently the
+/// list's own spelling); `None` when it stays as it is.
+pub fn repaired_text(
+    registry: &Registry,
+    template: Option<&str>,
+    code: &str,
+    list: Option<&[String]>,
+    text: &str,
+) -> Option<(RepairKind, String)> {
+    let list = list.map(ListIndex::new);
+    ColumnRepair::for_column(registry, template, code, list.as_ref()).patch(text, false)
 }
 
 fn fold(text: &str) -> String {
@@ -195,13 +216,13 @@ mod tests {
 
     #[test]
     fn identifiers_lose_the_number_format() {
-        let r = Rule::Identifier;
+        let r = ColumnRepair::Identifier;
         assert_eq!(r.number("12345678", false).unwrap().1, "12345678");
         assert_eq!(r.number("1.2345678901E10", false).unwrap().1, "12345678901");
         assert_eq!(r.number("12345678.0", false).unwrap().1, "12345678");
         assert_eq!(r.number("1234.5", false), None);
         assert_eq!(r.number("-3", false), None);
-        assert_eq!(Rule::None.number("43972", false), None);
+        assert_eq!(ColumnRepair::None.number("43972", false), None);
     }
 
     #[test]
@@ -211,7 +232,7 @@ mod tests {
             "FOSS/GCMS Client ID",
         ];
         let index = ListIndex::new(&values);
-        let r = Rule::List(&index);
+        let r = ColumnRepair::List(&index);
         assert_eq!(
             r.text(" temporary resident or minister's permit number ")
                 .unwrap()

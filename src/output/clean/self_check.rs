@@ -411,7 +411,8 @@ fn open(file: &Input) -> Result<Xlsx<Source>, Mismatch> {
         .map_err(|e| Mismatch(format!("the written file cannot be read back: {e}")))
 }
 
-type Book = Xlsx<Source>;
+/// A workbook as calamine reads it from memory (the input, or the written output read back).
+type XlsxBook = Xlsx<Source>;
 
 fn text_of<'a>(d: &'a DataRef) -> Option<&'a str> {
     match d {
@@ -515,8 +516,8 @@ fn next_got<'a>(b: &mut Cells<'a>, sheet: &str) -> Result<Option<(Place, DataRef
 }
 
 fn compare_sheet(
-    inp: &mut Book,
-    out: &mut Book,
+    inp: &mut XlsxBook,
+    out: &mut XlsxBook,
     sheet: &str,
     expect: Option<&Expect>,
 ) -> Result<(), Mismatch> {
