@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::lang::Lang;
+use crate::lang::{Bilingual, Lang};
 use crate::note::Category;
 use crate::workbook::Client;
 
@@ -76,11 +76,11 @@ pub enum Status {
     /// Would be processed (dry run).
     Planned,
     /// No iCARE notes: checked as a file to upload (`icare-fix check`), with what was found.
-    Checked(String),
+    Checked(Bilingual),
     /// Not processed, with the reason (not a rejected file, an icare-fix output, ...).
-    Skipped(String),
+    Skipped(Bilingual),
     /// Processing failed, with the reason.
-    Failed(String),
+    Failed(Bilingual),
 }
 
 /// One file's outcome.

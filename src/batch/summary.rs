@@ -113,9 +113,9 @@ fn status_text(status: &Status, lang: Lang) -> (String, String) {
         Status::Unchanged => ("nothing corrected", "rien de corrigé", ""),
         Status::UpToDate => ("up to date", "à jour", ""),
         Status::Planned => ("planned", "prévu", ""),
-        Status::Checked(r) => ("checked", "vérifié", r.as_str()),
-        Status::Skipped(r) => ("skipped", "ignoré", r.as_str()),
-        Status::Failed(r) => ("failed", "échec", r.as_str()),
+        Status::Checked(r) => ("checked", "vérifié", r.en.as_str()),
+        Status::Skipped(r) => ("skipped", "ignoré", r.en.as_str()),
+        Status::Failed(r) => ("failed", "échec", r.en.as_str()),
     };
     (pick(lang, en, fr), reason.to_string())
 }

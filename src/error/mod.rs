@@ -3,8 +3,17 @@
 //! Every variant is a situation a person can act on, and its message says what happened and
 //! what to do, in plain words: the people who read these messages work in Excel, not in a
 //! terminal. Paths are shown as the user typed them.
+//!
+//! The messages are English (`Display`, what the command line prints); [`Error::message_in`]
+//! gives them in French too, for the page ([`french`] holds the French).
+
+mod french;
+
+pub(crate) use french::q as quoted_fr;
 
 use std::path::{Path, PathBuf};
+
+use crate::lang::Lang;
 
 /// Everything that can stop icare-fix from handling a file.
 #[derive(Debug, thiserror::Error)]
@@ -322,6 +331,17 @@ impl Error {
                 Error::Locked { path, source }
             }
             _ => Error::Io { path, source },
+        }
+    }
+
+    /// The message in `lang`: English (exactly the `Display` text the command line prints),
+    /// French, or both (English, a line break, French). The reader's own words are in
+    /// neither; see [`Error::technical_detail`].
+    pub fn message_in(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Fr => french::message(self),
+            Lang::Both => format!("{self}\n{}", french::message(self)),
         }
     }
 
