@@ -1,9 +1,11 @@
-//! The library's error messages in French, said the way the English ones say them (see
-//! [`Error::message_in`]): what happened and what to do, in the words the rest of icare-fix
-//! uses in French (« modèle », « téléverser », « classeur annoté »), names between « ».
+//! The library's error messages in French, one function per variant (the parent's
+//! `Error::message_in` matches every variant to its function; this module knows no `Error`,
+//! so the two do not import each other). Each says what the English one says: what happened
+//! and what to do, in the words the rest of icare-fix uses in French (« modèle »,
+//! « téléverser », « classeur annoté »), names between « », a space before a colon.
 //!
 //! The variants' own texts (`detail`, `hint`, `what`, `reason`, ...) are written in English
-//! where the error is made; [`detail`] gives each known one in French. One it does not know is
+//! where the error is made; [`known`] gives each known one in French. One it does not know is
 //! left out of the French message when the message says enough without it (a damaged file is
 //! damaged), and kept in English otherwise: the file's own words (names, cells) count more
 //! than the language.
@@ -13,74 +15,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::Error;
-
-/// `error`'s message in French. The match names every variant: a new one does not compile
-/// until it has its French.
-pub(super) fn message(error: &Error) -> String {
-    use Error as E;
-    match error {
-        E::NotFound { path } => not_found(path),
-        E::NotAFolder { path } => not_a_folder(path),
-        E::Locked { path, .. } => locked(path),
-        E::Io { path, .. } => io(path),
-        E::Encrypted { path } => encrypted(path),
-        E::OldExcelFormat { path } => old_excel(path),
-        E::Excel95 { path } => excel_95(path),
-        E::NotIcare { path, detail } => not_icare(path, detail),
-        E::OtherFormat { path, what, .. } => other_format(path, what),
-        E::OpenDocument { path } => other_format(path, ODS),
-        E::NotAWorkbook { path, detail } => not_a_workbook(path, detail),
-        E::Damaged { path, detail } | E::DamagedBy { path, detail, .. } => damaged(path, detail),
-        E::TooLarge { path, detail } => too_large(path, detail),
-        E::XlsTooLarge { path, sheet, cells } => xls_too_large(path, *sheet, *cells),
-        E::UnsafeXml { path, part } => unsafe_xml(path, part),
-        E::OutOfRange {
-            path,
-            part,
-            reference,
-        } => out_of_range(path, part, reference),
-        E::NoCodesRow { path, hint, .. } => no_codes_row(path, hint),
-        E::NoSheets { path } => no_sheets(path),
-        E::OutputFolder { path, reason } => output_folder(path, reason),
-        E::NotRejected { path } => not_rejected(path),
-        E::OutputExists { path } => output_exists(path),
-        E::OutputChanged { path } => output_changed(path),
-        E::MistypedCommand { word, command } => mistyped(word, command),
-        E::OutputIsInput { path } => output_is_input(path),
-        E::TemplateFile {
-            path,
-            line,
-            message,
-        } => format!("fichier de modèle {}, ligne {line} : {message}", q(path)),
-        E::OriginalMissing {
-            annotated,
-            name,
-            looked,
-            changed,
-        } => original_missing(annotated, name, looked, changed),
-        E::AnnotatedMismatch { path, detail } => annotated_mismatch(path, detail),
-        E::AnnotatedOfAnother {
-            path,
-            made_from,
-            source_stem,
-            expected,
-        } => annotated_of_another(path, made_from, source_stem, expected),
-        E::AnnotatedNotUpload { path } => annotated_not_upload(path),
-        E::UserWork { path, reason, next } => user_work(path, reason, next),
-        E::OriginalChanged {
-            annotated,
-            original,
-        } => original_changed(annotated, original),
-        E::SelfCheck { .. } => "la vérification du fichier écrit a échoué, il a donc été supprimé. Réessayez ; si cela se reproduit, le fichier d'entrée a quelque chose qu'icare-fix ne sait pas encore écrire.".into(),
-        E::UnknownTemplate { id, known } => {
-            format!("il n'y a pas de modèle iCARE « {id} ». Modèles connus : {known}.")
-        }
-        E::Unsupported { path, detail } => format!("{} : {}", q(path), in_french(detail)),
-        E::ServeStart { what, source } => serve_start(what, source),
-    }
-}
-
 /// A path as the French messages show it: `« C:\files\March.xlsx »`.
 pub(crate) fn q(path: &Path) -> String {
     format!("« {} »", path.display())
@@ -89,30 +23,30 @@ pub(crate) fn q(path: &Path) -> String {
 const SAVE_AS: &str =
     "Ouvrez-le dans Excel et enregistrez-le comme classeur Excel (.xlsx), puis réessayez.";
 const DOWNLOAD_AGAIN: &str = "Téléchargez de nouveau le fichier rejeté depuis iCARE.";
-const ODS: &str = "an OpenDocument spreadsheet (.ods)";
+pub(super) const ODS: &str = "an OpenDocument spreadsheet (.ods)";
 
-fn not_found(path: &Path) -> String {
+pub(super) fn not_found(path: &Path) -> String {
     format!(
         "impossible de trouver le fichier {}. Vérifiez le nom et le dossier.",
         q(path)
     )
 }
 
-fn not_a_folder(path: &Path) -> String {
+pub(super) fn not_a_folder(path: &Path) -> String {
     format!(
         "{} n'est pas un dossier. Indiquez le dossier qui contient les fichiers rejetés.",
         q(path)
     )
 }
 
-fn locked(path: &Path) -> String {
+pub(super) fn locked(path: &Path) -> String {
     format!(
         "impossible d'ouvrir {} : un autre programme l'a ouvert (Excel, le plus souvent), ou ce compte n'a pas le droit de l'ouvrir. Fermez-le dans Excel et réessayez.",
         q(path)
     )
 }
 
-fn io(path: &Path) -> String {
+pub(super) fn io(path: &Path) -> String {
     // The system's own words stay in the English message.
     format!(
         "impossible de lire ou d'écrire {}. Vérifiez que le fichier et son dossier sont accessibles et que le disque n'est pas plein, puis réessayez.",
@@ -120,28 +54,28 @@ fn io(path: &Path) -> String {
     )
 }
 
-fn encrypted(path: &Path) -> String {
+pub(super) fn encrypted(path: &Path) -> String {
     format!(
         "{} est protégé par un mot de passe. Ouvrez-le dans Excel, retirez le mot de passe (Fichier > Informations > Protéger le classeur), enregistrez-le et réessayez.",
         q(path)
     )
 }
 
-fn old_excel(path: &Path) -> String {
+pub(super) fn old_excel(path: &Path) -> String {
     format!(
         "{} est un ancien classeur Excel 97-2003 (.xls). {SAVE_AS}",
         q(path)
     )
 }
 
-fn excel_95(path: &Path) -> String {
+pub(super) fn excel_95(path: &Path) -> String {
     format!(
         "{} est au format Excel 5.0/95, plus ancien que tout fichier iCARE. {SAVE_AS}",
         q(path)
     )
 }
 
-fn not_icare(path: &Path, detail: &str) -> String {
+pub(super) fn not_icare(path: &Path, detail: &str) -> String {
     let why = known(detail).map_or_else(String::new, |fr| format!(" : {fr}"));
     format!(
         "{} est une feuille de calcul, mais pas un fichier iCARE{why}. Utilisez le fichier rejeté téléchargé depuis iCARE.",
@@ -149,7 +83,7 @@ fn not_icare(path: &Path, detail: &str) -> String {
     )
 }
 
-fn other_format(path: &Path, what: &str) -> String {
+pub(super) fn other_format(path: &Path, what: &str) -> String {
     match known(what) {
         Some(what) => format!(
             "{} est {what}, et non le classeur Excel (.xlsx) qu'envoie iCARE. {SAVE_AS}",
@@ -162,7 +96,7 @@ fn other_format(path: &Path, what: &str) -> String {
     }
 }
 
-fn not_a_workbook(path: &Path, detail: &str) -> String {
+pub(super) fn not_a_workbook(path: &Path, detail: &str) -> String {
     let why = known(detail).map_or_else(String::new, |fr| format!(" ({fr})"));
     format!(
         "{} n'est pas un classeur Excel{why}. Téléchargez de nouveau le fichier rejeté depuis iCARE, ou ouvrez-le dans Excel et enregistrez-le en .xlsx.",
@@ -170,7 +104,7 @@ fn not_a_workbook(path: &Path, detail: &str) -> String {
     )
 }
 
-fn damaged(path: &Path, detail: &str) -> String {
+pub(super) fn damaged(path: &Path, detail: &str) -> String {
     let why = known(detail).map_or_else(String::new, |fr| format!(" ({fr})"));
     format!(
         "{} est endommagé ou incomplet{why}. {DOWNLOAD_AGAIN}",
@@ -178,7 +112,7 @@ fn damaged(path: &Path, detail: &str) -> String {
     )
 }
 
-fn too_large(path: &Path, detail: &str) -> String {
+pub(super) fn too_large(path: &Path, detail: &str) -> String {
     let why = known(detail).map_or_else(String::new, |fr| format!(" : {fr}"));
     format!(
         "{} est trop volumineux pour être un fichier iCARE{why}. Il n'a pas été traité.",
@@ -186,28 +120,28 @@ fn too_large(path: &Path, detail: &str) -> String {
     )
 }
 
-fn xls_too_large(path: &Path, sheet: usize, cells: u64) -> String {
+pub(super) fn xls_too_large(path: &Path, sheet: usize, cells: u64) -> String {
     format!(
         "{} est un ancien classeur Excel 97-2003 (.xls) dont la feuille {sheet} s'étend sur {cells} cellules, plus qu'icare-fix n'en lit d'un coup dans cet ancien format. Il n'a pas été traité. Ouvrez-le dans Excel, enregistrez-le comme classeur Excel (.xlsx) et réessayez : ce format se lit une cellule à la fois.",
         q(path)
     )
 }
 
-fn unsafe_xml(path: &Path, part: &str) -> String {
+pub(super) fn unsafe_xml(path: &Path, part: &str) -> String {
     format!(
         "{} contient du XML qu'Excel n'écrit jamais (une déclaration DOCTYPE ou d'entité dans {part}), comme les fichiers conçus pour attaquer un lecteur. Il n'a pas été traité. S'il vient d'iCARE, téléchargez de nouveau le fichier rejeté ; sinon, ouvrez-le dans Excel, enregistrez-le comme classeur Excel (.xlsx) et réessayez.",
         q(path)
     )
 }
 
-fn out_of_range(path: &Path, part: &str, reference: &str) -> String {
+pub(super) fn out_of_range(path: &Path, part: &str, reference: &str) -> String {
     format!(
         "{} contient une référence au-delà de la dernière ligne ou colonne d'Excel ({reference} dans {part}) : le fichier est endommagé. {DOWNLOAD_AGAIN}",
         q(path)
     )
 }
 
-fn no_codes_row(path: &Path, hint: &str) -> String {
+pub(super) fn no_codes_row(path: &Path, hint: &str) -> String {
     format!(
         "{} ne ressemble pas à un modèle iCARE : aucune feuille visible n'a la ligne masquée des codes de champ d'iCARE (comme client_validation_type_id). {}",
         q(path),
@@ -215,14 +149,14 @@ fn no_codes_row(path: &Path, hint: &str) -> String {
     )
 }
 
-fn no_sheets(path: &Path) -> String {
+pub(super) fn no_sheets(path: &Path) -> String {
     format!(
         "{} n'a aucune feuille : il est endommagé ou n'a pas été enregistré par Excel. {DOWNLOAD_AGAIN}",
         q(path)
     )
 }
 
-fn output_folder(path: &Path, reason: &str) -> String {
+pub(super) fn output_folder(path: &Path, reason: &str) -> String {
     format!(
         "impossible d'écrire dans le dossier {} : {}. Choisissez un autre dossier pour le résultat, ou vérifiez que vous pouvez y enregistrer des fichiers.",
         q(path),
@@ -230,41 +164,46 @@ fn output_folder(path: &Path, reason: &str) -> String {
     )
 }
 
-fn not_rejected(path: &Path) -> String {
+pub(super) fn not_rejected(path: &Path) -> String {
     format!(
         "{} ne contient aucune note d'erreur d'iCARE : il semble être un fichier de téléversement d'origine, et non un fichier rejeté ; le téléverser de nouveau créerait des doublons. Utilisez --force si vous en êtes sûr.",
         q(path)
     )
 }
 
-fn output_exists(path: &Path) -> String {
+pub(super) fn output_exists(path: &Path) -> String {
     format!(
         "{} existe déjà. Utilisez --force pour le remplacer, ou -o pour choisir un autre nom.",
         q(path)
     )
 }
 
-fn output_changed(path: &Path) -> String {
+pub(super) fn output_changed(path: &Path) -> String {
     format!(
         "{} existe déjà et a été modifié après qu'icare-fix l'a écrit (ou n'a pas été écrit par icare-fix) ; il n'a donc pas été remplacé. S'il contient des modifications que vous voulez garder, renommez-le d'abord ; --force en garde une copie dans un fichier .bak et écrit le nouveau.",
         q(path)
     )
 }
 
-fn mistyped(word: &str, command: &str) -> String {
+pub(super) fn mistyped(word: &str, command: &str) -> String {
     format!(
         "« {word} » n'est ni un fichier ni une commande. Vouliez-vous dire : icare-fix {command} ... ? (icare-fix --help énumère les commandes.)"
     )
 }
 
-fn output_is_input(path: &Path) -> String {
+pub(super) fn output_is_input(path: &Path) -> String {
     format!(
         "le résultat {} est le fichier d'entrée lui-même ; icare-fix ne modifie jamais un fichier d'entrée. Choisissez un autre nom avec -o.",
         q(path)
     )
 }
 
-fn original_missing(annotated: &Path, name: &str, looked: &str, changed: &str) -> String {
+pub(super) fn original_missing(
+    annotated: &Path,
+    name: &str,
+    looked: &str,
+    changed: &str,
+) -> String {
     static FOLDER: LazyLock<Regex> = LazyLock::new(|| re(r"the folder '([^']*)'"));
     static NAMED: LazyLock<Regex> = LazyLock::new(|| re(r"'([^']*)'"));
     static CHANGED: LazyLock<Regex> = LazyLock::new(|| {
@@ -289,7 +228,7 @@ fn original_missing(annotated: &Path, name: &str, looked: &str, changed: &str) -
     )
 }
 
-fn annotated_mismatch(path: &Path, detail: &str) -> String {
+pub(super) fn annotated_mismatch(path: &Path, detail: &str) -> String {
     format!(
         "impossible de créer le fichier à téléverser à partir de {} : {}. Rien n'a été écrit.",
         q(path),
@@ -297,14 +236,19 @@ fn annotated_mismatch(path: &Path, detail: &str) -> String {
     )
 }
 
-fn annotated_of_another(path: &Path, made_from: &str, stem: &str, expected: &str) -> String {
+pub(super) fn annotated_of_another(
+    path: &Path,
+    made_from: &str,
+    stem: &str,
+    expected: &str,
+) -> String {
     format!(
         "{} est le classeur annoté de « {made_from} », et non de « {expected} » : le classeur annoté d'un autre fichier rejeté a été enregistré sous ce nom. Ses corrections appartiennent à « {made_from} », donc rien n'a été écrit. Redonnez-le sous son propre nom ({stem}.annotated.xlsx) ; pour « {expected} », utilisez son propre classeur annoté (icare-fix lancé sur « {expected} » en écrit un nouveau s'il n'en reste aucun).",
         q(path)
     )
 }
 
-fn annotated_not_upload(path: &Path) -> String {
+pub(super) fn annotated_not_upload(path: &Path) -> String {
     format!(
         "{} est un classeur annoté écrit par icare-fix, et non un fichier à téléverser : ne le téléversez jamais. Redonnez-le plutôt (icare-fix \"{}\", ou déposez-le sur icare-fix) : cela écrit le fichier à téléverser avec vos corrections, et le vérifie.",
         q(path),
@@ -312,7 +256,7 @@ fn annotated_not_upload(path: &Path) -> String {
     )
 }
 
-fn user_work(path: &Path, reason: &str, next: &str) -> String {
+pub(super) fn user_work(path: &Path, reason: &str, next: &str) -> String {
     format!(
         "{} {} : icare-fix ne le remplace jamais, même avec --force. {}",
         q(path),
@@ -321,7 +265,7 @@ fn user_work(path: &Path, reason: &str, next: &str) -> String {
     )
 }
 
-fn original_changed(annotated: &Path, original: &Path) -> String {
+pub(super) fn original_changed(annotated: &Path, original: &Path) -> String {
     format!(
         "{} n'est pas le fichier dont {} a été tiré (son contenu a changé depuis). Utilisez le fichier rejeté exactement tel que téléchargé depuis iCARE, ou annotez-le de nouveau.",
         q(original),
@@ -329,7 +273,7 @@ fn original_changed(annotated: &Path, original: &Path) -> String {
     )
 }
 
-fn serve_start(what: &str, source: &std::io::Error) -> String {
+pub(super) fn serve_start(what: &str, source: &std::io::Error) -> String {
     format!(
         "la page n'a pas pu démarrer : {} ({source}). Fermez les autres copies d'icare-fix, ou choisissez un autre port avec --port, et réessayez.",
         in_french(what)
@@ -341,7 +285,7 @@ fn re(pattern: &str) -> Regex {
 }
 
 /// The French of `text`, one of the variants' own texts, where it is known; else `text`.
-fn in_french(text: &str) -> String {
+pub(super) fn in_french(text: &str) -> String {
     known(text).unwrap_or_else(|| text.to_string())
 }
 
@@ -625,6 +569,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::error::Error;
     use crate::lang::Lang;
 
     /// Words of English a French message must not hold (the file's own names aside).
