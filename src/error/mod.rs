@@ -362,7 +362,9 @@ impl Error {
             E::OtherFormat { path, what, .. } => other_format(path, what),
             E::OpenDocument { path } => other_format(path, ODS),
             E::NotAWorkbook { path, detail } => not_a_workbook(path, detail),
-            E::Damaged { path, detail } | E::DamagedBy { path, detail, .. } => damaged(path, detail),
+            E::Damaged { path, detail } | E::DamagedBy { path, detail, .. } => {
+                damaged(path, detail)
+            }
             E::TooLarge { path, detail } => too_large(path, detail),
             E::XlsTooLarge { path, sheet, cells } => xls_too_large(path, *sheet, *cells),
             E::UnsafeXml { path, part } => unsafe_xml(path, part),
@@ -403,7 +405,10 @@ impl Error {
                 annotated,
                 original,
             } => original_changed(annotated, original),
-            E::SelfCheck { .. } => "la vérification du fichier écrit a échoué, il a donc été supprimé. Réessayez ; si cela se reproduit, le fichier d'entrée a quelque chose qu'icare-fix ne sait pas encore écrire.".into(),
+            E::SelfCheck { .. } => {
+                // Its detail is a technician's, said in English by the command line.
+                "la vérification du fichier écrit a échoué, il a donc été supprimé.".into()
+            }
             E::UnknownTemplate { id, known } => {
                 format!("il n'y a pas de modèle iCARE « {id} ». Modèles connus : {known}.")
             }

@@ -674,6 +674,11 @@ mod tests {
             super::hide(folder, text, super::Lang::En),
             "cannot find 'a.xlsx' in the folder 'a.xlsx', (the page's temporary folder). Put it back"
         );
+        let text = "impossible de trouver « a.xlsx » dans le dossier « /tmp/page-x/request-1/in/a.xlsx », « /tmp/page-x/request-0/in/a.xlsx ». Remettez-le";
+        assert_eq!(
+            super::hide(folder, text, super::Lang::Fr),
+            "impossible de trouver « a.xlsx » dans le dossier « a.xlsx », (le dossier temporaire de la page). Remettez-le"
+        );
     }
 
     #[test]
