@@ -51,6 +51,51 @@ impl Lang {
     }
 }
 
+/// A text in English and French: what the program says of a file, ready for either language
+/// (the command line prints the English, the page the language it is shown in).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bilingual {
+    /// The English text.
+    pub en: String,
+    /// The same in French.
+    pub fr: String,
+}
+
+impl Bilingual {
+    /// `en` and `fr`.
+    pub fn new(en: impl Into<String>, fr: impl Into<String>) -> Bilingual {
+        Bilingual {
+            en: en.into(),
+            fr: fr.into(),
+        }
+    }
+
+    /// The text in `lang`; in both, English first, then French on a line of its own.
+    pub fn in_lang(&self, lang: Lang) -> String {
+        lang.pick(&self.en, &self.fr, "\n")
+    }
+
+    /// True when there is nothing to say.
+    pub fn is_empty(&self) -> bool {
+        self.en.is_empty() && self.fr.is_empty()
+    }
+}
+
+/// The English text, as the command line prints it.
+impl std::fmt::Display for Bilingual {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+/// Written as the English text, as before the text had a French (the summary's JSON keeps
+/// its form).
+impl serde::Serialize for Bilingual {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.en)
+    }
+}
+
 /// A count with its noun: `1 cell`, `2 cells` (the one way the tool says how many).
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

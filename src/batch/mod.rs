@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::check::{self, Severity};
 use crate::error::{Error, Result};
-use crate::lang::Lang;
+use crate::lang::{Bilingual, Lang, plural};
 use crate::note::Category;
 use crate::output::clean::CleanOptions;
 use crate::output::names::{self, OutputNames};
@@ -393,7 +393,10 @@ fn find_files(root: &Path, recursive: bool, skipped: &mut Vec<Outcome>) -> Vec<P
                 let path = e.path().map(Path::to_path_buf).unwrap_or_default();
                 skipped.push(Outcome::new(
                     path,
-                    Status::Failed(format!("cannot read this folder entry: {e}")),
+                    Status::Failed(Bilingual::new(
+                        format!("cannot read this folder entry: {e}"),
+                        format!("impossible de lire cet élément du dossier : {e}"),
+                    )),
                 ));
             }
         }
@@ -416,46 +419,74 @@ fn is_spreadsheet_name(path: &Path) -> bool {
 }
 
 /// Why a file found is not processed, judged from its name.
-fn skip_reason(path: &Path) -> Option<String> {
+fn skip_reason(path: &Path) -> Option<Bilingual> {
     let name = path.file_name()?.to_string_lossy().to_lowercase();
     if name.starts_with("~$") {
-        return Some("Excel's lock file for an open workbook".into());
+        return Some(Bilingual::new(
+            "Excel's lock file for an open workbook",
+            "le fichier de verrouillage d'Excel pour un classeur ouvert",
+        ));
     }
     if name.starts_with(".icare-fix-") {
-        return Some("an unfinished icare-fix output".into());
+        return Some(Bilingual::new(
+            "an unfinished icare-fix output",
+            "un résultat inachevé d'icare-fix",
+        ));
     }
     if names::is_output_name(&name) {
-        return Some("an output of icare-fix".into());
+        return Some(Bilingual::new(
+            "an output of icare-fix",
+            "un résultat d'icare-fix",
+        ));
     }
-    match extension(path).as_str() {
-        "xlsx" | "xlsm" => None,
-        "xls" => Some(
+    let (en, fr) = match extension(path).as_str() {
+        "xlsx" | "xlsm" => return None,
+        "xls" => (
             "an old Excel 97-2003 workbook (.xls): open it in Excel and save it as an Excel Workbook (.xlsx) first".into(),
+            "un ancien classeur Excel 97-2003 (.xls) : ouvrez-le dans Excel et enregistrez-le d'abord comme classeur Excel (.xlsx)".into(),
         ),
-        "ods" => Some(
+        "ods" => (
             "an OpenDocument spreadsheet (.ods): save it as an Excel Workbook (.xlsx) first".into(),
+            "une feuille de calcul OpenDocument (.ods) : enregistrez-la d'abord comme classeur Excel (.xlsx)".into(),
         ),
-        ext @ ("xltx" | "xltm") => Some(format!(
-            "an Excel template (.{ext}), not a rejected file: iCARE sends rejected files as .xlsx"
-        )),
-        "csv" => Some(
-            "a CSV text file, not a rejected file: iCARE sends rejected files as Excel workbooks (.xlsx)"
-                .into(),
+        ext @ ("xltx" | "xltm") => (
+            format!(
+                "an Excel template (.{ext}), not a rejected file: iCARE sends rejected files as .xlsx"
+            ),
+            format!(
+                "un modèle Excel (.{ext}), et non un fichier rejeté : iCARE envoie les fichiers rejetés en .xlsx"
+            ),
         ),
-        "xlsb" => Some(
+        "csv" => (
+            "a CSV text file, not a rejected file: iCARE sends rejected files as Excel workbooks (.xlsx)".into(),
+            "un fichier texte CSV, et non un fichier rejeté : iCARE envoie les fichiers rejetés sous forme de classeurs Excel (.xlsx)".into(),
+        ),
+        "xlsb" => (
             "an Excel binary workbook (.xlsb): save it as an Excel Workbook (.xlsx) first".into(),
+            "un classeur binaire Excel (.xlsb) : enregistrez-le d'abord comme classeur Excel (.xlsx)".into(),
         ),
-        _ => Some("not an Excel workbook (.xlsx or .xlsm)".into()),
-    }
+        _ => (
+            "not an Excel workbook (.xlsx or .xlsm)".to_string(),
+            "ce n'est pas un classeur Excel (.xlsx ou .xlsm)".to_string(),
+        ),
+    };
+    Some(Bilingual::new(en, fr))
 }
 
-/// Why a file failed, without its own name in front (the line already names it):
-/// `'X.xlsx' is damaged …` → `is damaged …`.
-fn reason(e: &Error, file: &Path) -> String {
-    let text = e.to_string();
-    let named = format!("'{}' ", file.display());
-    text.strip_prefix(&named)
-        .map_or(text.clone(), str::to_string)
+/// Why a file failed, in English and French, without its own name in front (the line
+/// already names it): `'X.xlsx' is damaged …` → `is damaged …`.
+fn reason(e: &Error, file: &Path) -> Bilingual {
+    let strip = |text: String, named: String| {
+        text.strip_prefix(&named)
+            .map_or(text.clone(), str::to_string)
+    };
+    Bilingual::new(
+        strip(e.to_string(), format!("'{}' ", file.display())),
+        strip(
+            e.message_in(Lang::Fr),
+            format!("{} ", crate::error::quoted_fr(file)),
+        ),
+    )
 }
 
 /// Processes one file; never fails: a failure is the outcome.
@@ -469,16 +500,17 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
             template_hidden: true,
             ..
         }) => {
-            outcome.status = Status::Failed(
-                "the template sheet is hidden: unhide it in Excel (right-click a sheet tab > Unhide), save and run again".into(),
-            );
+            outcome.status = Status::Failed(Bilingual::new(
+                "the template sheet is hidden: unhide it in Excel (right-click a sheet tab > Unhide), save and run again",
+                "la feuille du modèle est masquée : affichez-la dans Excel (clic droit sur un onglet de feuille > Afficher), enregistrez et relancez",
+            ));
             return (outcome, None);
         }
         Err(Error::NoCodesRow { .. }) => {
-            outcome.status = Status::Skipped(
-                "not an iCARE template: none of its sheets has iCARE's hidden row of field codes"
-                    .into(),
-            );
+            outcome.status = Status::Skipped(Bilingual::new(
+                "not an iCARE template: none of its sheets has iCARE's hidden row of field codes",
+                "pas un modèle iCARE : aucune de ses feuilles n'a la ligne masquée des codes de champ d'iCARE",
+            ));
             return (outcome, None);
         }
         // A spreadsheet in another format or not an iCARE file: passed over with the reason
@@ -500,7 +532,7 @@ fn process(job: &Job, registry: &Registry, opts: &BatchOptions) -> (Outcome, Opt
     }
     if book.notes.is_empty() {
         // Checked with the run's other files without notes, once all are read (`run`).
-        outcome.status = Status::Checked(String::new());
+        outcome.status = Status::Checked(Bilingual::default());
         return (outcome, Some(book));
     }
     outcome.outputs = job.outputs();
@@ -555,7 +587,7 @@ fn corrections(
     job: &Job,
     book: &Rejected,
     registry: &Registry,
-) -> std::result::Result<Found, String> {
+) -> std::result::Result<Found, Bilingual> {
     let mut corrected = Vec::new();
     let mut untouched = false;
     for path in std::iter::once(&job.annotated).chain(&job.also) {
@@ -567,26 +599,40 @@ fn corrections(
             Ok(Existing::Absent | Existing::Untouched { .. }) => {}
             Ok(_) if path != &job.annotated => {}
             Ok(Existing::NotOurs) => {
-                return Err(format!(
-                    "{} exists but was not written by icare-fix; it is kept as it is. Rename it or move it away, then run again",
-                    job.annotated.display()
+                let annotated = job.annotated.display();
+                return Err(Bilingual::new(
+                    format!(
+                        "{annotated} exists but was not written by icare-fix; it is kept as it is. Rename it or move it away, then run again"
+                    ),
+                    format!(
+                        "{annotated} existe, mais n'a pas été écrit par icare-fix ; il est gardé tel quel. Renommez-le ou déplacez-le ailleurs, puis relancez"
+                    ),
                 ));
             }
             Ok(Existing::Earlier(_)) => {
-                return Err(format!(
-                    "{} holds corrections made for an earlier copy of {} (the rejected file changed since it was annotated); it is kept as it is. To finish it, give it back with the earlier copy: icare-fix clean \"{}\" --original EARLIER-FILE. To start over from the new file, move it away and run again",
-                    job.annotated.display(),
-                    job.input.display(),
-                    job.annotated.display()
+                let (annotated, input) = (job.annotated.display(), job.input.display());
+                return Err(Bilingual::new(
+                    format!(
+                        "{annotated} holds corrections made for an earlier copy of {input} (the rejected file changed since it was annotated); it is kept as it is. To finish it, give it back with the earlier copy: icare-fix clean \"{annotated}\" --original EARLIER-FILE. To start over from the new file, move it away and run again"
+                    ),
+                    format!(
+                        "{annotated} contient des corrections faites pour une copie antérieure de {input} (le fichier rejeté a changé depuis qu'il a été annoté) ; il est gardé tel quel. Pour le terminer, redonnez-le avec la copie antérieure : icare-fix clean \"{annotated}\" --original FICHIER-ANTÉRIEUR. Pour recommencer à partir du nouveau fichier, déplacez-le ailleurs et relancez"
+                    ),
                 ));
             }
             Ok(Existing::OtherFile(info)) => {
-                return Err(format!(
-                    "{} is the annotated workbook of another rejected file, {} (it was saved under this name); it is kept as it is and its corrections are not used for this file. Move it back beside {}'s outputs under the name {}.annotated.xlsx, then run again",
+                let (annotated, source, stem) = (
                     job.annotated.display(),
-                    info.source_name,
-                    info.source_name,
-                    info.source_stem()
+                    &info.source_name,
+                    info.source_stem(),
+                );
+                return Err(Bilingual::new(
+                    format!(
+                        "{annotated} is the annotated workbook of another rejected file, {source} (it was saved under this name); it is kept as it is and its corrections are not used for this file. Move it back beside {source}'s outputs under the name {stem}.annotated.xlsx, then run again"
+                    ),
+                    format!(
+                        "{annotated} est le classeur annoté d'un autre fichier rejeté, {source} (il a été enregistré sous ce nom) ; il est gardé tel quel et ses corrections ne servent pas pour ce fichier. Remettez-le à côté des résultats de {source} sous le nom {stem}.annotated.xlsx, puis relancez"
+                    ),
                 ));
             }
             Err(e) => return Err(reason(&e, &job.input)),
@@ -600,10 +646,17 @@ fn corrections(
                 .iter()
                 .map(|p| format!("\"{}\"", p.display()))
                 .collect();
-            Err(format!(
-                "{} annotated workbooks of this file hold corrections: {}. icare-fix cannot tell which to upload; nothing was written. Keep the one you want, move the others away, and run again",
-                many.len(),
-                names.join(" and ")
+            Err(Bilingual::new(
+                format!(
+                    "{} annotated workbooks of this file hold corrections: {}. icare-fix cannot tell which to upload; nothing was written. Keep the one you want, move the others away, and run again",
+                    many.len(),
+                    names.join(" and ")
+                ),
+                format!(
+                    "{} classeurs annotés de ce fichier contiennent des corrections : {}. icare-fix ne peut pas savoir lequel téléverser ; rien n'a été écrit. Gardez celui que vous voulez, déplacez les autres ailleurs et relancez",
+                    many.len(),
+                    names.join(" et ")
+                ),
             ))
         }
     }
@@ -761,12 +814,28 @@ fn check_unnoted(files: &mut [Outcome], books: &[Rejected], registry: &Registry)
             }
         };
         let Some(report) = report else { continue };
-        let found = check::report::counts(
+        let (errors, warnings) = (
             report.count(Severity::Error),
             report.count(Severity::Warning),
         );
-        outcome.status = Status::Checked(format!(
-            "no iCARE error notes, so it was checked as a file to upload: {found}. If it was uploaded to iCARE already, do not upload it again: iCARE would count its records twice"
+        let found = check::report::counts(errors, warnings);
+        let found_fr = match (errors, warnings) {
+            (0, 0) => "aucun problème trouvé".to_string(),
+            (e, 0) => plural(e, "erreur", "erreurs"),
+            (0, w) => plural(w, "avertissement", "avertissements"),
+            (e, w) => format!(
+                "{}, {}",
+                plural(e, "erreur", "erreurs"),
+                plural(w, "avertissement", "avertissements")
+            ),
+        };
+        outcome.status = Status::Checked(Bilingual::new(
+            format!(
+                "no iCARE error notes, so it was checked as a file to upload: {found}. If it was uploaded to iCARE already, do not upload it again: iCARE would count its records twice"
+            ),
+            format!(
+                "aucune note d'erreur d'iCARE, il a donc été vérifié comme fichier à téléverser : {found_fr}. S'il a déjà été téléversé dans iCARE, ne le téléversez pas de nouveau : iCARE compterait ses enregistrements deux fois"
+            ),
         ));
         outcome.details = report
             .problems

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::lang::Lang;
+use crate::lang::{Bilingual, Lang};
 use crate::note::Category;
 use crate::workbook::Client;
 
@@ -76,11 +76,11 @@ pub enum Status {
     /// Would be processed (dry run).
     Planned,
     /// No iCARE notes: checked as a file to upload (`icare-fix check`), with what was found.
-    Checked(String),
+    Checked(Bilingual),
     /// Not processed, with the reason (not a rejected file, an icare-fix output, ...).
-    Skipped(String),
+    Skipped(Bilingual),
     /// Processing failed, with the reason.
-    Failed(String),
+    Failed(Bilingual),
 }
 
 /// One file's outcome.
@@ -220,7 +220,7 @@ impl Status {
 
     /// What a check found, or why a file was skipped or failed; `None` for the other
     /// statuses.
-    pub fn reason(&self) -> Option<&str> {
+    pub fn reason(&self) -> Option<&Bilingual> {
         match self {
             Status::Checked(r) | Status::Skipped(r) | Status::Failed(r) => Some(r),
             _ => None,
@@ -265,9 +265,9 @@ mod tests {
             Status::Unchanged,
             Status::UpToDate,
             Status::Planned,
-            Status::Checked(String::new()),
-            Status::Skipped("not an iCARE template".into()),
-            Status::Failed("damaged".into()),
+            Status::Checked(Bilingual::default()),
+            Status::Skipped(Bilingual::new("not an iCARE template", "pas un modèle iCARE")),
+            Status::Failed(Bilingual::new("damaged", "endommagé")),
         ];
         let page = include_str!("../serve/assets/app.js");
         let mut terminal = std::collections::BTreeSet::new();
@@ -277,7 +277,10 @@ mod tests {
             assert!(!words.en.is_empty() && !words.fr.is_empty(), "{status:?}");
             assert!(page.contains(&format!("{}: \"", words.page)), "{status:?}");
         }
-        assert_eq!(all[7].reason(), Some("not an iCARE template"));
+        assert_eq!(
+            all[7].reason().map(|r| r.en.as_str()),
+            Some("not an iCARE template")
+        );
         assert_eq!(all[0].reason(), None);
     }
 }

@@ -120,7 +120,7 @@ fn status_text(status: &Status, lang: Lang) -> (String, String) {
     let words = status.words();
     (
         pick(lang, words.en, words.fr),
-        status.reason().unwrap_or_default().to_string(),
+        status.reason().map(|r| r.en.clone()).unwrap_or_default(),
     )
 }
 

@@ -232,7 +232,7 @@ fn reasons(files: &[Outcome]) -> Vec<String> {
                 Status::Skipped(r) | Status::Failed(r) if f.status.words().terminal == word => r,
                 _ => continue,
             };
-            let short = before_advice(reason);
+            let short = before_advice(&reason.en);
             *counts.entry(short).or_default() += 1;
         }
         if counts.len() > 1 || counts.values().any(|n| *n > 1) {

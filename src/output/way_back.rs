@@ -25,6 +25,7 @@ use calamine::Data;
 
 use crate::error::{Error, Result};
 use crate::lang::plural;
+use crate::lang::Bilingual;
 use crate::output::clean::{self, CellPatch, CleanOptions, CleanReport};
 use crate::output::stamp::{
     ADDED_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_PLACE, PROP_SOURCE_SHA256,
@@ -460,8 +461,8 @@ pub struct Plan {
     pub cleared_rows: Vec<u32>,
     /// What was read where, in plain words (the sheet read when several hold the template).
     pub notices: Vec<String>,
-    /// Things to check, in plain words.
-    pub warnings: Vec<String>,
+    /// Things to check, in plain words, in English and French.
+    pub warnings: Vec<Bilingual>,
     /// Records in the original.
     pub records: usize,
     /// How the rows were matched.
@@ -1116,7 +1117,7 @@ fn changes(a: &AnnotatedGrid, original: &Rejected, matched: &BTreeMap<u32, u32>)
 
 /// Highlighted problems left as they were (what else looks wrong is found by `check` on the
 /// written upload file, see [`predicted`]).
-fn warnings(plan: &Plan, original: &Rejected) -> Vec<String> {
+fn warnings(plan: &Plan, original: &Rejected) -> Vec<Bilingual> {
     let mut warnings = Vec::new();
     // One of an identity note's three cells is often enough, so the note, not each cell, is
     // the unit.
@@ -1146,11 +1147,20 @@ fn warnings(plan: &Plan, original: &Rejected) -> Vec<String> {
             .iter()
             .map(|c| plan.cell(note.row, c.col))
             .collect();
-        warnings.push(format!(
-            "row {}: none of the highlighted cells ({}) was changed; iCARE may reject this record again ({}).",
-            plan.row(note.row),
-            cells.join(", "),
-            note.note.message_en.trim_end_matches('.')
+        let (row, cells) = (plan.row(note.row), cells.join(", "));
+        let message_fr = match note.note.message_fr.as_str() {
+            "" => &note.note.message_en,
+            fr => fr,
+        };
+        warnings.push(Bilingual::new(
+            format!(
+                "row {row}: none of the highlighted cells ({cells}) was changed; iCARE may reject this record again ({}).",
+                note.note.message_en.trim_end_matches('.')
+            ),
+            format!(
+                "ligne {row} : aucune des cellules surlignées ({cells}) n'a été modifiée ; iCARE pourrait rejeter de nouveau cet enregistrement ({}).",
+                message_fr.trim_end_matches('.')
+            ),
         ));
     }
     warnings
@@ -1163,7 +1173,7 @@ fn predicted(
     original: &Rejected,
     upload: &Path,
     registry: &Registry,
-) -> Vec<(crate::check::Severity, String)> {
+) -> Vec<(crate::check::Severity, Bilingual)> {
     // The upload file was just written and read back by clean's own check; should it not
     // read now, there is simply nothing more to say.
     let Ok(book) = Rejected::open(upload, registry) else {
@@ -1187,9 +1197,17 @@ fn predicted(
         .filter_map(|p| {
             let (row, col) = plan.original_cell(p.row - 1, p.col);
             (!told.contains(&(row, col))).then(|| {
+                let cell = plan.cell(row, col);
+                let message_fr = match p.message_fr.as_str() {
+                    "" => &p.message_en,
+                    fr => fr,
+                };
                 (
                     p.severity,
-                    format!("{}: {}", plan.cell(row, col), p.message_en),
+                    Bilingual::new(
+                        format!("{cell}: {}", p.message_en),
+                        format!("{cell} : {message_fr}"),
+                    ),
                 )
             })
         })
@@ -1338,15 +1356,19 @@ pub fn way_back_from(
 
 /// What the user typed that iCARE would receive as it is: a leading apostrophe (Excel's sign
 /// for text, kept as a character in a cell formatted as text).
-fn typed_warnings(plan: &Plan) -> Vec<String> {
+fn typed_warnings(plan: &Plan) -> Vec<Bilingual> {
     plan.changes
         .iter()
         .filter(|c| c.after.starts_with('\'') && !c.before.starts_with('\''))
         .map(|c| {
-            format!(
-                "{}: {} starts with an apostrophe, which iCARE would receive as part of the value. Delete the apostrophe (the cell is already formatted as text).",
-                plan.cell(c.row, c.col),
-                shown(&c.after)
+            let (cell, value) = (plan.cell(c.row, c.col), shown(&c.after));
+            Bilingual::new(
+                format!(
+                    "{cell}: {value} starts with an apostrophe, which iCARE would receive as part of the value. Delete the apostrophe (the cell is already formatted as text)."
+                ),
+                format!(
+                    "{cell} : {value} commence par une apostrophe, qu'iCARE recevrait comme faisant partie de la valeur. Supprimez l'apostrophe (la cellule est déjà au format texte)."
+                ),
             )
         })
         .collect()
@@ -1658,7 +1680,7 @@ impl Verdict {
                     ));
                 }
                 format!(
-                    "Pas prêt à téléverser : {} (les lignes « Check: »). Le fichier à téléverser contient {} des {} enregistrements, avec les corrections faites jusqu'ici.",
+                    "Pas prêt à téléverser : {} (les lignes « À vérifier »). Le fichier à téléverser contient {} des {} enregistrements, avec les corrections faites jusqu'ici.",
                     why.join(" ; "),
                     self.kept,
                     self.records
@@ -1715,8 +1737,11 @@ pub struct WayBackSummary {
     pub changes: Vec<ChangeShown>,
     /// The records left out.
     pub left_out: Vec<LeftOut>,
-    /// What to check (the `Check:` lines, without `Check: `).
+    /// What to check (the `Check:` lines, without `Check: `); the French verdict calls them
+    /// the « À vérifier » lines.
     pub warnings: Vec<String>,
+    /// The same in French.
+    pub warnings_fr: Vec<String>,
 }
 
 impl WayBack {
@@ -1762,7 +1787,8 @@ impl WayBack {
                     cleared: plan.cleared_rows.contains(&row),
                 })
                 .collect(),
-            warnings: plan.warnings.clone(),
+            warnings: plan.warnings.iter().map(|w| w.en.clone()).collect(),
+            warnings_fr: plan.warnings.iter().map(|w| w.fr.clone()).collect(),
         }
     }
 

@@ -22,6 +22,7 @@ use crate::output::names;
 
 use super::shared::Shared;
 use crate::batch::{self, BatchOptions, BatchReport, Destination, Outcome};
+use crate::lang::{Bilingual, Lang};
 use crate::note::Category;
 use crate::output::errors::{ErrorsReport, NoteRecord};
 use crate::output::way_back::{AnnotatedInfo, WayBackSummary};
@@ -49,6 +50,8 @@ struct FileAnswer {
     /// Why it was checked, skipped or failed: the command line's words, told for the page
     /// (no command-line options, no temporary folders).
     reason: Option<String>,
+    /// The same in French.
+    reason_fr: Option<String>,
     /// Template id.
     template: Option<String>,
     /// The template's name, as the command line shows it (`Client Profile`).
@@ -109,12 +112,14 @@ struct Download {
     data: String,
 }
 
-/// A request refused as a whole, with its status and plain message.
-struct Refusal(StatusCode, String);
+/// A request refused as a whole, with its status and plain message in English and French.
+struct Refusal(StatusCode, Bilingual);
 
 impl IntoResponse for Refusal {
+    /// The message as JSON, `{"en": ..., "fr": ...}`: the page shows it in its language.
     fn into_response(self) -> Response {
-        (self.0, self.1).into_response()
+        let body = serde_json::json!({ "en": self.1.en, "fr": self.1.fr }).to_string();
+        (self.0, [(header::CONTENT_TYPE, "application/json")], body).into_response()
     }
 }
 
@@ -126,27 +131,54 @@ impl From<MultipartError> for Refusal {
         }
         Refusal(
             status,
-            "The files did not arrive whole. Choose them again.".into(),
+            Bilingual::new(
+                "The files did not arrive whole. Choose them again.",
+                "Les fichiers ne sont pas arrivés en entier. Choisissez-les de nouveau.",
+            ),
         )
     }
 }
 
 fn too_large() -> Refusal {
+    let mb = MAX_FILE_BYTES / (1024 * 1024);
     Refusal(
         StatusCode::PAYLOAD_TOO_LARGE,
-        format!(
-            "A file is larger than {} MB, the most icare-fix reads: iCARE's rejected files are far smaller. Check that you chose the right file.",
-            MAX_FILE_BYTES / (1024 * 1024)
+        Bilingual::new(
+            format!(
+                "A file is larger than {mb} MB, the most icare-fix reads: iCARE's rejected files are far smaller. Check that you chose the right file."
+            ),
+            format!(
+                "Un fichier dépasse {mb} Mo, le maximum que lit icare-fix : les fichiers rejetés d'iCARE sont bien plus petits. Vérifiez que vous avez choisi le bon fichier."
+            ),
         ),
     )
 }
 
-fn failed(what: &str, e: impl std::fmt::Display) -> Refusal {
+/// A failure of the page itself: `what` failed (in English and French), for the reason `e`.
+fn failed(what: (&str, &str), e: impl std::fmt::Display) -> Refusal {
     Refusal(
         StatusCode::INTERNAL_SERVER_ERROR,
-        format!("{what}: {e}. Try again; if it happens again, restart icare-fix."),
+        Bilingual::new(
+            format!(
+                "{}: {e}. Try again; if it happens again, restart icare-fix.",
+                what.0
+            ),
+            format!(
+                "{} : {e}. Réessayez ; si cela se reproduit, relancez icare-fix.",
+                what.1
+            ),
+        ),
     )
 }
+
+const NO_FOLDER: (&str, &str) = (
+    "The temporary folder could not be made",
+    "Le dossier temporaire n'a pas pu être créé",
+);
+const NOT_SAVED: (&str, &str) = (
+    "A file could not be saved in the temporary folder",
+    "Un fichier n'a pas pu être enregistré dans le dossier temporaire",
+);
 
 /// `POST /api/process`: the workbooks of a multipart request, processed.
 pub(crate) async fn process(State(state): State<Arc<Shared>>, multipart: Multipart) -> Response {
@@ -160,31 +192,40 @@ async fn answer(state: Arc<Shared>, multipart: Multipart) -> Result<String, Refu
     let folder = tempfile::Builder::new()
         .prefix("request-")
         .tempdir_in(&state.work)
-        .map_err(|e| failed("The temporary folder could not be made", e))?;
+        .map_err(|e| failed(NO_FOLDER, e))?;
     let inputs = folder.path().join("in");
     tokio::fs::create_dir(&inputs)
         .await
-        .map_err(|e| failed("The temporary folder could not be made", e))?;
+        .map_err(|e| failed(NO_FOLDER, e))?;
     let files = receive(multipart, &inputs).await?;
     if files.is_empty() {
         return Err(Refusal(
             StatusCode::BAD_REQUEST,
-            "No workbook arrived. Choose the files again.".into(),
+            Bilingual::new(
+                "No workbook arrived. Choose the files again.",
+                "Aucun classeur n'est arrivé. Choisissez de nouveau les fichiers.",
+            ),
         ));
     }
     let _turn = state
         .jobs
         .acquire()
         .await
-        .map_err(|e| failed("The page is stopping", e))?;
+        .map_err(|e| failed(("The page is stopping", "La page s'arrête"), e))?;
     let shared = state.clone();
     let json = tokio::task::spawn_blocking(move || run(&inputs, &files, &shared.registry))
         .await
-        .map_err(|e| failed("Processing stopped", e))??;
+        .map_err(|e| failed(("Processing stopped", "Le traitement s'est arrêté"), e))??;
     // Removed before the answer leaves: nothing of the request stays on disk.
-    folder
-        .close()
-        .map_err(|e| failed("The temporary folder could not be emptied", e))?;
+    folder.close().map_err(|e| {
+        failed(
+            (
+                "The temporary folder could not be emptied",
+                "Le dossier temporaire n'a pas pu être vidé",
+            ),
+            e,
+        )
+    })?;
     Ok(json)
 }
 
@@ -205,7 +246,7 @@ async fn receive(mut multipart: Multipart, folder: &Path) -> Result<Vec<PathBuf>
 async fn save(mut field: Field<'_>, path: &Path) -> Result<(), Refusal> {
     let mut file = tokio::fs::File::create(path)
         .await
-        .map_err(|e| failed("A file could not be saved in the temporary folder", e))?;
+        .map_err(|e| failed(NOT_SAVED, e))?;
     let mut size = 0u64;
     while let Some(chunk) = field.chunk().await? {
         size += chunk.len() as u64;
@@ -214,11 +255,9 @@ async fn save(mut field: Field<'_>, path: &Path) -> Result<(), Refusal> {
         }
         file.write_all(&chunk)
             .await
-            .map_err(|e| failed("A file could not be saved in the temporary folder", e))?;
+            .map_err(|e| failed(NOT_SAVED, e))?;
     }
-    file.flush()
-        .await
-        .map_err(|e| failed("A file could not be saved in the temporary folder", e))
+    file.flush().await.map_err(|e| failed(NOT_SAVED, e))
 }
 
 /// The file's own name, without any folder and without characters Windows refuses.
@@ -271,7 +310,15 @@ fn run(folder: &Path, files: &[PathBuf], registry: &Registry) -> Result<String, 
         || batch::run(roots, registry, &opts, &|_| {}),
         || read_problems(files, registry),
     );
-    let report = report.map_err(|e| failed("The files could not be processed", e))?;
+    let report = report.map_err(|e| {
+        failed(
+            (
+                "The files could not be processed",
+                "Les fichiers n'ont pas pu être traités",
+            ),
+            e,
+        )
+    })?;
     let files = report
         .files
         .iter()
@@ -287,7 +334,15 @@ fn run(folder: &Path, files: &[PathBuf], registry: &Registry) -> Result<String, 
         Vec::new()
     };
     let answer = Answer { files, summary };
-    serde_json::to_string(&answer).map_err(|e| failed("The answer could not be written", e))
+    serde_json::to_string(&answer).map_err(|e| {
+        failed(
+            (
+                "The answer could not be written",
+                "La réponse n'a pas pu être écrite",
+            ),
+            e,
+        )
+    })
 }
 
 /// Every rejected workbook's notes, by file (annotated workbooks are left out).
@@ -366,7 +421,7 @@ fn file_answer(
     registry: &Registry,
 ) -> Result<FileAnswer, Refusal> {
     let status = outcome.status.words().page;
-    let reason = outcome.status.reason().map(|r| for_page(folder, r));
+    let reason = outcome.status.reason();
     let handled = matches!(status, "done" | "ready" | "to_fix" | "unchanged");
     let downloads = outcome
         .outputs
@@ -377,7 +432,8 @@ fn file_answer(
     Ok(FileAnswer {
         name: file_name(&outcome.file),
         status,
-        reason,
+        reason: reason.map(|r| for_page(folder, &r.en, Lang::En)),
+        reason_fr: reason.map(|r| for_page(folder, &r.fr, Lang::Fr)),
         template: outcome.template.clone(),
         template_name: outcome
             .template
@@ -390,7 +446,7 @@ fn file_answer(
         details: outcome
             .details
             .iter()
-            .map(|d| for_page(folder, d))
+            .map(|d| for_page(folder, d, Lang::En))
             .collect(),
         identity: identity(report, &outcome.file),
         problems: problems
@@ -400,7 +456,16 @@ fn file_answer(
         downloads,
         corrections_from: outcome.corrections_from.as_deref().map(file_name),
         way_back: outcome.way_back.clone().map(|mut w| {
-            w.warnings = w.warnings.iter().map(|t| for_page(folder, t)).collect();
+            w.warnings = w
+                .warnings
+                .iter()
+                .map(|t| for_page(folder, t, Lang::En))
+                .collect();
+            w.warnings_fr = w
+                .warnings_fr
+                .iter()
+                .map(|t| for_page(folder, t, Lang::Fr))
+                .collect();
             w
         }),
     })
@@ -438,7 +503,15 @@ fn summary_downloads(report: &BatchReport) -> Result<Vec<Download>, Refusal> {
 }
 
 fn download(path: &Path) -> Result<Download, Refusal> {
-    let bytes = std::fs::read(path).map_err(|e| failed("An output could not be read", e))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        failed(
+            (
+                "An output could not be read",
+                "Un résultat n'a pas pu être lu",
+            ),
+            e,
+        )
+    })?;
     let name = file_name(path);
     let kind = kind(&name);
     Ok(Download {
@@ -475,59 +548,96 @@ fn file_name(path: &Path) -> String {
 }
 
 /// `text` without temporary locations: the files of the request by their names alone, any
-/// other place in the page's temporary folder (an earlier request's) named as such.
-fn hide(folder: &Path, text: &str) -> String {
+/// other place in the page's temporary folder (an earlier request's) named as such, in the
+/// language of `text` (`lang`, English or French).
+fn hide(folder: &Path, text: &str, lang: Lang) -> String {
     let inside = format!("{}{}", folder.display(), std::path::MAIN_SEPARATOR);
     let text = text.replace(&inside, "");
     let Some(work) = folder.parent().and_then(Path::parent) else {
         return text;
     };
-    let pattern = format!("'?{}[^',]*'?", regex::escape(&work.display().to_string()));
+    let work = regex::escape(&work.display().to_string());
+    let (pattern, instead) = match lang {
+        Lang::Fr => (
+            format!("« {work}[^»]*»|'?{work}[^',]*'?"),
+            "(le dossier temporaire de la page)",
+        ),
+        _ => (format!("'?{work}[^',]*'?"), "(the page's temporary folder)"),
+    };
     match regex::Regex::new(&pattern) {
-        Ok(re) => re
-            .replace_all(&text, "(the page's temporary folder)")
-            .into_owned(),
+        Ok(re) => re.replace_all(&text, instead).into_owned(),
         Err(_) => text,
     }
 }
 
-/// `text`, a message of the command line, told for the page: no temporary folder (see
-/// [`hide`]), and instead of command-line options, what to do on the page.
-fn for_page(folder: &Path, text: &str) -> String {
-    let text = hide(folder, text);
+/// What the page says instead of the command line's advice, in one language.
+struct PageWords {
+    /// Where the message of a missing rejected file lists the folders looked in.
+    looked: &'static str,
+    /// Where its advice starts.
+    put: &'static str,
+    /// A file there that is not the one the workbook was made from.
+    changed: &'static str,
+    /// What to do on the page instead.
+    choose: &'static str,
+    /// The advice to give a workbook back with an earlier copy, on the command line.
+    earlier: &'static str,
+    /// The same on the page.
+    earlier_here: &'static str,
+    /// Words about an option, left out.
+    options: [&'static str; 2],
+}
+
+const ENGLISH: PageWords = PageWords {
+    looked: "Looked in ",
+    put: " Put the rejected file",
+    changed: r"'[^']*' is there, but it is not the file it was made from \(its content changed since\)\.",
+    choose: "Choose the rejected file, exactly as downloaded from iCARE, here together with the annotated workbook (both at once).",
+    earlier: r#"give it back with the earlier copy: icare-fix clean "[^"]*" --original EARLIER-FILE"#,
+    earlier_here: "choose it here together with the earlier copy of the rejected file",
+    options: [", even with --force", " Use --force if you are sure."],
+};
+
+const FRENCH: PageWords = PageWords {
+    looked: "Cherché dans ",
+    put: " Remettez le fichier rejeté",
+    changed: r"« [^»]* » s'y trouve, mais ce n'est pas le fichier dont il a été tiré \(son contenu a changé depuis\)\.",
+    choose: "Choisissez ici le fichier rejeté, exactement tel que téléchargé depuis iCARE, avec le classeur annoté (les deux à la fois).",
+    earlier: r#"redonnez-le avec la copie antérieure : icare-fix clean "[^"]*" --original FICHIER-ANTÉRIEUR"#,
+    earlier_here: "choisissez-le ici avec la copie antérieure du fichier rejeté",
+    options: [
+        ", même avec --force",
+        " Utilisez --force si vous en êtes sûr.",
+    ],
+};
+
+/// `text`, a message of the command line in `lang` (English or French), told for the page:
+/// no temporary folder (see [`hide`]), and instead of command-line options, what to do on
+/// the page.
+fn for_page(folder: &Path, text: &str, lang: Lang) -> String {
+    let words = if lang == Lang::Fr { &FRENCH } else { &ENGLISH };
+    let text = hide(folder, text, lang);
     // The rejected file of an annotated workbook: the folders looked in are the page's own.
-    let text = match (text.find("Looked in "), text.find(" Put the rejected file")) {
+    let text = match (text.find(words.looked), text.find(words.put)) {
         (Some(start), Some(end)) if start < end => {
-            let changed = regex::Regex::new(
-                r"'[^']*' is there, but it is not the file it was made from \(its content changed since\)\.",
-            )
-            .map(|re| {
-                re.find_iter(&text[start..end])
-                    .map(|m| format!(" {}", m.as_str()))
-                    .collect::<String>()
-            })
-            .unwrap_or_default();
-            format!(
-                "{}{changed} Choose the rejected file, exactly as downloaded from iCARE, here together with the annotated workbook (both at once).",
-                text[..start].trim_end()
-            )
+            let changed = regex::Regex::new(words.changed)
+                .map(|re| {
+                    re.find_iter(&text[start..end])
+                        .map(|m| format!(" {}", m.as_str()))
+                        .collect::<String>()
+                })
+                .unwrap_or_default();
+            format!("{}{changed} {}", text[..start].trim_end(), words.choose)
         }
         _ => text,
     };
-    let text = regex::Regex::new(
-        r#"give it back with the earlier copy: icare-fix clean "[^"]*" --original EARLIER-FILE"#,
-    )
-    .map(|re| {
-        re.replace_all(
-            &text,
-            "choose it here together with the earlier copy of the rejected file",
-        )
-        .into_owned()
-    })
-    .unwrap_or(text);
-    let text = text
-        .replace(", even with --force", "")
-        .replace(" Use --force if you are sure.", "");
+    let text = regex::Regex::new(words.earlier)
+        .map(|re| re.replace_all(&text, words.earlier_here).into_owned())
+        .unwrap_or(text);
+    let text = words
+        .options
+        .iter()
+        .fold(text, |text, option| text.replace(option, ""));
     // Any other sentence that names an option is the command line's advice: left out.
     text.split_inclusive(". ")
         .filter(|sentence| !sentence.contains(" --") && !sentence.contains("(--"))
@@ -538,7 +648,8 @@ fn for_page(folder: &Path, text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{kind, safe_name};
+    use super::{Lang, for_page, kind, safe_name};
+    use crate::error::Error;
 
     #[test]
     fn names_keep_only_the_file_itself() {
@@ -553,8 +664,13 @@ mod tests {
         let folder = std::path::Path::new("/tmp/page-x/request-1/in");
         let text = "cannot find 'a.xlsx' in the folder '/tmp/page-x/request-1/in/a.xlsx', '/tmp/page-x/request-0/in/a.xlsx'. Put it back";
         assert_eq!(
-            super::hide(folder, text),
+            super::hide(folder, text, super::Lang::En),
             "cannot find 'a.xlsx' in the folder 'a.xlsx', (the page's temporary folder). Put it back"
+        );
+        let text = "impossible de trouver « a.xlsx » dans le dossier « /tmp/page-x/request-1/in/a.xlsx », « /tmp/page-x/request-0/in/a.xlsx ». Remettez-le";
+        assert_eq!(
+            super::hide(folder, text, super::Lang::Fr),
+            "impossible de trouver « a.xlsx » dans le dossier « a.xlsx », (le dossier temporaire de la page). Remettez-le"
         );
     }
 
@@ -563,23 +679,86 @@ mod tests {
         let folder = std::path::Path::new("/tmp/page-x/request-1/in");
         let text = "cannot find 'a.xlsx', the rejected file '/tmp/page-x/request-1/in/a.annotated.xlsx' was made from. Looked in '/tmp/page-x/request-1/in', '/tmp/page-x/request-1', '/tmp/page-x/request-0/in'. '/tmp/page-x/request-1/in/a (2).xlsx' is there, but it is not the file it was made from (its content changed since). Put the rejected file, exactly as downloaded from iCARE, back in the folder of the annotated workbook or the folder above it, or name it with --original.";
         assert_eq!(
-            super::for_page(folder, text),
+            super::for_page(folder, text, super::Lang::En),
             "cannot find 'a.xlsx', the rejected file 'a.annotated.xlsx' was made from. 'a (2).xlsx' is there, but it is not the file it was made from (its content changed since). Choose the rejected file, exactly as downloaded from iCARE, here together with the annotated workbook (both at once)."
         );
+        let missing = Error::OriginalMissing {
+            annotated: folder.join("a.annotated.xlsx"),
+            name: "a.xlsx".into(),
+            looked: "the folder '/tmp/page-x/request-1/in', the folder '/tmp/page-x/request-1', '/tmp/page-x/request-0/in/a.xlsx'".into(),
+            changed: " '/tmp/page-x/request-1/in/a (2).xlsx' is there, but it is not the file it was made from (its content changed since).".into(),
+        };
         assert_eq!(
-            super::for_page(
-                folder,
-                "'a.xlsx' has no iCARE error notes: this looks like an original upload file. Use --force if you are sure."
-            ),
-            "'a.xlsx' has no iCARE error notes: this looks like an original upload file."
+            for_page(folder, &missing.message_in(Lang::Fr), Lang::Fr),
+            "impossible de trouver « a.xlsx », le fichier rejeté dont « a.annotated.xlsx » a été tiré. « a (2).xlsx » s'y trouve, mais ce n'est pas le fichier dont il a été tiré (son contenu a changé depuis). Choisissez ici le fichier rejeté, exactement tel que téléchargé depuis iCARE, avec le classeur annoté (les deux à la fois)."
+        );
+        let path = folder.join("a.xlsx");
+        let earlier = "/tmp/page-x/request-1/in/a.annotated.xlsx holds corrections made for an earlier copy of /tmp/page-x/request-1/in/a.xlsx (the rejected file changed since it was annotated); it is kept as it is. To finish it, give it back with the earlier copy: icare-fix clean \"/tmp/page-x/request-1/in/a.annotated.xlsx\" --original EARLIER-FILE. To start over from the new file, move it away and run again";
+        assert_eq!(
+            for_page(folder, earlier, Lang::En),
+            "a.annotated.xlsx holds corrections made for an earlier copy of a.xlsx (the rejected file changed since it was annotated); it is kept as it is. To finish it, choose it here together with the earlier copy of the rejected file. To start over from the new file, move it away and run again"
+        );
+        let earlier_fr = "/tmp/page-x/request-1/in/a.annotated.xlsx contient des corrections faites pour une copie antérieure de /tmp/page-x/request-1/in/a.xlsx (le fichier rejeté a changé depuis qu'il a été annoté) ; il est gardé tel quel. Pour le terminer, redonnez-le avec la copie antérieure : icare-fix clean \"/tmp/page-x/request-1/in/a.annotated.xlsx\" --original FICHIER-ANTÉRIEUR. Pour recommencer à partir du nouveau fichier, déplacez-le ailleurs et relancez";
+        assert_eq!(
+            for_page(folder, earlier_fr, Lang::Fr),
+            "a.annotated.xlsx contient des corrections faites pour une copie antérieure de a.xlsx (le fichier rejeté a changé depuis qu'il a été annoté) ; il est gardé tel quel. Pour le terminer, choisissez-le ici avec la copie antérieure du fichier rejeté. Pour recommencer à partir du nouveau fichier, déplacez-le ailleurs et relancez"
         );
         assert_eq!(
-            super::for_page(
+            for_page(
                 folder,
-                "x exists. Use --force to replace it, or -o to choose another name."
+                &Error::NotRejected { path: path.clone() }.to_string(),
+                Lang::En
             ),
-            "x exists."
+            "'a.xlsx' has no iCARE error notes: this looks like an original upload file, not a rejected file; uploading it again would duplicate records."
         );
+        assert_eq!(
+            for_page(
+                folder,
+                &Error::NotRejected { path: path.clone() }.message_in(Lang::Fr),
+                Lang::Fr
+            ),
+            "« a.xlsx » ne contient aucune note d'erreur d'iCARE : il semble être un fichier de téléversement d'origine, et non un fichier rejeté ; le téléverser de nouveau créerait des doublons."
+        );
+        assert_eq!(
+            for_page(
+                folder,
+                &Error::OutputExists { path: path.clone() }.message_in(Lang::Fr),
+                Lang::Fr
+            ),
+            "« a.xlsx » existe déjà."
+        );
+        // Every message that names an option, in both languages, and a place in another
+        // request's folder.
+        let elsewhere = std::path::PathBuf::from("/tmp/page-x/request-0/in/b.xlsx");
+        let errors = [
+            missing,
+            Error::NotRejected { path: path.clone() },
+            Error::OutputExists { path: path.clone() },
+            Error::OutputChanged {
+                path: elsewhere.clone(),
+            },
+            Error::OutputIsInput { path: path.clone() },
+            Error::OriginalChanged {
+                annotated: path.clone(),
+                original: elsewhere,
+            },
+            Error::UserWork {
+                path: path.clone(),
+                reason:
+                    "was saved or changed after icare-fix wrote it and may hold your corrections"
+                        .into(),
+                next: "To start over, move it away first.".into(),
+            },
+        ];
+        for error in &errors {
+            for lang in [Lang::En, Lang::Fr] {
+                let shown = for_page(folder, &error.message_in(lang), lang);
+                for never in ["--", "-o ", "/tmp/"] {
+                    assert!(!shown.contains(never), "{never:?} in {shown}");
+                }
+                assert!(shown.len() > 20, "{shown}");
+            }
+        }
     }
 
     #[test]

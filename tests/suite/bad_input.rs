@@ -1507,3 +1507,194 @@ fn excel_template_renamed_xlsx_is_told_by_its_content() {
         &[],
     );
 }
+
+/// What a refusal must never hold, in any language: a reader's own words (they belong under
+/// `--verbose`), the system's, or a position in a file.
+const READERS_WORDS: [&str; 14] = [
+    "Text(BytesText",
+    "BytesText",
+    "Borrowed(",
+    "invalid Zip archive",
+    "Invalid local file header",
+    "Range is missing",
+    "Cell limit exceeded",
+    "End of stream",
+    "Parse float error",
+    "XmlError",
+    "os error",
+    "at position",
+    "EOCD",
+    "Some(",
+];
+
+/// Words of English a French message must not hold (the file's own name aside).
+const ENGLISH_WORDS: [&str; 9] = [
+    " the ",
+    " is ",
+    " was ",
+    " and ",
+    " not ",
+    " cannot ",
+    " it ",
+    " of ",
+    "try again",
+];
+
+/// One file of every class of input a person may give instead of a rejected file, named as
+/// it would be: (name, bytes).
+fn input_classes() -> Vec<(&'static str, Vec<u8>)> {
+    let text = b"client,date\r\n1,2024-01-01\r\n".to_vec();
+    let other_zip = {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("readme.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, b"photos").unwrap();
+        zip.finish().unwrap().into_inner()
+    };
+    let mut bof = 0x0500u16.to_le_bytes().to_vec();
+    bof.extend(0x0005u16.to_le_bytes());
+    bof.extend([0u8; 4]);
+    let mut excel_95 = biff(0x0809, &bof);
+    excel_95.extend(biff(0x00E1, &[0u8; 4200]));
+    excel_95.extend(biff(0x000A, &[]));
+    let xlsb = Package::minimal()
+        .without("xl/workbook.xml")
+        .set(
+            "xl/workbook.bin",
+            vec![0x83u8, 0x01, 0x00, 0x80, 0x01, 0x00],
+        )
+        .zip();
+    let package = Package::minimal();
+    let strict = "http://purl.oclc.org/ooxml/spreadsheetml/main";
+    let strict = package
+        .clone()
+        .set(
+            "xl/workbook.xml",
+            package.part("xl/workbook.xml").replace(MAIN_NS, strict),
+        )
+        .set(
+            "xl/worksheets/sheet1.xml",
+            package
+                .part("xl/worksheets/sheet1.xml")
+                .replace(MAIN_NS, strict),
+        )
+        .zip();
+    let encrypted_ods = ods_parts(
+        &ODS_MANIFEST.replace(
+            r#"manifest:media-type="text/xml"/>"#,
+            r#"manifest:media-type="text/xml" manifest:size="1200"><manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256-1k" manifest:checksum="AAAA"><manifest:algorithm manifest:algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc" manifest:initialisation-vector="AAAA"/></manifest:encryption-data></manifest:file-entry>"#,
+        ),
+        &(0..600)
+            .map(|i| char::from(b'!' + (i * 7 % 90) as u8))
+            .collect::<String>(),
+    );
+    let not_icare = Package::minimal()
+        .set(
+            "xl/worksheets/sheet1.xml",
+            Package::sheet_xml(
+                r#"<row r="1"><c r="A1" t="inlineStr"><is><t>Mois</t></is></c></row>"#,
+            ),
+        )
+        .zip();
+    let rejected = rejected_workbook(NOTE);
+    vec![
+        ("texte.xlsx", text.clone()),
+        ("export.csv", text),
+        ("rapport.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj".to_vec()),
+        ("photos.xlsx", other_zip),
+        ("ancien.xls", xls()),
+        ("ancien95.xls", cfb(&[("Book", excel_95)])),
+        ("binaire.xlsb", xlsb),
+        ("calc.ods", ods()),
+        ("protege.ods", encrypted_ods),
+        ("strict.xlsx", strict),
+        ("protege.xlsx", encrypted()),
+        ("autre.xlsx", not_icare),
+        ("tronque.xlsx", rejected[..rejected.len() / 2].to_vec()),
+        ("coupe.xlsx", rejected[..30].to_vec()),
+        (
+            "abime.xlsx",
+            Package::minimal()
+                .set(
+                    "xl/worksheets/sheet1.xml",
+                    format!(r#"<?xml version="1.0"?><worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></ro"#),
+                )
+                .zip(),
+        ),
+        ("vide.xlsx", Vec::new()),
+    ]
+}
+
+/// Every class of input refused, in English and in French, by every entry the page and the
+/// command line go through (reading, writing the upload file, the one-step run): the message
+/// names the file, says why in plain words of its language, and never the readers' own.
+#[test]
+fn every_refusal_is_plain_in_both_languages() {
+    use icare_fix::Lang;
+    let registry = icare_fix::Registry::builtin();
+    let dir = tempfile::tempdir().unwrap();
+    let mut said = Vec::new();
+    for (name, bytes) in input_classes() {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let read = icare_fix::Rejected::open(&path, &registry).err();
+        let cleaned = icare_fix::output::clean::clean(
+            &path,
+            &dir.path().join(format!("{name}.out.xlsx")),
+            &registry,
+            &icare_fix::output::clean::CleanOptions::default(),
+        )
+        .err();
+        assert!(
+            read.is_some() || cleaned.is_some(),
+            "{name} was accepted by both"
+        );
+        for error in read.iter().chain(&cleaned) {
+            for lang in [Lang::En, Lang::Fr] {
+                said.push((name, lang, error.message_in(lang)));
+            }
+        }
+        // The run the page and the one-step command make, one file at a time.
+        let report = icare_fix::batch::run(
+            std::slice::from_ref(&path),
+            &registry,
+            &icare_fix::batch::BatchOptions::default(),
+            &|_| {},
+        )
+        .unwrap();
+        for outcome in &report.files {
+            use icare_fix::batch::Status;
+            let (Status::Skipped(reason) | Status::Failed(reason)) = &outcome.status else {
+                panic!("{name}: {:?}", outcome.status);
+            };
+            said.push((name, Lang::En, reason.en.clone()));
+            said.push((name, Lang::Fr, reason.fr.clone()));
+        }
+    }
+    let mut wrong = Vec::new();
+    for (name, lang, text) in &said {
+        if text.trim().is_empty() {
+            wrong.push(format!("{name} ({lang:?}): nothing said"));
+        }
+        for word in READERS_WORDS {
+            if text.contains(word) {
+                wrong.push(format!("{name} ({lang:?}): {word:?} in {text}"));
+            }
+        }
+        if *lang == Lang::Fr {
+            let padded = format!(" {text} ");
+            for word in ENGLISH_WORDS {
+                if padded.contains(word) {
+                    wrong.push(format!("{name} (Fr): English {word:?} in {text}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Every class was said in both languages, the French differing from the English.
+    let names: BTreeSet<&str> = said.iter().map(|(n, _, _)| *n).collect();
+    assert_eq!(names.len(), input_classes().len());
+    for pair in said.chunks(2) {
+        assert_ne!(pair[0].2, pair[1].2, "{}: French is English", pair[0].0);
+    }
+}

@@ -398,7 +398,15 @@ fn a_file_over_the_input_limit_is_refused_with_413() {
     let limit = icare_fix::workbook::read::MAX_FILE_BYTES as usize;
     let answer = server.post_files(&[("big.xlsx", vec![b'x'; limit + 1])]);
     assert_eq!(answer.status, 413, "{}", answer.text());
-    assert!(answer.text().contains("200 MB"), "{}", answer.text());
+    let refusal: serde_json::Value = serde_json::from_str(&answer.text()).unwrap();
+    assert!(
+        refusal["en"].as_str().unwrap().contains("200 MB"),
+        "{refusal}"
+    );
+    assert!(
+        refusal["fr"].as_str().unwrap().contains("200 Mo"),
+        "{refusal}"
+    );
     assert_protected(&answer);
     assert_eq!(server.leftovers(), Vec::<PathBuf>::new());
     // The page goes on working.
@@ -727,6 +735,167 @@ fn a_renamed_workbook_given_back_gives_one_upload_file_and_its_verdict() {
         "{way_back}"
     );
     assert!(!way_back["warnings"].as_array().unwrap().is_empty());
+    // The things to check, in French as the library says them.
+    let expected = expected_way_back(&annotated, &sample("client_profile.xlsx"), dir.path());
+    assert_eq!(way_back["warnings"], serde_json::json!(expected.warnings));
+    assert_eq!(
+        way_back["warnings_fr"],
+        serde_json::json!(expected.warnings_fr)
+    );
+    for warning in expected.warnings_fr {
+        assert!(
+            warning.starts_with("ligne ") || warning.contains(" : "),
+            "{warning}"
+        );
+        assert!(!warning.contains("none of the highlighted"), "{warning}");
+    }
+}
+
+/// The library's French for a file the page refuses: `error`'s message without the file's
+/// name in front (the page's card names it).
+fn french_reason(error: &icare_fix::Error, path: &Path) -> String {
+    let message = error.message_in(icare_fix::Lang::Fr);
+    message
+        .strip_prefix(&format!("« {} » ", path.display()))
+        .unwrap_or_else(|| panic!("{message}"))
+        .to_string()
+}
+
+/// Words of English a French message must not hold.
+const ENGLISH_WORDS: [&str; 8] = [
+    " the ",
+    " is ",
+    " was ",
+    " and ",
+    " not ",
+    " cannot ",
+    " it ",
+    "try again",
+];
+
+#[test]
+fn the_pages_refusals_come_in_french_as_the_library_says_them() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let junk = b"these are not the droids".to_vec();
+    let protected = icare_synth::hostile::encrypted();
+    let answer = server
+        .post_files(&[
+            ("broken.xlsx", junk.clone()),
+            ("protected.xlsx", protected.clone()),
+            ("notes.txt", b"hello".to_vec()),
+            ("client_profile.annotated.xlsx", {
+                // An annotated workbook alone: its rejected file is not there.
+                let done = server
+                    .post_files(&[("client_profile.xlsx", sample_bytes("client_profile.xlsx"))])
+                    .json();
+                download(
+                    file(&done, "client_profile.xlsx"),
+                    "client_profile.annotated.xlsx",
+                )
+            }),
+        ])
+        .json();
+    let registry = icare_fix::Registry::builtin();
+    for (name, bytes) in [("broken.xlsx", junk), ("protected.xlsx", protected)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let error = icare_fix::Rejected::open(&path, &registry).unwrap_err();
+        let entry = file(&answer, name);
+        assert_eq!(entry["reason_fr"], french_reason(&error, &path), "{entry}");
+        assert_eq!(
+            entry["reason"],
+            error.to_string()[format!("'{}' ", path.display()).len()..],
+            "{entry}"
+        );
+    }
+    assert_eq!(
+        file(&answer, "notes.txt")["reason_fr"],
+        "ce n'est pas un classeur Excel (.xlsx ou .xlsm)"
+    );
+    let alone = file(&answer, "client_profile.annotated.xlsx");
+    let reason_fr = alone["reason_fr"].as_str().unwrap();
+    assert!(
+        reason_fr.starts_with("impossible de trouver « client_profile.xlsx »"),
+        "{reason_fr}"
+    );
+    assert!(
+        reason_fr.ends_with("Choisissez ici le fichier rejeté, exactement tel que téléchargé depuis iCARE, avec le classeur annoté (les deux à la fois)."),
+        "{reason_fr}"
+    );
+    // Every French reason: French, no option, no temporary folder.
+    for entry in answer["files"].as_array().unwrap() {
+        let reason = format!(" {} ", entry["reason_fr"].as_str().unwrap());
+        for never in ENGLISH_WORDS
+            .iter()
+            .copied()
+            .chain(["--", "temporary", "temporaire"])
+        {
+            assert!(!reason.contains(never), "{never:?} in {reason}");
+        }
+        assert!(
+            !reason.contains(&*server.work.to_string_lossy()),
+            "{reason}"
+        );
+        assert_ne!(entry["reason_fr"], entry["reason"]);
+    }
+}
+
+/// A rejected file copied into a folder of its own, its one-step run done: (folder, rejected
+/// file, annotated workbook).
+fn annotated_copy(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, input) = sample_copy(name);
+    icare_fix().arg(&input).assert().success();
+    let stem = name.trim_end_matches(".xlsx");
+    let annotated = dir
+        .path()
+        .join(format!("{stem}-fixed"))
+        .join(format!("{stem}.annotated.xlsx"));
+    assert!(annotated.is_file(), "{}", annotated.display());
+    (dir, input, annotated)
+}
+
+/// The annotated workbook of `input` with every value of the record of `row` (0-based)
+/// emptied, its notes cell kept, as a person clears a record in Excel.
+fn clear_record(input: &Path, annotated: &Path) -> u32 {
+    let registry = icare_fix::Registry::builtin();
+    let book = icare_fix::Rejected::open(input, &registry).unwrap();
+    let row = book.data_start + 2;
+    let notes = book.notes_column.unwrap().col;
+    crate::way_back::library_save(annotated, |cells| {
+        cells.retain(|(r, c), _| *r != row || *c == notes);
+    });
+    row
+}
+
+#[test]
+fn a_cleared_record_is_told_left_out_in_the_answer() {
+    let server = Server::start();
+    let (_dir, input, annotated) = annotated_copy("employment.xlsx");
+    let row = clear_record(&input, &annotated);
+    let answer = server
+        .post_files(&[
+            (
+                "employment.annotated.xlsx",
+                std::fs::read(&annotated).unwrap(),
+            ),
+            ("employment.xlsx", std::fs::read(&input).unwrap()),
+        ])
+        .json();
+    let entry = file(&answer, "employment.xlsx");
+    let way_back = &entry["way_back"];
+    assert_eq!(
+        way_back["left_out"],
+        serde_json::json!([{ "row": row + 1, "cleared": true }]),
+        "{way_back}"
+    );
+    assert_eq!(way_back["verdict"]["left_out"], 1);
+    let rows = entry["rows"].as_u64().unwrap();
+    assert_eq!(
+        entry["records"],
+        serde_json::json!([rows - 1, rows]),
+        "{entry}"
+    );
 }
 
 /// The template's French label of column `col` of `book`.
@@ -1072,6 +1241,17 @@ async fn drive(client: &fantoccini::Client, server: &Server, chosen: &[PathBuf],
         .await
         .unwrap();
     assert!(title.contains("fichiers rejetés"), "{title}");
+    // The refusal too: the library's French, the file named as in French.
+    let registry = icare_fix::Registry::builtin();
+    let error = icare_fix::Rejected::open(&chosen[2], &registry).unwrap_err();
+    let refused = text_of(client, "article[data-status=failed] .refused").await;
+    assert_eq!(
+        refused,
+        format!("broken.xlsx : {}", french_reason(&error, &chosen[2]))
+    );
+    assert!(refused.contains("n'est pas un classeur Excel"), "{refused}");
+    let badge = text_of(client, "article[data-status=failed] .badge").await;
+    assert_eq!(badge, "refusé");
 }
 
 /// Starts Chromium through chromedriver, downloads going to `downloads`, and runs `drive`.
@@ -1162,6 +1342,7 @@ async fn choose(client: &fantoccini::Client, input: &str, files: &[PathBuf], sta
 /// never a field code, an option or a temporary folder on the page.
 #[test]
 fn the_page_guides_the_loop_in_a_real_browser() {
+    use fantoccini::Locator;
     let Some((driver_program, browser)) = browser_programs() else {
         return;
     };
@@ -1184,6 +1365,7 @@ fn the_page_guides_the_loop_in_a_real_browser() {
             std::fs::copy(saved.join("client_profile.annotated.xlsx"), &annotated).unwrap();
             crate::way_back::type_into(&annotated, &[((4, 4), "613-555-0101")]);
             let expected = expected_verdict(&annotated, &book.path, folder);
+            let warnings_fr = expected_way_back(&annotated, &book.path, folder).warnings_fr;
             choose(
                 &client,
                 "back-files",
@@ -1192,6 +1374,18 @@ fn the_page_guides_the_loop_in_a_real_browser() {
             )
             .await;
             the_way_back(&client, book, saved, &expected).await;
+            // What to check, in French as the library says it.
+            let shown = client.find_all(Locator::Css(".warnings li")).await.unwrap();
+            let mut texts = Vec::new();
+            for w in &shown {
+                texts.push(w.text().await.unwrap());
+            }
+            let expected: Vec<String> = warnings_fr
+                .iter()
+                .map(|w| format!("À vérifier : {w}"))
+                .collect();
+            assert_eq!(texts, expected);
+            assert!(!texts.is_empty());
             client
         },
     );
@@ -1213,6 +1407,25 @@ fn expected_verdict(annotated: &Path, rejected: &Path, scratch: &Path) -> [Vec<S
         done.verdict.lines_in(icare_fix::Lang::En),
         done.verdict.lines_in(icare_fix::Lang::Fr),
     ]
+}
+
+/// What the library's way back says of `annotated` made from `rejected`.
+fn expected_way_back(
+    annotated: &Path,
+    rejected: &Path,
+    scratch: &Path,
+) -> icare_fix::output::way_back::WayBackSummary {
+    use icare_fix::output::way_back;
+    let registry = icare_fix::Registry::builtin();
+    let info = way_back::AnnotatedInfo::read(annotated).unwrap();
+    let opts = way_back::WayBackOptions {
+        original: Some(rejected.to_path_buf()),
+        output: Some(scratch.join("expected way back.upload.xlsx")),
+        ..Default::default()
+    };
+    way_back::way_back(annotated, &info, &registry, &opts)
+        .unwrap()
+        .summary()
 }
 
 async fn fresh_run(client: &fantoccini::Client, book: &icare_fix::Rejected, downloads: &Path) {
@@ -1328,4 +1541,67 @@ async fn the_way_back(
     let text = page_text(client).await;
     assert!(text.contains("Cellules modifiées"), "{text}");
     assert!(!text.contains("Cells changed"), "{text}");
+}
+
+/// A record cleared in the annotated workbook: the card of the way back lists it among the
+/// records left out, in English and in French.
+#[test]
+fn a_cleared_record_is_shown_left_out_in_a_real_browser() {
+    let Some((driver_program, browser)) = browser_programs() else {
+        return;
+    };
+    let server = Server::start();
+    let (dir, input, annotated) = annotated_copy("employment.xlsx");
+    let row = clear_record(&input, &annotated) + 1;
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let url = server.url("/");
+    in_browser(
+        &driver_program,
+        &browser,
+        &downloads,
+        move |client| async move {
+            use fantoccini::Locator;
+            client.goto(&url).await.unwrap();
+            let box_ = client.find(Locator::Id("back-files")).await.unwrap();
+            let paths = [annotated.display().to_string(), input.display().to_string()];
+            box_.send_keys(&paths.join("\n")).await.unwrap();
+            let left_out = wait_for("the records left out", || async {
+                let item = client.find(Locator::Css(".left-out li")).await.ok()?;
+                item.text().await.ok()
+            })
+            .await;
+            assert_eq!(
+                left_out,
+                format!(
+                    "Row {row} of the rejected file: every value of its record was deleted in the annotated workbook."
+                )
+            );
+            let text = page_text(&client).await;
+            assert!(
+                text.contains("Records left out of the upload file"),
+                "{text}"
+            );
+            client
+                .find(Locator::Id("lang"))
+                .await
+                .unwrap()
+                .select_by_value("fr")
+                .await
+                .unwrap();
+            assert_eq!(
+                text_of(&client, ".left-out li").await,
+                format!(
+                    "Ligne {row} du fichier rejeté : toutes les valeurs de son enregistrement ont été supprimées dans le classeur annoté."
+                )
+            );
+            let text = page_text(&client).await;
+            assert!(
+                text.contains("Enregistrements laissés de côté dans le fichier à téléverser"),
+                "{text}"
+            );
+            client
+        },
+    );
+    assert_eq!(server.leftovers(), Vec::<PathBuf>::new());
 }

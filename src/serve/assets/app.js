@@ -44,6 +44,8 @@ const TEXT = {
     leftOutTitle: "Records left out of the upload file",
     leftOut: (row, cleared) => `Row ${row} of the rejected file: ${cleared ? "every value of its record was deleted" : "its record was deleted"} in the annotated workbook.`,
     warningsTitle: "To check",
+    check: (line) => `Check: ${line}`,
+    named: (name, reason) => `${name}: ${reason}`,
     originalTitle: (n) => `What iCARE said in the rejected file (${n} notes)`,
     template: "Template", rows: "Rows", notes: "Notes",
     downloads: "Downloads",
@@ -104,6 +106,8 @@ const TEXT = {
     leftOutTitle: "Enregistrements laissés de côté dans le fichier à téléverser",
     leftOut: (row, cleared) => `Ligne ${row} du fichier rejeté : ${cleared ? "toutes les valeurs de son enregistrement ont été supprimées" : "son enregistrement a été supprimé"} dans le classeur annoté.`,
     warningsTitle: "À vérifier",
+    check: (line) => `À vérifier : ${line}`,
+    named: (name, reason) => `${name} : ${reason}`,
     originalTitle: (n) => `Ce qu'iCARE a dit dans le fichier rejeté (${n} notes)`,
     template: "Modèle", rows: "Lignes", notes: "Notes",
     downloads: "Téléchargements",
@@ -263,6 +267,11 @@ function nextSteps(file) {
     el("ol", {}, t().now(annotated.name, file.name).map((step) => el("li", {}, step))));
 }
 
+// The program's own text in the page's language: its French where it has one.
+function inLang(en, fr) {
+  return lang === "fr" && fr ? fr : en;
+}
+
 function shown(value) {
   return value === "" ? t().empty : value;
 }
@@ -297,7 +306,7 @@ function wayBack(file) {
     w.left_out.length ? [el("h4", {}, t().leftOutTitle),
       el("ul", { class: "left-out" }, w.left_out.map((r) => el("li", {}, t().leftOut(r.row, r.cleared))))] : null,
     w.warnings.length ? [el("h4", {}, t().warningsTitle),
-      el("ul", { class: "warnings" }, w.warnings.map((line) => el("li", {}, `Check: ${line}`)))] : null);
+      el("ul", { class: "warnings" }, inLang(w.warnings, w.warnings_fr).map((line) => el("li", {}, t().check(line))))] : null);
 }
 
 function templateName(file) {
@@ -314,7 +323,7 @@ function fileCard(file, index) {
   return el("article", { class: "file", "data-status": file.status, "aria-labelledby": `file-${index}` },
     el("h3", { id: `file-${index}` }, file.name, el("span", { class: `badge ${file.status}` }, t().status[file.status] || file.status)),
     // As the command line's line for the file: "NAME: reason".
-    file.reason ? el("p", { class: "refused" }, `${file.name}: ${file.reason}`) : null,
+    file.reason ? el("p", { class: "refused" }, t().named(file.name, inLang(file.reason, file.reason_fr))) : null,
     file.status === "failed" && /\.annotated\.xls[xm]$/i.test(file.name) ? el("p", {}, t().backHint) : null,
     handled && file.template ? el("ul", { class: "facts" },
       el("li", {}, `${t().template}: ${templateName(file)}`),
@@ -341,7 +350,7 @@ function render() {
   let index = 0;
   for (const run of runs.slice().reverse()) {
     const group = el("section", { class: "run", "aria-label": t().summaryTitle });
-    if (run.refused) group.append(el("p", { class: "refused", role: "alert" }, run.refused));
+    if (run.refused) group.append(el("p", { class: "refused", role: "alert" }, inLang(run.refused.en, run.refused.fr)));
     for (const file of run.files || []) group.append(fileCard(file, index++));
     if (run.summary && run.summary.length) {
       group.append(el("div", { class: "summary" }, el("h3", {}, t().summaryTitle), downloadLinks(run.summary, t().printAll, "")));
@@ -357,7 +366,7 @@ async function send(fileList) {
   const fine = files.filter((f) => f.size <= MAX_BYTES);
   // A new choice replaces the cards of the earlier one.
   runs.length = 0;
-  const run = { files: tooBig.map((f) => ({ name: f.name, status: "failed", reason: t().tooLarge, categories: {}, identity: [], problems: [], downloads: [] })), summary: [] };
+  const run = { files: tooBig.map((f) => ({ name: f.name, status: "failed", reason: TEXT.en.tooLarge, reason_fr: TEXT.fr.tooLarge, categories: {}, identity: [], problems: [], downloads: [] })), summary: [] };
   runs.push(run);
   render();
   if (fine.length) {
@@ -371,10 +380,16 @@ async function send(fileList) {
         run.files.push(...answer.files);
         run.summary = answer.summary;
       } else {
-        run.refused = await response.text();
+        // The program's refusal, in English and French; plain text from anything else.
+        const text = await response.text();
+        try {
+          run.refused = JSON.parse(text);
+        } catch (e) {
+          run.refused = { en: text };
+        }
       }
     } catch (e) {
-      run.refused = t().notReached;
+      run.refused = { en: TEXT.en.notReached, fr: TEXT.fr.notReached };
     }
   }
   render();

@@ -3,8 +3,17 @@
 //! Every variant is a situation a person can act on, and its message says what happened and
 //! what to do, in plain words: the people who read these messages work in Excel, not in a
 //! terminal. Paths are shown as the user typed them.
+//!
+//! The messages are English (`Display`, what the command line prints); [`Error::message_in`]
+//! gives them in French too, for the page ([`french`] holds the French).
+
+mod french;
+
+pub(crate) use french::q as quoted_fr;
 
 use std::path::{Path, PathBuf};
+
+use crate::lang::Lang;
 
 /// Everything that can stop icare-fix from handling a file.
 #[derive(Debug, thiserror::Error)]
@@ -322,6 +331,89 @@ impl Error {
                 Error::Locked { path, source }
             }
             _ => Error::Io { path, source },
+        }
+    }
+
+    /// The message in `lang`: English (exactly the `Display` text the command line prints),
+    /// French, or both (English, a line break, French). The reader's own words are in
+    /// neither; see [`Error::technical_detail`].
+    pub fn message_in(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Fr => self.french(),
+            Lang::Both => format!("{self}\n{}", self.french()),
+        }
+    }
+
+    /// The message in French. The match names every variant: a new one does not compile
+    /// until it has its French.
+    fn french(&self) -> String {
+        use Error as E;
+        use french::*;
+        match self {
+            E::NotFound { path } => not_found(path),
+            E::NotAFolder { path } => not_a_folder(path),
+            E::Locked { path, .. } => locked(path),
+            E::Io { path, .. } => io(path),
+            E::Encrypted { path } => encrypted(path),
+            E::OldExcelFormat { path } => old_excel(path),
+            E::Excel95 { path } => excel_95(path),
+            E::NotIcare { path, detail } => not_icare(path, detail),
+            E::OtherFormat { path, what, .. } => other_format(path, what),
+            E::OpenDocument { path } => other_format(path, ODS),
+            E::NotAWorkbook { path, detail } => not_a_workbook(path, detail),
+            E::Damaged { path, detail } | E::DamagedBy { path, detail, .. } => {
+                damaged(path, detail)
+            }
+            E::TooLarge { path, detail } => too_large(path, detail),
+            E::XlsTooLarge { path, sheet, cells } => xls_too_large(path, *sheet, *cells),
+            E::UnsafeXml { path, part } => unsafe_xml(path, part),
+            E::OutOfRange {
+                path,
+                part,
+                reference,
+            } => out_of_range(path, part, reference),
+            E::NoCodesRow { path, hint, .. } => no_codes_row(path, hint),
+            E::NoSheets { path } => no_sheets(path),
+            E::OutputFolder { path, reason } => output_folder(path, reason),
+            E::NotRejected { path } => not_rejected(path),
+            E::OutputExists { path } => output_exists(path),
+            E::OutputChanged { path } => output_changed(path),
+            E::MistypedCommand { word, command } => mistyped(word, command),
+            E::OutputIsInput { path } => output_is_input(path),
+            E::TemplateFile {
+                path,
+                line,
+                message,
+            } => format!("fichier de modèle {}, ligne {line} : {message}", q(path)),
+            E::OriginalMissing {
+                annotated,
+                name,
+                looked,
+                changed,
+            } => original_missing(annotated, name, looked, changed),
+            E::AnnotatedMismatch { path, detail } => annotated_mismatch(path, detail),
+            E::AnnotatedOfAnother {
+                path,
+                made_from,
+                source_stem,
+                expected,
+            } => annotated_of_another(path, made_from, source_stem, expected),
+            E::AnnotatedNotUpload { path } => annotated_not_upload(path),
+            E::UserWork { path, reason, next } => user_work(path, reason, next),
+            E::OriginalChanged {
+                annotated,
+                original,
+            } => original_changed(annotated, original),
+            E::SelfCheck { .. } => {
+                // Its detail is a technician's, said in English by the command line.
+                "la vérification du fichier écrit a échoué, il a donc été supprimé.".into()
+            }
+            E::UnknownTemplate { id, known } => {
+                format!("il n'y a pas de modèle iCARE « {id} ». Modèles connus : {known}.")
+            }
+            E::Unsupported { path, detail } => format!("{} : {}", q(path), in_french(detail)),
+            E::ServeStart { what, source } => serve_start(what, source),
         }
     }
 
