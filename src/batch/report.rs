@@ -266,7 +266,10 @@ mod tests {
             Status::UpToDate,
             Status::Planned,
             Status::Checked(Bilingual::default()),
-            Status::Skipped(Bilingual::new("not an iCARE template", "pas un modèle iCARE")),
+            Status::Skipped(Bilingual::new(
+                "not an iCARE template",
+                "pas un modèle iCARE",
+            )),
             Status::Failed(Bilingual::new("damaged", "endommagé")),
         ];
         let page = include_str!("../serve/assets/app.js");

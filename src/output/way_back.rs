@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use calamine::Data;
 
 use crate::error::{Error, Result};
-use crate::lang::plural;
 use crate::lang::Bilingual;
+use crate::lang::plural;
 use crate::output::clean::{self, CellPatch, CleanOptions, CleanReport};
 use crate::output::stamp::{
     ADDED_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_PLACE, PROP_SOURCE_SHA256,

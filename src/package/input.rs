@@ -64,7 +64,10 @@ impl Input {
             // It grew past the limit since it was measured.
             return Err(Error::TooLarge {
                 path: path.to_path_buf(),
-                detail: format!("the file is more than the {} MB limit", MAX_FILE_BYTES >> 20),
+                detail: format!(
+                    "the file is more than the {} MB limit",
+                    MAX_FILE_BYTES >> 20
+                ),
             });
         }
         Ok(Input::from_bytes(path, bytes))

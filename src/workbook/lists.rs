@@ -23,10 +23,9 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::lang::plural;
 use crate::template::{Registry, ValueKind};
-use crate::workbook::{Grid, Rejected, SheetInfo, display};
+use crate::workbook::{Grid, Rejected, display};
 
-/// Name of the hidden sheet holding the allowed values (matched ignoring case).
-pub const LOV_SHEET: &str = "LOV";
+pub use super::read::{LOV_SHEET, lov_sheet};
 
 /// 0-based row of the `LOV` sheet holding `info`, the column count and the language tag.
 const INFO_ROW: u32 = 0;
@@ -309,13 +308,6 @@ pub fn english_yes_no<'v>(value: &str, values: &'v [String]) -> Option<&'v str> 
         _ => return None,
     };
     values.iter().find(|v| *v == english).map(String::as_str)
-}
-
-/// The workbook's `LOV` sheet, when it has one (a worksheet named `LOV`, any case).
-pub fn lov_sheet(sheets: &[SheetInfo]) -> Option<&SheetInfo> {
-    sheets
-        .iter()
-        .find(|s| s.worksheet && s.name.eq_ignore_ascii_case(LOV_SHEET))
 }
 
 /// `Mandatory=true;` → `Some(true)`, `Mandatory=false;` → `Some(false)`; spaces, case and

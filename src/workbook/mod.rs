@@ -244,7 +244,7 @@ impl Rejected {
         // The list sheet is read now, with the same reader, so nothing opens the file again
         // to learn what a column may hold.
         // A list sheet that cannot be read is the concern of the commands that need it.
-        let lov = match lists::lov_sheet(&sheets) {
+        let lov = match read::lov_sheet(&sheets) {
             Some(info) => match book.read_grid(path, &info.name, None) {
                 Ok(grid) => Ok(Some(grid)),
                 Err(e) => Err(format!("its {} sheet cannot be read: {e}", info.name)),

@@ -51,6 +51,16 @@ pub struct SheetInfo {
     pub worksheet: bool,
 }
 
+/// Name of the hidden sheet holding the allowed values (matched ignoring case).
+pub const LOV_SHEET: &str = "LOV";
+
+/// The workbook's `LOV` sheet, when it has one (a worksheet named `LOV`, any case).
+pub fn lov_sheet(sheets: &[SheetInfo]) -> Option<&SheetInfo> {
+    sheets
+        .iter()
+        .find(|s| s.worksheet && s.name.eq_ignore_ascii_case(LOV_SHEET))
+}
+
 /// A sparse grid of cell values: only non-empty cells, rows in order.
 #[derive(Debug, Clone, Default)]
 pub struct Grid {
@@ -658,13 +668,29 @@ impl Book {
                 let range = book
                     .worksheet_range(sheet)
                     .map_err(|e| damaged(e.to_string()))?;
-                fill_from_range(path, sheet, &mut grid, &mut budget, &range, stop_after_row, &mut keep)?;
+                fill_from_range(
+                    path,
+                    sheet,
+                    &mut grid,
+                    &mut budget,
+                    &range,
+                    stop_after_row,
+                    &mut keep,
+                )?;
             }
             Book::Ods(book) => {
                 let range = book
                     .worksheet_range(sheet)
                     .map_err(|e| unreadable_ods(path, e.to_string()))?;
-                fill_from_range(path, sheet, &mut grid, &mut budget, &range, stop_after_row, &mut keep)?;
+                fill_from_range(
+                    path,
+                    sheet,
+                    &mut grid,
+                    &mut budget,
+                    &range,
+                    stop_after_row,
+                    &mut keep,
+                )?;
             }
         }
         grid.finish_row(&mut keep);

@@ -94,7 +94,10 @@ fn opens(library: &Path, dir: &Path, name: &str, args: &[&str]) -> usize {
         "icare-fix {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let count = std::fs::read_to_string(&log).unwrap_or_default().lines().count();
+    let count = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .count();
     let _ = std::fs::remove_file(&log);
     count
 }
@@ -112,7 +115,10 @@ fn the_one_step_run_opens_its_input_at_most_four_times() {
     // The counter counts: reading the file with `errors` opens it at least once.
     let first = opens(&library, dir.path(), name, &[name]);
     assert!(first >= 1, "the counter saw no open at all");
-    assert!(first <= 4, "the one-step run opened its input {first} times");
+    assert!(
+        first <= 4,
+        "the one-step run opened its input {first} times"
+    );
     assert!(dir.path().join("Profil client é-fixed").is_dir());
 
     // Run again (everything up to date): still at most four.

@@ -196,6 +196,43 @@ fn the_readme_starts_with_the_download_and_documents_the_release() {
     }
 }
 
+/// The hosted release (cargo-dist on GitHub's runners) ships the crates' licence texts as the
+/// archives made here do: cargo-dist includes the file, and the step that writes it with
+/// cargo-about runs in the generated workflow before the build (`dist generate` put it there
+/// from `.github/build-setup.yml`).
+#[test]
+fn the_hosted_release_ships_the_licence_texts_of_the_crates() {
+    let config = read("dist-workspace.toml");
+    let output = "target/licenses/THIRD-PARTY-LICENSES.html";
+    let include = config
+        .lines()
+        .find(|l| l.starts_with("include = "))
+        .expect("dist-workspace.toml has an include list");
+    assert!(include.contains(output), "{include}");
+    assert!(config.contains("github-build-setup = \"../build-setup.yml\""));
+    let setup = read(".github/build-setup.yml");
+    let generate = setup
+        .lines()
+        .find(|l| l.contains("cargo about generate"))
+        .expect("the set-up runs cargo about generate")
+        .trim()
+        .to_string();
+    assert!(generate.contains(&format!("-o {output}")), "{generate}");
+    assert!(generate.contains("assets/release/about.toml"));
+    // The same command as .ci/release/build's, less --offline (the runners fetch the crates).
+    let local = read(".ci/release/build");
+    assert!(local.contains("-c assets/release/about.toml"));
+    let workflow = read(".github/workflows/release.yml");
+    let step = workflow
+        .find(&generate)
+        .expect("release.yml runs the set-up: run `dist generate`");
+    let build = workflow.find("dist build").expect("release.yml builds");
+    assert!(
+        step < build,
+        "the licence texts are written before the build"
+    );
+}
+
 // ---- The archives, when `.ci/release/build` has written them ----------------------------
 
 /// `dist/` with this version's archives, or `None` (and why) when they are not there.

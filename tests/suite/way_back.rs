@@ -584,7 +584,10 @@ fn an_upload_file_edited_by_hand_is_never_lost() {
         cells.insert((3, 4), Data::String("613-555-0100".into()));
     });
     let hand_edited = std::fs::read(&upload).unwrap();
-    if icare_fix::output::is_untouched_upload(&upload, &icare_fix::workbook::Input::open(&input).unwrap()) {
+    if icare_fix::output::is_untouched_upload(
+        &upload,
+        &icare_fix::workbook::Input::open(&input).unwrap(),
+    ) {
         // Without LibreOffice the upload file was not re-saved: nothing to check.
         return;
     }

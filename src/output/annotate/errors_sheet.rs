@@ -33,7 +33,7 @@ pub(super) fn write_errors(
     ws: &mut Worksheet,
     ctx: &Annotation<'_>,
     data_sheet: &str,
-) -> Result<(), XlsxError> {
+) -> Result<u32, XlsxError> {
     let header = Format::new()
         .set_bold()
         .set_text_wrap()
@@ -95,7 +95,8 @@ pub(super) fn write_errors(
         ctx.book.file_name().chars().take(60).collect::<String>(),
         ctx.names.errors
     );
-    print::page_setup(ws, true, Some((0, 0)), &footer)
+    print::page_setup(ws, true, Some((0, 0)), &footer)?;
+    Ok(r)
 }
 
 /// The widths of [`COLUMNS`], the Cells column as wide as its longest list of cells (within

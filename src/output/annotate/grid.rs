@@ -261,7 +261,7 @@ fn write_data_rows(
 /// labels row, a data row whose summary wraps) it comes out twice: the row with its cells,
 /// then `<row r=".." ht=".." customHeight="1"/>` again, a file Excel offers to repair. Every
 /// row is then written the ordinary way, once, with its height.
-fn finish_rows(ws: &mut Worksheet, after_grid: u32) -> Result<(), XlsxError> {
+pub(super) fn finish_rows(ws: &mut Worksheet, after_grid: u32) -> Result<(), XlsxError> {
     /// Excel's number of rows: a grid ending on the sheet's last row has no row after it.
     const ROWS: u32 = 1_048_576;
     if after_grid < ROWS {

@@ -283,9 +283,11 @@ fn add_sheets(
         }
     }
     {
-        let ws = workbook.add_worksheet();
+        // Errors and Checklist have a row per note or item: written a row at a time too.
+        let ws = workbook.add_worksheet_with_constant_memory()?;
         ws.set_name(ctx.names.errors)?;
-        errors_sheet::write_errors(ws, ctx, data_sheet)?;
+        let after = errors_sheet::write_errors(ws, ctx, data_sheet)?;
+        grid::finish_rows(ws, after)?;
     }
     {
         let ws = workbook.add_worksheet();
@@ -294,8 +296,9 @@ fn add_sheets(
     }
     {
         let checklist = crate::output::checklist::Checklist::build(&[ctx.book], ctx.registry);
-        let ws = workbook.add_worksheet();
-        crate::output::checklist::write_sheet(ws, &checklist, ctx.lang)?;
+        let ws = workbook.add_worksheet_with_constant_memory()?;
+        let after = crate::output::checklist::write_sheet(ws, &checklist, ctx.lang)?;
+        grid::finish_rows(ws, after)?;
     }
     if !lists.is_empty() {
         let ws = workbook.add_worksheet();

@@ -57,13 +57,18 @@ const BOX: &str = "\u{2610}";
 /// [`CHECKLIST_SHEET`], title in row 1, headings in row 2 (both repeated on every printed
 /// page), one row per item in the order of work, landscape, fit to one page wide, gridlines
 /// printed, page numbers in the footer, panes frozen under the headings and a filter on them.
-/// Rows of clients IRCC could not validate are shaded.
+/// Rows of clients IRCC could not validate are shaded. Rows are written in order, so `ws` may
+/// be a constant-memory worksheet; returns the row after the last one written.
 ///
 /// # Errors
 ///
 /// Fails when the workbook writer refuses the content (a cell or a setting beyond Excel's
 /// limits).
-pub fn write_sheet(ws: &mut Worksheet, checklist: &Checklist, lang: Lang) -> Result<(), XlsxError> {
+pub fn write_sheet(
+    ws: &mut Worksheet,
+    checklist: &Checklist,
+    lang: Lang,
+) -> Result<u32, XlsxError> {
     ws.set_name(sheet_name(lang))?;
     let title = Format::new().set_bold().set_font_size(14);
     let heading = Format::new()
@@ -164,7 +169,8 @@ pub fn write_sheet(ws: &mut Worksheet, checklist: &Checklist, lang: Lang) -> Res
             "icare-fix checklist",
             "icare-fix liste de vérification",
         ),
-    )
+    )?;
+    Ok(last_row + 1)
 }
 
 /// The height of a row holding `texts` in the sheet's columns.

@@ -695,14 +695,7 @@ fn write_and_verify(
     // The written file is read back once, from memory, for every comparison.
     let written = Input::open(out.temp_path())?;
     let checked = crate::workbook::read::quietly(|| {
-        self_check::verify(
-            file,
-            &written,
-            &mapping,
-            &pass.digest,
-            &repairs,
-            &others,
-        )
+        self_check::verify(file, &written, &mapping, &pass.digest, &repairs, &others)
     })
     .ok_or_else(|| unreadable(input))?
     .map_err(|mismatch| Error::SelfCheck { detail: mismatch.0 })?;
