@@ -113,6 +113,26 @@ pub fn heading(report: &FileReport, registry: &Registry) -> String {
 /// `check` for a person: per file a heading, then one block per problem (English, French,
 /// the value, the fix), then the totals.
 pub fn to_table(reports: &[FileReport], registry: &Registry) -> String {
+    let mut table = String::new();
+    let _ = write_table(reports, registry, &mut |chunk| {
+        table.push_str(chunk);
+        Ok(())
+    });
+    table
+}
+
+/// [`to_table`] handed to `out` a chunk of whole lines at a time, as it is made: a report of
+/// many thousand problems is never whole in memory.
+///
+/// # Errors
+///
+/// When `out` fails.
+pub fn write_table(
+    reports: &[FileReport],
+    registry: &Registry,
+    out: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    const CHUNK: usize = 64 * 1024;
     let mut s = String::new();
     for (i, report) in reports.iter().enumerate() {
         if i > 0 {
@@ -149,6 +169,10 @@ pub fn to_table(reports: &[FileReport], registry: &Registry) -> String {
             if let Some(fix) = &p.fix {
                 let _ = writeln!(s, "{pad}fix: {}", crate::text::shown(fix));
             }
+            if s.len() >= CHUNK {
+                out(&s)?;
+                s.clear();
+            }
         }
     }
     let errors: usize = reports.iter().map(|r| r.count(Severity::Error)).sum();
@@ -180,5 +204,5 @@ pub fn to_table(reports: &[FileReport], registry: &Registry) -> String {
             "No Client Profile file was given: give the month's Client Profile file too, to find service records whose client has no profile."
         );
     }
-    s
+    out(&s)
 }

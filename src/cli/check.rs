@@ -64,17 +64,23 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let text = match args.format {
-        ReportFormat::Table => terminal_safe(&report::to_table(&reports, &registry)).into_owned(),
-        ReportFormat::Json => report::to_json(&reports),
-        // A byte-order mark lets Excel open the CSV file with accents intact.
-        ReportFormat::Csv if args.output.is_some() => {
-            format!("\u{feff}{}", report::to_csv(&reports))
-        }
-        ReportFormat::Csv => report::to_csv(&reports),
-    };
     let inputs: Vec<&std::path::Path> = args.files.iter().map(PathBuf::as_path).collect();
-    super::common::emit(&text, args.output.as_deref(), &inputs, args.force)?;
+    // Written as it is made: the table of a large file is never whole in memory.
+    super::common::emit_with(args.output.as_deref(), &inputs, args.force, |out| {
+        match args.format {
+            ReportFormat::Table => report::write_table(&reports, &registry, &mut |chunk| {
+                out.write_all(terminal_safe(chunk).as_bytes())
+            }),
+            ReportFormat::Json => out.write_all(report::to_json(&reports).as_bytes()),
+            ReportFormat::Csv => {
+                // A byte-order mark lets Excel open the CSV file with accents intact.
+                if args.output.is_some() {
+                    out.write_all("\u{feff}".as_bytes())?;
+                }
+                out.write_all(report::to_csv(&reports).as_bytes())
+            }
+        }
+    })?;
     if args.annotate {
         for (book, report) in books.iter().zip(&reports) {
             write_annotated(book, report, &registry, &args)?;

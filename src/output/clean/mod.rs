@@ -692,10 +692,15 @@ fn write_and_verify(
         .map(|s| s.name.clone())
         .collect();
     let mapping = plan::Mapping::of(sheet_name, removal, &pass.plan);
-    // The written file is read back once, from memory, for every comparison.
-    let written = Input::open(out.temp_path())?;
     let checked = crate::workbook::read::quietly(|| {
-        self_check::verify(file, &written, &mapping, &pass.digest, &repairs, &others)
+        self_check::verify(
+            file,
+            out.temp_path(),
+            &mapping,
+            &pass.digest,
+            &repairs,
+            &others,
+        )
     })
     .ok_or_else(|| unreadable(input))?
     .map_err(|mismatch| Error::SelfCheck { detail: mismatch.0 })?;

@@ -17,6 +17,8 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::io::{Read, Seek};
+use std::path::Path;
 
 use calamine::{CellErrorType, DataRef, Reader, Xlsx};
 
@@ -25,7 +27,7 @@ use crate::note;
 use crate::package::address::cell_name;
 use crate::package::cells::{Cell, CellType};
 use crate::package::hash::{FastHash, WordHasher};
-use crate::package::input::{Input, Source};
+use crate::package::input::Input;
 use crate::package::sst::SharedStrings;
 use crate::package::text::{calamine_text, normalize_eols, unescape_x};
 
@@ -276,13 +278,13 @@ pub enum Checked {
 /// (`repairs` by input position), and the other rewritten sheets against the input's.
 pub fn verify(
     input: &Input,
-    output: &Input,
+    output: &Path,
     plan: &Mapping,
     digest: &InputDigest,
     repairs: &HashMap<(u32, u32), String>,
     others: &[String],
 ) -> Result<Checked, Mismatch> {
-    let got = output_digest(output, plan.sheet)?;
+    let got = output_digest(&mut open_written(output)?, plan.sheet)?;
     let mut checked = Checked::ByDigest;
     if got != digest.expected(plan, repairs) {
         let mut changed: HashMap<(u32, u32), String> = repairs.clone();
@@ -294,20 +296,20 @@ pub fn verify(
             changed: &changed,
         };
         let mut inp = open(input)?;
-        let mut out = open(output)?;
+        let mut out = open_written(output)?;
         compare_sheet(&mut inp, &mut out, plan.sheet, Some(&expect))?;
         checked = Checked::CellByCell;
     }
     for sheet in others {
         let (want, got) = std::thread::scope(|scope| {
-            let want = scope.spawn(|| output_digest(input, sheet));
-            let got = output_digest(output, sheet);
+            let want = scope.spawn(|| output_digest(&mut open(input)?, sheet));
+            let got = open_written(output).and_then(|mut book| output_digest(&mut book, sheet));
             (want.join(), got)
         });
         let want = want.map_err(|_| "the check stopped unexpectedly".to_string())??;
         if want != got? {
             let mut inp = open(input)?;
-            let mut out = open(output)?;
+            let mut out = open_written(output)?;
             compare_sheet(&mut inp, &mut out, sheet, None)?;
             return Err(Mismatch(format!(
                 "sheet '{sheet}' does not read back as expected"
@@ -370,8 +372,7 @@ fn cell_hash(col: u32, value: u64) -> u64 {
 }
 
 /// The digest of a sheet as it is, refusing note text.
-fn output_digest(file: &Input, sheet: &str) -> Result<Digest, Mismatch> {
-    let mut book = open(file)?;
+fn output_digest<R: Read + Seek>(book: &mut Xlsx<R>, sheet: &str) -> Result<Digest, Mismatch> {
     let mut cells = book
         .worksheet_cells_reader(sheet)
         .map_err(|e| format!("sheet '{sheet}' cannot be read: {e}"))?;
@@ -406,13 +407,19 @@ impl<'a> Hashed<'a> {
     }
 }
 
-fn open(file: &Input) -> Result<Xlsx<Source>, Mismatch> {
-    Xlsx::new(file.source())
-        .map_err(|e| Mismatch(format!("the written file cannot be read back: {e}")))
+/// The input, as calamine reads it from the bytes read at the door.
+fn open(file: &Input) -> Result<Xlsx<crate::package::input::Source>, Mismatch> {
+    Xlsx::new(file.source()).map_err(|e| Mismatch(format!("the input cannot be read: {e}")))
 }
 
-/// A workbook as calamine reads it from memory (the input, or the written output read back).
-type XlsxBook = Xlsx<Source>;
+/// The written file, read back from the disk as any reader of it will: a reading
+/// independent of how it was written, and never the whole file in memory.
+fn open_written(path: &Path) -> Result<Xlsx<std::io::BufReader<std::fs::File>>, Mismatch> {
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("the written file cannot be opened: {e}"))?;
+    Xlsx::new(std::io::BufReader::new(file))
+        .map_err(|e| Mismatch(format!("the written file cannot be read back: {e}")))
+}
 
 fn text_of<'a>(d: &'a DataRef) -> Option<&'a str> {
     match d {
@@ -448,11 +455,11 @@ fn matches(want: &Want, got: &DataRef) -> bool {
     }
 }
 
-type Cells<'a> = calamine::XlsxCellReader<'a, Source>;
+type Cells<'a, R> = calamine::XlsxCellReader<'a, R>;
 
 /// The next cell the output must have, from the input.
-fn next_want<'a>(
-    a: &mut Cells<'a>,
+fn next_want<'a, R: Read + Seek>(
+    a: &mut Cells<'a, R>,
     sheet: &str,
     expect: Option<&Expect>,
 ) -> Result<Option<(Place, Want<'a>)>, Mismatch> {
@@ -492,7 +499,10 @@ fn next_want<'a>(
 }
 
 /// The next non-empty cell of the output; a note left anywhere is an error.
-fn next_got<'a>(b: &mut Cells<'a>, sheet: &str) -> Result<Option<(Place, DataRef<'a>)>, Mismatch> {
+fn next_got<'a, R: Read + Seek>(
+    b: &mut Cells<'a, R>,
+    sheet: &str,
+) -> Result<Option<(Place, DataRef<'a>)>, Mismatch> {
     loop {
         let Some(cell) = b
             .next_cell()
@@ -515,9 +525,9 @@ fn next_got<'a>(b: &mut Cells<'a>, sheet: &str) -> Result<Option<(Place, DataRef
     }
 }
 
-fn compare_sheet(
-    inp: &mut XlsxBook,
-    out: &mut XlsxBook,
+fn compare_sheet<A: Read + Seek, B: Read + Seek>(
+    inp: &mut Xlsx<A>,
+    out: &mut Xlsx<B>,
     sheet: &str,
     expect: Option<&Expect>,
 ) -> Result<(), Mismatch> {
@@ -613,14 +623,14 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
     /// A workbook with one sheet `S`: a number in B1 and text in C1.
-    fn book(dir: &std::path::Path, name: &str, text: &str) -> Input {
+    fn book(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
         let path = dir.join(name);
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb.add_worksheet().set_name("S").unwrap();
         ws.write_number(0, 1, 1.5).unwrap();
         ws.write_string(0, 2, text).unwrap();
         wb.save(&path).unwrap();
-        Input::open(&path).unwrap()
+        path
     }
 
     /// The input's digest as the rewrite would build it for that sheet.
@@ -646,7 +656,7 @@ mod tests {
     #[test]
     fn a_changed_cell_fails_the_check_and_a_misread_one_passes_cell_by_cell() {
         let dir = tempfile::tempdir().unwrap();
-        let input = book(dir.path(), "in.xlsx", "text");
+        let input = Input::open(&book(dir.path(), "in.xlsx", "text")).unwrap();
         let same = book(dir.path(), "same.xlsx", "text");
         let changed = book(dir.path(), "changed.xlsx", "other");
         let sst = SharedStrings::read("<sst><si><t>text</t></si></sst>".as_bytes()).unwrap();
