@@ -752,32 +752,43 @@ fn write_outputs(
     registry: &Registry,
     opts: &BatchOptions,
 ) -> Result<Vec<String>> {
-    // icare-fix's own upload file of this very file is replaced; any other only with
-    // --force, kept first as a .bak.
-    let (force, backup) =
-        output::make_room(&job.upload, book.input(), &[&job.input], opts.force, true)?;
-    let report = crate::output::clean::clean_input(
-        book.input(),
-        &job.upload,
-        registry,
-        &CleanOptions {
-            force,
-            ..CleanOptions::default()
-        },
-    )?;
-    // The annotated workbook was found untouched (or absent) just before.
-    annotate::annotate(
-        book,
-        registry,
-        &job.annotated,
-        &annotate::AnnotateOptions {
-            lang: opts.lang,
-            force: job.annotated.exists(),
-        },
-    )?;
-    // The checklist is icare-fix's own page, written again with the annotated workbook.
-    let html = checklist_html(&[book], registry, opts.lang);
-    output::write_file(&job.checklist, &[&job.input], true, html.as_bytes())?;
+    // The upload file and the checklist are written beside the annotated workbook, on the
+    // other processor: the one-step run waits for the longest of them, not for their sum.
+    let (cleaned, annotated) = std::thread::scope(|scope| {
+        let cleaned = scope.spawn(|| -> Result<_> {
+            // icare-fix's own upload file of this very file is replaced; any other only with
+            // --force, kept first as a .bak.
+            let (force, backup) =
+                output::make_room(&job.upload, book.input(), &[&job.input], opts.force, true)?;
+            let report = crate::output::clean::clean_input(
+                book.input(),
+                &job.upload,
+                registry,
+                &CleanOptions {
+                    force,
+                    ..CleanOptions::default()
+                },
+            )?;
+            // The checklist is icare-fix's own page, written again with the annotated
+            // workbook.
+            let html = checklist_html(&[book], registry, opts.lang);
+            output::write_file(&job.checklist, &[&job.input], true, html.as_bytes())?;
+            Ok((report, backup))
+        });
+        // The annotated workbook was found untouched (or absent) just before.
+        let annotated = annotate::annotate(
+            book,
+            registry,
+            &job.annotated,
+            &annotate::AnnotateOptions {
+                lang: opts.lang,
+                force: job.annotated.exists(),
+            },
+        );
+        (cleaned.join(), annotated)
+    });
+    let (report, backup) = cleaned.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    annotated?;
     let mut details: Vec<String> = report
         .repairs
         .iter()

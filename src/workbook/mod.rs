@@ -141,6 +141,8 @@ pub struct Rejected {
     /// The notes, in row order.
     pub notes: Vec<LocatedNote>,
     code_index: HashMap<String, u32>,
+    /// Columns of the [`IDENTITY_FIELDS`], found once (a client is asked for per note).
+    identity: [Option<u32>; 3],
     /// The file as read at the door: every later step reads these bytes, never the file.
     input: Input,
     /// The cells of its `LOV` sheet, when it has one, read with the data sheet; or why that
@@ -336,9 +338,11 @@ impl Rejected {
             grid,
             notes: Vec::new(),
             code_index,
+            identity: [None; 3],
             input,
             lov: Ok(None),
         };
+        rejected.identity = IDENTITY_FIELDS.map(|code| rejected.column_of(code));
         rejected.notes = rejected.locate_notes(registry);
         rejected
     }
@@ -422,10 +426,18 @@ impl Rejected {
 
     /// The client of a row.
     pub fn client(&self, row: u32) -> Client {
+        let cells = self.grid.row(row);
+        let [id_type, id_value, birth_date] = self.identity.map(|col| {
+            cells
+                .zip(col)
+                .and_then(|(cells, col)| cells.get(col))
+                .map(display)
+                .unwrap_or_default()
+        });
         Client {
-            id_type: self.field(row, "client_validation_type_id"),
-            id_value: self.field(row, "client_validation_id"),
-            birth_date: self.field(row, "client_birth_dt"),
+            id_type,
+            id_value,
+            birth_date,
         }
     }
 
