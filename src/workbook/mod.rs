@@ -144,7 +144,8 @@ pub struct Rejected {
     /// Columns of the [`IDENTITY_FIELDS`], found once (a client is asked for per note).
     identity: [Option<u32>; 3],
     /// The file as read at the door: every later step reads these bytes, never the file.
-    input: Input,
+    /// `None` when read for its notes only ([`Rejected::open_notes`]): nothing writes it back.
+    input: Option<Input>,
     /// The cells of its `LOV` sheet, when it has one, read with the data sheet; or why that
     /// sheet could not be read.
     lov: std::result::Result<Option<Grid>, String>,
@@ -253,8 +254,10 @@ impl Rejected {
             },
             None => Ok(None),
         };
+        let keep = (cells == Cells::All).then(|| input.clone());
         let mut rejected = Rejected::analyse(
-            input.clone(),
+            path.to_path_buf(),
+            keep,
             book.format(),
             sheets,
             sheet,
@@ -267,8 +270,15 @@ impl Rejected {
     }
 
     /// The file as read at the door.
+    ///
+    /// # Panics
+    ///
+    /// For a workbook read by [`Rejected::open_notes`], which keeps only what the notes need
+    /// (not the file's bytes): those are for reports, never written back.
     pub fn input(&self) -> &Input {
-        &self.input
+        self.input
+            .as_ref()
+            .expect("a workbook read whole (Rejected::open), not for its notes only")
     }
 
     /// The cells of its `LOV` sheet, when it has one.
@@ -286,8 +296,10 @@ impl Rejected {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn analyse(
-        input: Input,
+        path: PathBuf,
+        input: Option<Input>,
         format: Format,
         sheets: Vec<SheetInfo>,
         sheet: String,
@@ -295,7 +307,6 @@ impl Rejected {
         grid: Grid,
         registry: &Registry,
     ) -> Rejected {
-        let path = input.path().to_path_buf();
         let codes_row = header.codes_row;
         let codes = header.codes;
         let mut code_index = HashMap::new();
