@@ -281,6 +281,12 @@ impl Rejected {
             .expect("a workbook read whole (Rejected::open), not for its notes only")
     }
 
+    /// Lets go of the file's bytes, for a workbook only reported on from now on (never
+    /// written back: [`Rejected::input`] then panics).
+    pub fn release_input(&mut self) {
+        self.input = None;
+    }
+
     /// The cells of its `LOV` sheet, when it has one.
     ///
     /// # Errors
