@@ -622,7 +622,8 @@ impl Book {
         };
         let mut grid = Grid::default();
         let mut budget = Budget::default();
-        match self {
+        // xlsx is read a cell at a time; xls and ods come as a range from calamine.
+        let range = match self {
             Book::Xlsx(book) => {
                 let mut cells = book
                     .worksheet_cells_reader(sheet)
@@ -663,35 +664,27 @@ impl Book {
                     budget.take(path, sheet, row, col, &value)?;
                     grid.push(row, col, value, &mut keep);
                 }
+                None
             }
-            Book::Xls(book) => {
-                let range = book
-                    .worksheet_range(sheet)
-                    .map_err(|e| damaged(e.to_string()))?;
-                fill_from_range(
-                    path,
-                    sheet,
-                    &mut grid,
-                    &mut budget,
-                    &range,
-                    stop_after_row,
-                    &mut keep,
-                )?;
-            }
-            Book::Ods(book) => {
-                let range = book
-                    .worksheet_range(sheet)
-                    .map_err(|e| unreadable_ods(path, e.to_string()))?;
-                fill_from_range(
-                    path,
-                    sheet,
-                    &mut grid,
-                    &mut budget,
-                    &range,
-                    stop_after_row,
-                    &mut keep,
-                )?;
-            }
+            Book::Xls(book) => Some(
+                book.worksheet_range(sheet)
+                    .map_err(|e| damaged(e.to_string()))?,
+            ),
+            Book::Ods(book) => Some(
+                book.worksheet_range(sheet)
+                    .map_err(|e| unreadable_ods(path, e.to_string()))?,
+            ),
+        };
+        if let Some(range) = range {
+            fill_from_range(
+                path,
+                sheet,
+                &mut grid,
+                &mut budget,
+                &range,
+                stop_after_row,
+                &mut keep,
+            )?;
         }
         grid.finish_row(&mut keep);
         grid.sort();
