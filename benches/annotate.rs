@@ -144,6 +144,10 @@ fn main() {
         let mut theirs = Vec::new();
         let mut ratios = Vec::new();
         for _ in 0..runs {
+            // A first annotation, as of a rejected file just downloaded (the script overwrites
+            // blindly): over an existing workbook, annotate first reads it back to make sure
+            // it holds no corrections, which is another job.
+            let _ = std::fs::remove_file(&annotated);
             let a = process(binary, &annotate_args, &[0]).expect("annotate runs");
             ours.push(a);
             if python {
