@@ -70,14 +70,9 @@ pub fn run(args: ChecklistArgs) -> Result<ExitCode> {
     }
     let refs: Vec<&Rejected> = books.iter().collect();
     let checklist = Checklist::build(&refs, &registry);
-    let mut out = icare_fix::output::OutputFile::create(&target, &inputs, args.force)?;
-    let mut page = std::io::BufWriter::new(out.file());
-    checklist
-        .write_html(args.lang.into(), &mut page)
-        .and_then(|()| std::io::Write::flush(&mut page))
-        .map_err(|e| Error::io(&target, e))?;
-    drop(page);
-    let written = out.commit()?;
+    let written = icare_fix::output::write_with(&target, &inputs, args.force, |page| {
+        checklist.write_html(args.lang.into(), page)
+    })?;
     eprintln!(
         "Wrote {} ({}, {} not validated, {}, {} to correct)",
         written.display(),

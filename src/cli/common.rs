@@ -65,9 +65,9 @@ pub fn hint_if_annotated(file: &std::path::Path) {
     }
 }
 
-/// Writes `text` to stdout, or to `path` when given (safely, see `OutputFile`).
-/// Writes what `write` makes to `path` (through a temporary file renamed into place) or to
-/// the standard output, as it is made: a long report is never whole in memory.
+/// Writes what `write` makes to `path` (through a temporary file renamed into place, see
+/// [`icare_fix::output::write_with`]) or to the standard output, as it is made: a long report
+/// is never whole in memory.
 pub fn emit_with(
     path: Option<&std::path::Path>,
     inputs: &[&std::path::Path],
@@ -77,13 +77,7 @@ pub fn emit_with(
     use std::io::Write;
     match path {
         Some(path) => {
-            let mut out = icare_fix::output::OutputFile::create(path, inputs, force)?;
-            let mut buffered = std::io::BufWriter::new(out.file());
-            write(&mut buffered)
-                .and_then(|()| buffered.flush())
-                .map_err(|e| icare_fix::Error::io(path, e))?;
-            drop(buffered);
-            out.commit()?;
+            icare_fix::output::write_with(path, inputs, force, write)?;
             eprintln!("Wrote {}", path.display());
         }
         None => {
@@ -95,23 +89,12 @@ pub fn emit_with(
     Ok(())
 }
 
+/// Writes `text` to stdout, or to `path` when given, as [`emit_with`] does.
 pub fn emit(
     text: &str,
     path: Option<&std::path::Path>,
     inputs: &[&std::path::Path],
     force: bool,
 ) -> Result<()> {
-    use std::io::Write;
-    match path {
-        Some(path) => {
-            icare_fix::output::write_file(path, inputs, force, text.as_bytes())?;
-            eprintln!("Wrote {}", path.display());
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-        }
-    }
-    Ok(())
+    emit_with(path, inputs, force, |w| w.write_all(text.as_bytes()))
 }

@@ -76,19 +76,6 @@ impl OutputFile {
         &self.target
     }
 
-    /// Writes all of `bytes`.
-    ///
-    /// # Errors
-    ///
-    /// Fails when the disk refuses the bytes (full, removed).
-    pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        let target = self.target.clone();
-        let mut w = BufWriter::new(self.temp.as_file_mut());
-        w.write_all(bytes)
-            .and_then(|_| w.flush())
-            .map_err(|e| Error::io(&target, e))
-    }
-
     /// Flushes to disk and moves the file to its real name. Dropping an `OutputFile` without
     /// committing deletes the temporary file.
     ///
@@ -266,11 +253,30 @@ fn backup_path(target: &Path) -> PathBuf {
 ///
 /// # Errors
 ///
-/// Fails as [`OutputFile::create`], [`OutputFile::write_all`] and [`OutputFile::commit`]
-/// do.
+/// Fails as [`write_with`] does.
 pub fn write_file(target: &Path, inputs: &[&Path], force: bool, bytes: &[u8]) -> Result<PathBuf> {
+    write_with(target, inputs, force, |w| w.write_all(bytes))
+}
+
+/// Writes what `write` makes to `target` through an [`OutputFile`], buffered, as it is made:
+/// a long report is never whole in memory.
+///
+/// # Errors
+///
+/// Fails as [`OutputFile::create`] and [`OutputFile::commit`] do, or when `write` or the
+/// disk fails.
+pub fn write_with(
+    target: &Path,
+    inputs: &[&Path],
+    force: bool,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<PathBuf> {
     let mut out = OutputFile::create(target, inputs, force)?;
-    out.write_all(bytes)?;
+    let mut buffered = BufWriter::new(out.file());
+    write(&mut buffered)
+        .and_then(|()| buffered.flush())
+        .map_err(|e| Error::io(target, e))?;
+    drop(buffered);
     out.commit()
 }
 

@@ -3,7 +3,6 @@
 //! notes cells, and the name of its hidden lists sheet. Written by
 //! [`crate::output::annotate`], read by [`crate::output::way_back`].
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -132,11 +131,5 @@ pub fn sha256_file(path: &Path) -> Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        }))
+    Ok(crate::package::input::lower_hex(&hasher.finalize()))
 }

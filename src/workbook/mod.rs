@@ -211,15 +211,15 @@ impl Rejected {
         let mut found = None;
         for info in sheets.iter().filter(|s| s.worksheet && s.visible) {
             let top = book.read_grid(path, &info.name, Some(layout::HEADER_SEARCH_ROWS))?;
-            if layout::find_header(text_rows(&top), registry).is_none() {
+            let Some(top_header) = layout::find_header(text_rows(&top), registry) else {
                 continue;
-            }
-            let grid = match (cells, layout::find_header(text_rows(&top), registry)) {
-                (Cells::Noted, Some(header)) => {
-                    let mut keep = noted_cells(&header, registry);
+            };
+            let grid = match cells {
+                Cells::Noted => {
+                    let mut keep = noted_cells(&top_header, registry);
                     book.read_grid_keeping(path, &info.name, &mut keep)?
                 }
-                _ => book.read_grid(path, &info.name, None)?,
+                Cells::All => book.read_grid(path, &info.name, None)?,
             };
             if let Some(header) = layout::find_header(text_rows(&grid), registry) {
                 found = Some((info.name.clone(), header, grid));
