@@ -137,7 +137,9 @@ impl AnnotatedInfo {
         if self.stamp_lost {
             return self.is_from_name(original.path());
         }
-        original.sha256().eq_ignore_ascii_case(&self.source_sha256)
+        original
+            .sha256()
+            .is_ok_and(|sha| sha.eq_ignore_ascii_case(&self.source_sha256))
     }
 
     fn is_from_name(&self, original: &Path) -> bool {

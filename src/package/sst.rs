@@ -169,90 +169,199 @@ impl SharedStrings {
     }
 }
 
-/// Largest part rewritten in memory (see [`rewrite`]).
-const IN_MEMORY: u64 = 32 * 1024 * 1024;
+/// Bytes of the part read at a time by the byte search of [`rewrite`].
+const CHUNK: usize = 256 * 1024;
 
 /// Copies a shared-strings part with the items in `empty` emptied.
 ///
-/// The part was read whole by [`SharedStrings::read`] already, so it is well formed: a part
-/// of ordinary size is searched for its `<si>` elements as bytes, and only the emptied ones
-/// are written anew. A large part, or one with comments or CDATA (where a `<si>` could hide),
-/// goes through the tokenizer.
+/// The part was read whole by [`SharedStrings::read`] already, so it is well formed. A
+/// `plain` part (see [`is_plain`]) is searched for its `<si>` elements as bytes, a piece at
+/// a time, and only the emptied ones are written anew: memory stays the size of a piece
+/// whatever the part's. A part with comments or CDATA (where a `<si>` could hide) goes
+/// through the tokenizer.
+///
+/// # Errors
+///
+/// When the part cannot be read or the output cannot be written.
 pub fn rewrite<R: BufRead, W: Write>(
+    source: R,
+    out: &mut W,
+    empty: &BTreeSet<u32>,
+    plain: bool,
+) -> XmlResult<()> {
+    if plain {
+        return rewrite_plain(source, out, empty, CHUNK)
+            .map_err(|e| XmlProblem::Malformed(e.to_string()));
+    }
+    rewrite_events(source, out, empty)
+}
+
+/// Whether a part holds no comment, CDATA section or declaration (`<!`), read a piece at a
+/// time.
+///
+/// # Errors
+///
+/// When the part cannot be read.
+pub fn is_plain<R: Read>(mut source: R) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; CHUNK + 1];
+    // The last byte of the previous piece, kept in front: `<!` may straddle two pieces.
+    let mut kept = 0;
+    loop {
+        let n = source.read(&mut buf[kept..])?;
+        if n == 0 {
+            return Ok(true);
+        }
+        let end = kept + n;
+        if memmem::find(&buf[..end], b"<!").is_some() {
+            return Ok(false);
+        }
+        buf[0] = buf[end - 1];
+        kept = 1;
+    }
+}
+
+/// The names a part's `<si>` items are written with: the root element's prefix (`x:` in
+/// `<x:sst>`) is theirs. `None` until the root's name is whole in `raw`.
+struct Items {
+    prefix: Vec<u8>,
+    open: Vec<u8>,
+    close: Vec<u8>,
+}
+
+impl Items {
+    fn of(raw: &[u8], eof: bool) -> Option<Items> {
+        let mut root = 0;
+        let mut found = false;
+        while let Some(i) = memchr(b'<', &raw[root..]) {
+            root += i + 1;
+            if raw.get(root).is_some_and(u8::is_ascii_alphabetic) {
+                found = true;
+                break;
+            }
+        }
+        if !found && !eof {
+            return None;
+        }
+        let root = root.min(raw.len());
+        let name_end = raw[root..]
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
+            .map(|i| root + i);
+        let name_end = match name_end {
+            Some(end) => end,
+            None if eof => raw.len(),
+            None => return None,
+        };
+        let prefix = match memchr(b':', &raw[root..name_end]) {
+            Some(i) => raw[root..=root + i].to_vec(),
+            None => Vec::new(),
+        };
+        Some(Items {
+            open: [b"<", &prefix[..], b"si"].concat(),
+            close: [b"</", &prefix[..], b"si>"].concat(),
+            prefix,
+        })
+    }
+}
+
+/// [`rewrite`] of a plain part, read `chunk` bytes at a time.
+fn rewrite_plain<R: Read, W: Write>(
     mut source: R,
     out: &mut W,
     empty: &BTreeSet<u32>,
-) -> XmlResult<()> {
-    let write_error = |e: std::io::Error| XmlProblem::Malformed(e.to_string());
-    let mut raw = Vec::new();
-    (&mut source)
-        .take(IN_MEMORY)
-        .read_to_end(&mut raw)
-        .map_err(write_error)?;
-    let whole = (raw.len() as u64) < IN_MEMORY;
-    if whole && memmem::find(&raw, b"<!").is_none() {
-        return rewrite_in_memory(&raw, out, empty).map_err(write_error);
+    chunk: usize,
+) -> std::io::Result<()> {
+    let mut raw: Vec<u8> = Vec::with_capacity(chunk * 2);
+    let mut items = None;
+    let mut index = 0u32;
+    let mut eof = false;
+    while !eof {
+        let had = raw.len();
+        raw.resize(had + chunk, 0);
+        let n = loop {
+            match source.read(&mut raw[had..]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                other => break other?,
+            }
+        };
+        raw.truncate(had + n);
+        eof = n == 0;
+        if items.is_none() {
+            items = Items::of(&raw, eof);
+        }
+        let Some(items) = &items else { continue };
+        let done = rewrite_items(&raw, eof, items, &mut index, out, empty)?;
+        raw.drain(..done);
     }
-    rewrite_events(std::io::Cursor::new(raw).chain(source), out, empty)
+    out.write_all(&raw)
 }
 
-/// [`rewrite`] of a part held in memory, well formed and without comments or CDATA.
-fn rewrite_in_memory<W: Write>(
+/// Writes the items of `raw` up to where it is sure of them (everything at `eof`), with the
+/// ones in `empty` emptied; `index` counts the items seen. Returns how many bytes of `raw`
+/// it wrote.
+fn rewrite_items<W: Write>(
     raw: &[u8],
+    eof: bool,
+    items: &Items,
+    index: &mut u32,
     out: &mut W,
     empty: &BTreeSet<u32>,
-) -> std::io::Result<()> {
-    // The prefix of the root element (`x:` in `<x:sst>`) is the prefix of its items.
-    let mut root = 0;
-    while let Some(i) = memchr(b'<', &raw[root..]) {
-        root += i + 1;
-        if raw.get(root).is_some_and(u8::is_ascii_alphabetic) {
-            break;
-        }
-    }
-    let name_end = raw[root..]
-        .iter()
-        .position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
-        .map_or(raw.len(), |i| root + i);
-    let prefix = match memchr(b':', &raw[root..name_end]) {
-        Some(i) => &raw[root..=root + i],
-        None => &b""[..],
-    };
-    let open = [b"<", prefix, b"si"].concat();
-    let close = [b"</", prefix, b"si>"].concat();
-    let (mut copied, mut index) = (0, 0u32);
-    for at in memmem::find_iter(raw, &open) {
+) -> std::io::Result<usize> {
+    let Items {
+        prefix,
+        open,
+        close,
+    } = items;
+    let mut copied = 0;
+    // Where an item starts that this piece does not hold whole: the next piece goes on there.
+    let mut pending = None;
+    for at in memmem::find_iter(raw, open) {
         if at < copied {
             continue;
         }
         let after = at + open.len();
-        if !raw
-            .get(after)
-            .is_some_and(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
-        {
-            continue;
+        match raw.get(after) {
+            None if eof => break,
+            None => {
+                pending = Some(at);
+                break;
+            }
+            Some(b) if !(b.is_ascii_whitespace() || *b == b'>' || *b == b'/') => continue,
+            Some(_) => {}
         }
-        let this = index;
-        index += 1;
-        if !empty.contains(&this) {
+        if !empty.contains(index) {
+            *index += 1;
             continue;
         }
         let Some(gt) = memchr(b'>', &raw[after..]).map(|i| after + i) else {
+            pending = Some(at);
             break;
         };
         if raw[gt - 1] == b'/' {
+            *index += 1;
             continue;
         }
-        let Some(end) = memmem::find(&raw[gt..], &close).map(|i| gt + i + close.len()) else {
+        let Some(end) = memmem::find(&raw[gt..], close).map(|i| gt + i + close.len()) else {
+            pending = Some(at);
             break;
         };
+        *index += 1;
         out.write_all(&raw[copied..at])?;
         out.write_all(&raw[at..=gt])?;
-        out.write_all(&[b"<", prefix, b"t/>"].concat())?;
-        out.write_all(&close)?;
+        out.write_all(&[b"<", &prefix[..], b"t/>"].concat())?;
+        out.write_all(close)?;
         copied = end;
     }
-    out.write_all(&raw[copied..])
+    let upto = match pending {
+        // At the end an unfinished item is copied as it is.
+        _ if eof => raw.len(),
+        Some(at) => at,
+        // An item's opening may straddle this piece and the next.
+        None => raw.len().saturating_sub(open.len()),
+    }
+    .max(copied);
+    out.write_all(&raw[copied..upto])?;
+    Ok(upto)
 }
 
 /// [`rewrite`] through the tokenizer.
@@ -338,7 +447,7 @@ mod tests {
     }
 
     #[test]
-    fn in_memory_and_tokenized_rewrites_agree() {
+    fn byte_search_and_tokenized_rewrites_agree() {
         let prefixed = SST
             .replace("<sst ", "<x:sst xmlns:x=\"urn:x\" ")
             .replace("</sst>", "</x:sst>")
@@ -352,21 +461,34 @@ mod tests {
                 BTreeSet::from([1]),
                 BTreeSet::from([0, 2, 3]),
             ] {
-                let (mut fast, mut slow) = (Vec::new(), Vec::new());
-                rewrite_in_memory(text.as_bytes(), &mut fast, &empty).unwrap();
+                let mut slow = Vec::new();
                 rewrite_events(text.as_bytes(), &mut slow, &empty).unwrap();
-                assert_eq!(
-                    String::from_utf8(fast).unwrap(),
-                    String::from_utf8(slow).unwrap()
-                );
+                let slow = String::from_utf8(slow).unwrap();
+                // Pieces of every size cut items, names and the root at every place.
+                for chunk in (1..=text.len() + 1).chain([CHUNK]) {
+                    let mut fast = Vec::new();
+                    rewrite_plain(text.as_bytes(), &mut fast, &empty, chunk).unwrap();
+                    assert_eq!(String::from_utf8(fast).unwrap(), slow, "pieces of {chunk}");
+                }
             }
         }
     }
 
     #[test]
+    fn a_comment_or_cdata_is_found_across_pieces() {
+        assert!(!is_plain(SST.replace("<si/>", "<!-- <si/> -->").as_bytes()).unwrap());
+        // `<!` cut by the end of a piece.
+        let mut text = "x".repeat(CHUNK - 1);
+        text.push_str("<![CDATA[a]]>");
+        assert!(!is_plain(text.as_bytes()).unwrap());
+        assert!(is_plain("x".repeat(CHUNK * 2).as_bytes()).unwrap());
+    }
+
+    #[test]
     fn emptied_items_keep_their_place() {
         let mut out = Vec::new();
-        rewrite(SST.as_bytes(), &mut out, &BTreeSet::from([1])).unwrap();
+        assert!(is_plain(SST.as_bytes()).unwrap());
+        rewrite(SST.as_bytes(), &mut out, &BTreeSet::from([1]), true).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(!text.contains("BUID"));
         assert!(text.contains("count=\"5\" uniqueCount=\"4\""));

@@ -12,7 +12,7 @@ use calamine::{Data, Ods, Reader, SheetType, SheetVisible, Xls, Xlsx, XlsxError}
 
 use crate::error::{Error, Result};
 use crate::package::address::{MAX_COL, MAX_ROW};
-pub use crate::package::input::{Input, Source};
+pub use crate::package::input::{Input, OLE_MAGIC, Source};
 
 pub use crate::package::limits::{
     MAX_FILE_BYTES, MAX_PART_BYTES, MAX_TOTAL_BYTES, check_xml_prologs, check_zip_sizes, open_file,
@@ -183,16 +183,15 @@ pub fn sniff(path: &Path) -> Result<Format> {
 /// As [`sniff`].
 pub fn sniff_input(input: &Input) -> Result<Format> {
     let path = input.path();
-    let bytes = input.bytes();
-    let head = &bytes[..bytes.len().min(8)];
+    let head = input.head(8);
     if head.is_empty() {
         return Err(Error::NotAWorkbook {
             path: path.to_path_buf(),
             detail: "the file is empty".into(),
         });
     }
-    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        // An OLE2 container: an encrypted xlsx (EncryptedPackage stream) or an old .xls.
+    if let Some(bytes) = input.in_memory().filter(|_| head.starts_with(&OLE_MAGIC)) {
+        // An OLE2 container (held in memory by the door): an encrypted xlsx (EncryptedPackage stream) or an old .xls.
         // Its sector chains are checked first: calamine follows a looping one without end.
         // A password first: an encrypted package may end in a short sector, which would
         // otherwise read as damage.
@@ -226,7 +225,7 @@ pub fn sniff_input(input: &Input) -> Result<Format> {
             })
         })?;
     }
-    if is_early_biff(head) {
+    if is_early_biff(&head) {
         return Err(other_format(
             path,
             "an Excel 2.x-4.0 worksheet (.xls), a format from before 1995",
@@ -241,7 +240,7 @@ pub fn sniff_input(input: &Input) -> Result<Format> {
         }
         return Err(Error::NotAWorkbook {
             path: path.to_path_buf(),
-            detail: describe_non_workbook(head),
+            detail: describe_non_workbook(&head),
         });
     }
     zip_format(path, input.source())

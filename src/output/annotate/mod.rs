@@ -121,7 +121,7 @@ pub fn annotate(
         });
     }
     let mut out = crate::output::OutputFile::create(output, &[&book.path], opts.force)?;
-    let sha = book.input().sha256().to_string();
+    let sha = book.input().sha256()?.to_string();
     let (mut workbook, flagged_cells) = build(book, registry, opts.lang, &sha)?;
     workbook.set_properties(&stamp(book, &sha, Some(output)));
     save(&mut workbook, &mut out)?;

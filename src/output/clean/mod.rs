@@ -864,7 +864,7 @@ fn write_data_sheet(
         on_sheet: true,
         removal: s.removal,
     });
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
     let name = part.to_string();
     let compress = move || -> std::io::Result<std::fs::File> {
         let mut zip = ZipWriter::new(BufWriter::with_capacity(256 * 1024, file));
@@ -1240,6 +1240,17 @@ fn rewrite_part<W: Write>(
 ) -> std::result::Result<(), XmlProblem> {
     let (shift, plan, emptied, sheet_id) = (parts.shift, parts.plan, parts.emptied, parts.sheet_id);
     let path = pkg.path.clone();
+    // The shared strings are searched as bytes unless a comment or CDATA could hide an
+    // item: a first read tells.
+    let plain = job == PartJob::SharedStrings
+        && pkg
+            .stream(name)
+            .map_err(|e| XmlProblem::Malformed(e.to_string()))
+            .and_then(|s| {
+                sst::is_plain(s).map_err(|e| {
+                    XmlProblem::Malformed(parts::read_error(&path, name, e).to_string())
+                })
+            })?;
     let source = pkg
         .stream(name)
         .map_err(|e| XmlProblem::Malformed(e.to_string()))?;
@@ -1255,7 +1266,7 @@ fn rewrite_part<W: Write>(
             sheet::rewrite(source, sink, moves(false), None, None)?;
             return Ok(());
         }
-        PartJob::SharedStrings => return sst::rewrite(source, sink, emptied),
+        PartJob::SharedStrings => return sst::rewrite(source, sink, emptied, plain),
         _ => {}
     }
     // The small parts: edited whole.
