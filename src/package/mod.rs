@@ -1,6 +1,7 @@
 //! The Office Open XML package layer: what a workbook is made of, below any iCARE meaning.
 //!
-//! - [`input`]: the door: a file opened once and read into memory, with its SHA-256;
+//! - [`input`]: the door: a file opened once and read from that handle by every reader,
+//!   with its SHA-256;
 //! - [`parts`]: the zip container, its parts and relationships, read within the [`limits`]
 //!   (part sizes, zip bombs, a DOCTYPE refused); [`address`]: A1 names of cells, rows and
 //!   columns, and Excel's last row and column;

@@ -361,6 +361,7 @@ impl Rejected {
         };
         rejected.identity = IDENTITY_FIELDS.map(|code| rejected.column_of(code));
         rejected.notes = rejected.locate_notes(registry);
+        rejected.notes.shrink_to_fit();
         rejected
     }
 
