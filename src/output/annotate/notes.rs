@@ -3,8 +3,9 @@
 //! rust_xlsxwriter keeps a whole `Note` (its text, a cell format, an author) per cell, copies
 //! them all on saving and builds `xl/comments1.xml` and `xl/drawings/vmlDrawing1.vml` in
 //! memory: about half the peak memory of a large annotated workbook. [`CellNotes`] keeps only
-//! each note's text, author and size, and the column widths and row heights the note boxes
-//! are placed by. rust_xlsxwriter gets a single placeholder note, so that it still writes
+//! each note's text (once: the same error in a column gives the same note on every row, a
+//! few dozen texts for 20,000 notes), author and size, and the column widths and row heights
+//! the note boxes are placed by. rust_xlsxwriter gets a single placeholder note, so that it still writes
 //! every link to the notes (the sheet's `<legacyDrawing>`, its relationships, the content
 //! types); on saving, the two parts it wrote for that note are replaced by the whole notes,
 //! streamed into the package, byte for byte as rust_xlsxwriter 0.102 writes them (a test
@@ -13,8 +14,9 @@
 //! The data sheet is the workbook's first sheet and the only one with notes, so its parts are
 //! the first ones.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Read, Seek, Write};
+use std::rc::Rc;
 
 use rust_xlsxwriter::{Note, Worksheet, XlsxError};
 
@@ -56,6 +58,8 @@ pub(super) struct CellNotes {
     /// once (the reference, [`CellNotes::direct`]).
     streamed: bool,
     notes: BTreeMap<(u32, u16), CellNote>,
+    /// Each text once.
+    texts: HashSet<Rc<str>>,
     /// Column widths set, in pixels.
     cols: HashMap<u16, u32>,
     /// Row heights set, in pixels, and hidden rows.
@@ -63,7 +67,7 @@ pub(super) struct CellNotes {
 }
 
 struct CellNote {
-    text: String,
+    text: Rc<str>,
     author: Option<&'static str>,
     /// Size of the box, in pixels.
     width: u32,
@@ -82,6 +86,7 @@ impl CellNotes {
         CellNotes {
             streamed: true,
             notes: BTreeMap::new(),
+            texts: HashSet::new(),
             cols: HashMap::new(),
             rows: HashMap::new(),
         }
@@ -124,6 +129,14 @@ impl CellNotes {
         if utf16_len(&text) > MAX_TEXT {
             return Err(XlsxError::MaxStringLengthExceeded);
         }
+        let text = match self.texts.get(text.as_str()) {
+            Some(known) => Rc::clone(known),
+            None => {
+                let text: Rc<str> = text.into();
+                self.texts.insert(Rc::clone(&text));
+                text
+            }
+        };
         let note = CellNote {
             text,
             author: (utf16_len(author) <= MAX_AUTHOR).then_some(author),
