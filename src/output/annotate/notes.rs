@@ -534,8 +534,9 @@ pub(super) fn write_package<R: Read + Seek, W: Write + Seek>(
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::*;
+    use crate::output::annotate::tests::{assert_same, parts};
     use rust_xlsxwriter::Workbook;
 
     /// A note: its cell, text, author and size.
@@ -583,40 +584,6 @@ pub(super) mod tests {
         )
         .unwrap();
         sink.into_inner()
-    }
-
-    /// Every part of a package, by name, in order.
-    fn parts(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-        let mut zip = zip::ZipArchive::new(io::Cursor::new(bytes)).unwrap();
-        (0..zip.len())
-            .map(|i| {
-                let mut entry = zip.by_index(i).unwrap();
-                let mut data = Vec::new();
-                entry.read_to_end(&mut data).unwrap();
-                (entry.name().unwrap().to_string(), data)
-            })
-            .collect()
-    }
-
-    /// The two packages hold the same parts, in the same order; all the same but the
-    /// document's properties (its dates, the output's place).
-    pub(in crate::output::annotate) fn assert_same(ours: &[u8], theirs: &[u8]) {
-        let (ours, theirs) = (parts(ours), parts(theirs));
-        let names = |p: &[(String, Vec<u8>)]| p.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
-        assert_eq!(names(&ours), names(&theirs));
-        for ((name, a), (_, b)) in ours.iter().zip(&theirs) {
-            if name.starts_with("docProps/") {
-                continue;
-            }
-            assert!(
-                a == b,
-                "{name} differs:\n{}\n---\n{}",
-                String::from_utf8_lossy(a),
-                String::from_utf8_lossy(b)
-            );
-        }
-        assert!(ours.iter().any(|(n, _)| n == COMMENTS_PART));
-        assert!(ours.iter().any(|(n, _)| n == VML_PART));
     }
 
     fn layout(cells: &mut CellNotes, ws: &mut Worksheet) {
