@@ -237,13 +237,16 @@ fn build_with(
         likely: &likely,
         predicted: &predicted_cells,
     };
-    let data = DataSheet {
-        name: &data_sheet,
-        flags: &flags,
-        mandatory: &mandatory,
-        marks: &marks,
-    };
-    add_sheets(&mut workbook, &ctx, &data, notes).map_err(err)?;
+    add_sheets(
+        &mut workbook,
+        &ctx,
+        &data_sheet,
+        &flags,
+        &mandatory,
+        &marks,
+        notes,
+    )
+    .map_err(err)?;
     let drawn = if predicted.is_empty() {
         flags.len()
     } else {
@@ -275,29 +278,17 @@ impl Marks<'_> {
     }
 }
 
-/// What the data sheet shows: its name, iCARE's flagged cells, the mandatory columns and the
-/// other marks.
-struct DataSheet<'a> {
-    name: &'a str,
-    flags: &'a Flags<'a>,
-    mandatory: &'a BTreeSet<u32>,
-    marks: &'a Marks<'a>,
-}
-
 /// Adds the sheets in order: the data sheet, Errors, Summary, Checklist, the hidden Lists.
 /// The data sheet's notes go to `notes`.
 fn add_sheets(
     workbook: &mut Workbook,
     ctx: &Annotation<'_>,
-    data: &DataSheet<'_>,
+    data_sheet: &str,
+    flags: &Flags<'_>,
+    mandatory: &BTreeSet<u32>,
+    marks: &Marks<'_>,
     notes: &mut CellNotes,
 ) -> Result<(), XlsxError> {
-    let DataSheet {
-        name: data_sheet,
-        flags,
-        mandatory,
-        marks,
-    } = *data;
     let lists: BTreeMap<u32, Vec<String>> = ctx
         .lists
         .iter()
