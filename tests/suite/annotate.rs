@@ -396,3 +396,72 @@ fn a_file_too_large_to_annotate_is_refused_before_any_work() {
         "no temporary file is left"
     );
 }
+
+/// Every part of the package at `bytes`, by name, in order, unpacked.
+fn unpacked(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).unwrap();
+            (entry.name().unwrap().to_string(), data)
+        })
+        .collect()
+}
+
+#[test]
+fn the_notes_written_by_icare_fix_are_those_rust_xlsxwriter_writes() {
+    // `annotate` writes the data sheet's notes itself; `build` leaves them to rust_xlsxwriter.
+    // Both packages hold the same parts in the same order, the same bytes but for the
+    // document properties (dates, the output's place).
+    let registry = Registry::builtin();
+    let dir = tempfile::tempdir().unwrap();
+    let synthetic = dir.path().join("io.xlsx");
+    // Some 1,200 notes: their boxes' ids take two blocks of 1,024.
+    let spec = icare_synth::Spec::new("information_orientation", 600);
+    icare_synth::write(&spec, &registry, &synthetic).unwrap();
+    let inputs = [
+        (synthetic, Lang::Both),
+        (crate::common::sample("client_profile.xlsx"), Lang::Fr),
+        (
+            crate::common::sample("information_orientation.xlsx"),
+            Lang::En,
+        ),
+    ];
+    let mut many = false;
+    for (i, (input, lang)) in inputs.iter().enumerate() {
+        let book = Rejected::open(input, &registry).unwrap();
+        let output = dir.path().join(format!("out{i}.xlsx"));
+        let opts = icare_fix::output::annotate::AnnotateOptions {
+            lang: *lang,
+            force: false,
+        };
+        icare_fix::output::annotate::annotate(&book, &registry, &output, &opts).unwrap();
+        let ours = unpacked(&std::fs::read(&output).unwrap());
+        let (mut workbook, _) =
+            icare_fix::output::annotate::build(&book, &registry, *lang, "sha").unwrap();
+        let theirs = unpacked(&workbook.save_to_buffer().unwrap());
+        let names = |p: &[(String, Vec<u8>)]| p.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&ours), names(&theirs), "{}", input.display());
+        for ((name, a), (_, b)) in ours.iter().zip(&theirs) {
+            if !name.starts_with("docProps/") {
+                assert!(a == b, "{}: {name} differs", input.display());
+            }
+        }
+        let part = |name: &str| {
+            let (_, data) = ours.iter().find(|(n, _)| n == name).unwrap();
+            String::from_utf8(data.clone()).unwrap()
+        };
+        let vml = part("xl/drawings/vmlDrawing1.vml");
+        let comments = part("xl/comments1.xml");
+        assert_eq!(
+            vml.matches("<v:shape ").count(),
+            comments.matches("<comment ").count()
+        );
+        assert!(comments.matches("<comment ").count() > 1, "{comments}");
+        many |= vml.contains(r#"data="1,2""#);
+    }
+    assert!(many, "more than 1,024 notes");
+}

@@ -13,12 +13,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use rust_xlsxwriter::{
-    Color, DataValidation, Format, FormatAlign, FormatBorder, Formula, Note, Worksheet, XlsxError,
+    Color, DataValidation, Format, FormatAlign, FormatBorder, Formula, Worksheet, XlsxError,
 };
 
 use super::context::{
     Annotation, Flags, MAX_NOTE_CHARS, SheetNames, VALIDATION_ROWS, category_color, last_column,
 };
+use super::notes::CellNotes;
 use crate::lang::Lang;
 use crate::note::Category;
 use crate::output::print;
@@ -89,22 +90,23 @@ pub(super) fn write_grid(
     lists: &BTreeMap<u32, Vec<String>>,
     mandatory: &BTreeSet<u32>,
     marks: &BTreeMap<(u32, u32), Format>,
+    cell_notes: &mut CellNotes,
 ) -> Result<(), XlsxError> {
     let book = ctx.book;
     let last_col = last_column(book);
     let formats = Formats::new();
     let widths = column_widths(book, last_col);
     for (col, width) in widths.iter().enumerate() {
-        ws.set_column_width(col as u16, *width)?;
+        cell_notes.set_column_width(ws, col as u16, *width)?;
     }
-    write_header_rows(ws, book, last_col, &formats, mandatory, &widths)?;
-    write_data_rows(ws, ctx, flags, marks, &formats, last_col)?;
+    write_header_rows(ws, book, last_col, &formats, mandatory, &widths, cell_notes)?;
+    write_data_rows(ws, ctx, flags, marks, &formats, last_col, cell_notes)?;
     let after_grid = book
         .data_rows()
         .last()
         .map_or(book.data_start, |r| r.row + 1);
     finish_rows(ws, after_grid)?;
-    write_cell_notes(ws, ctx, flags)?;
+    write_cell_notes(ws, ctx, flags, cell_notes)?;
     add_drop_downs(ws, ctx, lists)?;
     ws.set_freeze_panes(book.data_start, 0)?;
     let last_data_row = book.data_rows().last().map_or(book.data_start, |r| r.row);
@@ -154,20 +156,22 @@ fn write_header_rows(
     f: &Formats,
     mandatory: &BTreeSet<u32>,
     widths: &[f64],
+    cell_notes: &mut CellNotes,
 ) -> Result<(), XlsxError> {
     for r in 0..book.data_start {
         let cells = book.grid.row(r).map_or(&[][..], |row| &row.cells[..]);
         if r == book.codes_row {
-            ws.set_row_hidden(r)?;
+            cell_notes.set_row_hidden(ws, r)?;
         }
         if Some(r) == book.labels_row {
             let labels: Vec<String> = (0..=last_col).map(|col| book.label(col)).collect();
-            ws.set_row_height(r, print::row_height(&labels, widths, 11.0).max(30.0))?;
+            let height = print::row_height(&labels, widths, 11.0).max(30.0);
+            cell_notes.set_row_height(ws, r, height)?;
         }
         if r == 0 && book.codes_row > 0 && cells.len() == 1 && cells[0].0 == 0 && last_col > 0 {
             let value = crate::workbook::display(&cells[0].1);
             let lines = value.lines().count().max(1) as f64;
-            ws.set_row_height(0, (lines * 19.0 + 4.0).max(30.0))?;
+            cell_notes.set_row_height(ws, 0, (lines * 19.0 + 4.0).max(30.0))?;
             ws.merge_range(0, 0, 0, last_col as u16, &value, &f.title)?;
             continue;
         }
@@ -204,6 +208,7 @@ fn write_data_rows(
     marks: &BTreeMap<(u32, u32), Format>,
     f: &Formats,
     last_col: u32,
+    cell_notes: &mut CellNotes,
 ) -> Result<(), XlsxError> {
     let book = ctx.book;
     let notes_col = book.notes_column.map(|n| n.col);
@@ -238,7 +243,7 @@ fn write_data_rows(
             };
             let height = print::row_height(&[&text], &[NOTES_WIDTH], 11.0);
             if height > print::LINE_HEIGHT + 3.0 {
-                ws.set_row_height(row.row, height)?;
+                cell_notes.set_row_height(ws, row.row, height)?;
             }
             cells.insert(col, (text, &f.summary));
         }
@@ -276,13 +281,11 @@ fn write_cell_notes(
     ws: &mut Worksheet,
     ctx: &Annotation<'_>,
     flags: &Flags<'_>,
+    cell_notes: &mut CellNotes,
 ) -> Result<(), XlsxError> {
     for ((row, col), notes) in flags {
-        let note = Note::new(cell_note_text(ctx, notes, *col))
-            .set_author("icare-fix")
-            .set_width(360)
-            .set_height(200);
-        ws.insert_note(*row, *col as u16, &note)?;
+        let text = cell_note_text(ctx, notes, *col);
+        cell_notes.insert(ws, (*row, *col as u16), text, "icare-fix", (360, 200))?;
     }
     Ok(())
 }

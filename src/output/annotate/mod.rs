@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{DocProperties, Format, Note, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DocProperties, Format, Workbook, Worksheet, XlsxError};
 
 use crate::output::stamp::relative_place;
 pub use crate::output::stamp::{
@@ -33,15 +33,17 @@ use crate::template::Registry;
 use crate::workbook::Rejected;
 use crate::workbook::lists::ColumnLists;
 use context::{Annotation, Flags, flags, last_column, likely_format};
+use notes::CellNotes;
 
 mod context;
 mod errors_sheet;
 mod grid;
+mod notes;
 mod predicted;
 mod summary_sheet;
 
-/// Most cells (data rows × columns) of an annotated workbook: about 1 GB of memory at its
-/// peak (366 MB were measured at 10,000 rows of 95 columns, `cargo bench --bench
+/// Most cells (data rows × columns) of an annotated workbook, within a memory budget of about
+/// 1 GB (135 MB were measured at its peak at 10,000 rows of 95 columns, `cargo bench --bench
 /// annotate_memory`), about 26,000 rows of the widest template.
 pub const MAX_ANNOTATED_CELLS: u64 = 2_500_000;
 
@@ -122,9 +124,11 @@ pub fn annotate(
     }
     let mut out = crate::output::OutputFile::create(output, &[&book.path], opts.force)?;
     let sha = book.input().sha256()?.to_string();
-    let (mut workbook, flagged_cells) = build(book, registry, opts.lang, &sha)?;
+    let mut notes = CellNotes::streamed();
+    let (mut workbook, flagged_cells) =
+        build_with(book, registry, opts.lang, &sha, &[], &mut notes)?;
     workbook.set_properties(&stamp(book, &sha, Some(output)));
-    save(&mut workbook, &mut out)?;
+    save(&mut workbook, &notes, &mut out)?;
     let output = out.commit()?;
     Ok(AnnotateReport {
         output,
@@ -164,6 +168,9 @@ fn xlsx_error(path: &Path, e: XlsxError) -> Error {
 
 /// Builds the annotated workbook in memory; returns it and the number of flagged cells.
 ///
+/// Its notes are rust_xlsxwriter's own, as many as the cells to fix: [`annotate`] writes
+/// them itself, with less memory, the same bytes.
+///
 /// # Errors
 ///
 /// Fails when the workbook writer refuses the content (a cell or a sheet beyond Excel's
@@ -174,22 +181,28 @@ pub fn build(
     lang: Lang,
     source_sha256: &str,
 ) -> Result<(Workbook, usize)> {
-    build_with(book, registry, lang, source_sha256, &[])
+    let mut notes = CellNotes::direct();
+    build_with(book, registry, lang, source_sha256, &[], &mut notes)
 }
 
-/// [`build`], with the problems `icare-fix check` predicts drawn on the data sheet.
+/// The level of compression of the annotated workbook: Excel's own, nearly the size of the
+/// default at two thirds of the time.
+const ZIP_LEVEL: u8 = 3;
+
+/// [`build`], with the problems `icare-fix check` predicts drawn on the data sheet, and the
+/// data sheet's notes in `notes` (see [`CellNotes`]).
 fn build_with(
     book: &Rejected,
     registry: &Registry,
     lang: Lang,
     source_sha256: &str,
     predicted: &[Predicted],
+    notes: &mut CellNotes,
 ) -> Result<(Workbook, usize)> {
     let out = Path::new("annotated workbook");
     let err = |e: XlsxError| xlsx_error(out, e);
     let mut workbook = Workbook::new();
-    // Excel's own level: nearly the size of the default at two thirds of the time.
-    workbook.set_zip_compression_level(3);
+    workbook.set_zip_compression_level(ZIP_LEVEL);
     workbook.set_properties(&stamp(book, source_sha256, None));
 
     let flags = flags(book);
@@ -224,7 +237,16 @@ fn build_with(
         likely: &likely,
         predicted: &predicted_cells,
     };
-    add_sheets(&mut workbook, &ctx, &data_sheet, &flags, &mandatory, &marks).map_err(err)?;
+    add_sheets(
+        &mut workbook,
+        &ctx,
+        &data_sheet,
+        &flags,
+        &mandatory,
+        &marks,
+        notes,
+    )
+    .map_err(err)?;
     let drawn = if predicted.is_empty() {
         flags.len()
     } else {
@@ -257,6 +279,7 @@ impl Marks<'_> {
 }
 
 /// Adds the sheets in order: the data sheet, Errors, Summary, Checklist, the hidden Lists.
+/// The data sheet's notes go to `notes`.
 fn add_sheets(
     workbook: &mut Workbook,
     ctx: &Annotation<'_>,
@@ -264,6 +287,7 @@ fn add_sheets(
     flags: &Flags<'_>,
     mandatory: &BTreeSet<u32>,
     marks: &Marks<'_>,
+    notes: &mut CellNotes,
 ) -> Result<(), XlsxError> {
     let lists: BTreeMap<u32, Vec<String>> = ctx
         .lists
@@ -276,11 +300,14 @@ fn add_sheets(
         // to a temporary file: memory stays flat however many rows the file has.
         let ws = workbook.add_worksheet_with_constant_memory()?;
         ws.set_name(data_sheet)?;
-        grid::write_grid(ws, ctx, flags, &lists, mandatory, &marks.formats())?;
-        write_likely(ws, marks.likely, ctx.lang)?;
+        grid::write_grid(ws, ctx, flags, &lists, mandatory, &marks.formats(), notes)?;
+        write_likely(ws, marks.likely, ctx.lang, notes)?;
         for ((row, col), problems) in marks.predicted {
-            ws.insert_note(*row, *col as u16, &predicted::note(problems, ctx.lang))?;
+            let text = predicted::note(problems, ctx.lang);
+            let at = (*row, *col as u16);
+            notes.insert(ws, at, text, predicted::AUTHOR, predicted::NOTE_SIZE)?;
         }
+        notes.link(ws)?;
     }
     {
         // Errors and Checklist have a row per note or item: written a row at a time too.
@@ -431,7 +458,12 @@ fn likely_rejections(
 }
 
 /// The notes of the likely rejections, told apart from iCARE's own notes.
-fn write_likely(ws: &mut Worksheet, likely: &[Likely], lang: Lang) -> Result<(), XlsxError> {
+fn write_likely(
+    ws: &mut Worksheet,
+    likely: &[Likely],
+    lang: Lang,
+    notes: &mut CellNotes,
+) -> Result<(), XlsxError> {
     // The cells themselves are marked with the data rows (see `grid`); here, their notes.
     for l in likely {
         let head = lang.pick(
@@ -440,11 +472,7 @@ fn write_likely(ws: &mut Worksheet, likely: &[Likely], lang: Lang) -> Result<(),
             " / ",
         );
         let text = format!("{head}\n\n{}", lang.pick(&l.en, &l.fr, "\n"));
-        let note = Note::new(text)
-            .set_author("icare-fix")
-            .set_width(300)
-            .set_height(140);
-        ws.insert_note(l.row, l.col as u16, &note)?;
+        notes.insert(ws, (l.row, l.col as u16), text, "icare-fix", (300, 140))?;
     }
     Ok(())
 }
@@ -467,13 +495,14 @@ pub fn annotate_predicted(
     predicted: &[Predicted],
 ) -> Result<AnnotateReport> {
     let mut out = crate::output::OutputFile::create(output, &[&book.path], opts.force)?;
-    let (mut workbook, drawn) = build_with(book, registry, opts.lang, "", predicted)?;
+    let mut notes = CellNotes::streamed();
+    let (mut workbook, drawn) = build_with(book, registry, opts.lang, "", predicted, &mut notes)?;
     workbook.set_properties(
         &DocProperties::new()
             .set_title(format!("icare-fix check: predicted problems of {}", book.file_name()))
             .set_comment("Predicted by icare-fix check, not written by iCARE. Correct the data in the case-management system or in the file itself."),
     );
-    save(&mut workbook, &mut out)?;
+    save(&mut workbook, &notes, &mut out)?;
     Ok(AnnotateReport {
         output: out.commit()?,
         notes: book.notes.len(),
@@ -482,18 +511,85 @@ pub fn annotate_predicted(
 }
 
 /// Saves `workbook` straight into the temporary file of `out`, never whole in memory.
-fn save(workbook: &mut Workbook, out: &mut crate::output::OutputFile) -> Result<()> {
+///
+/// With `notes` to write, rust_xlsxwriter saves to a temporary file of its own (in the same
+/// folder), then its entries are copied into `out` as they are, but for the notes' parts,
+/// written from `notes` (see [`notes::write_package`]).
+fn save(
+    workbook: &mut Workbook,
+    notes: &CellNotes,
+    out: &mut crate::output::OutputFile,
+) -> Result<()> {
+    use std::io::{BufWriter, Seek, Write};
     let target = out.target().to_path_buf();
-    let mut writer = std::io::BufWriter::new(out.file());
+    let io_err = |e: std::io::Error| Error::io(&target, e);
+    if !notes.pending() {
+        let mut writer = BufWriter::new(out.file());
+        workbook
+            .save_to_writer(&mut writer)
+            .map_err(|e| xlsx_error(&target, e))?;
+        return writer.flush().map_err(io_err);
+    }
+    let dir = out.temp_path().parent().unwrap_or(Path::new("."));
+    let mut saved = tempfile::tempfile_in(dir).map_err(io_err)?;
+    let mut writer = BufWriter::new(&mut saved);
     workbook
         .save_to_writer(&mut writer)
         .map_err(|e| xlsx_error(&target, e))?;
-    std::io::Write::flush(&mut writer).map_err(|e| Error::io(&target, e))
+    writer.flush().map_err(io_err)?;
+    drop(writer);
+    saved.rewind().map_err(io_err)?;
+    let sink = BufWriter::with_capacity(256 * 1024, out.file());
+    let zip_err = |e: zip::result::ZipError| match e {
+        zip::result::ZipError::Io(e) => Error::io(&target, e),
+        zip::result::ZipError::InvalidArchive(why) => Error::Unsupported {
+            path: target.clone(),
+            detail: format!("the annotated workbook could not be built: {why}"),
+        },
+        other => Error::io(&target, std::io::Error::other(other.to_string())),
+    };
+    let source = std::io::BufReader::new(saved);
+    let mut sink = notes::write_package(source, sink, notes, ZIP_LEVEL).map_err(zip_err)?;
+    sink.flush().map_err(io_err)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every part of a package, by name, in order.
+    pub(super) fn parts(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        (0..zip.len())
+            .map(|i| {
+                let mut entry = zip.by_index(i).unwrap();
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+                (entry.name().unwrap().to_string(), data)
+            })
+            .collect()
+    }
+
+    /// The two packages hold the same parts, in the same order; all the same but the
+    /// document's properties (its dates, the output's place).
+    pub(super) fn assert_same(ours: &[u8], theirs: &[u8]) {
+        let (ours, theirs) = (parts(ours), parts(theirs));
+        let names = |p: &[(String, Vec<u8>)]| p.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&ours), names(&theirs));
+        for ((name, a), (_, b)) in ours.iter().zip(&theirs) {
+            if name.starts_with("docProps/") {
+                continue;
+            }
+            assert!(
+                a == b,
+                "{name} differs:\n{}\n---\n{}",
+                String::from_utf8_lossy(a),
+                String::from_utf8_lossy(b)
+            );
+        }
+        assert!(ours.iter().any(|(n, _)| n == notes::COMMENTS_PART));
+        assert!(ours.iter().any(|(n, _)| n == notes::VML_PART));
+    }
 
     #[test]
     fn row_keys_round_trip() {
@@ -515,5 +611,57 @@ mod tests {
             );
         }
         assert_eq!(RowKey::parse("[BUID:1,RID:,ORP:1/2"), None);
+    }
+
+    #[test]
+    fn predicted_notes_are_written_as_rust_xlsxwriter_writes_them() {
+        // `annotate_predicted` writes the notes itself; `build_with` given `CellNotes::direct`
+        // leaves them to rust_xlsxwriter. Texts that need escaping, spaces and newlines at
+        // their ends, French, a control character; on cells iCARE flagged (left out) or not.
+        let registry = Registry::builtin();
+        let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/client_profile.xlsx");
+        let book = Rejected::open(&input, &registry).unwrap();
+        let texts = [
+            ("Tom & Jerry <b> \"quoted\"", "é « guillemets » & <b>"),
+            ("  spaces around  ", "\nnewlines around\n"),
+            ("tab\there\u{1}", "_x0041_ déjà"),
+        ];
+        let mut predicted = Vec::new();
+        for row in book.data_rows().take(12) {
+            for col in [0, 1, 4] {
+                let (en, fr) = texts[(row.row + col) as usize % texts.len()];
+                predicted.push(Predicted {
+                    row: row.row,
+                    col,
+                    error: col == 1,
+                    en: en.into(),
+                    fr: fr.into(),
+                });
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("predicted.xlsx");
+        let opts = AnnotateOptions {
+            lang: Lang::Both,
+            force: false,
+        };
+        annotate_predicted(&book, &registry, &output, &opts, &predicted).unwrap();
+        let mut direct = CellNotes::direct();
+        let (mut workbook, _) =
+            build_with(&book, &registry, Lang::Both, "", &predicted, &mut direct).unwrap();
+        // As `annotate_predicted` does: no custom properties.
+        workbook.set_properties(&DocProperties::new());
+        let ours = std::fs::read(&output).unwrap();
+        assert_same(&ours, &workbook.save_to_buffer().unwrap());
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(ours)).unwrap();
+        let mut comments = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name(notes::COMMENTS_PART).unwrap(),
+            &mut comments,
+        )
+        .unwrap();
+        assert!(comments.contains("<author>icare-fix check</author>"));
+        assert!(comments.contains("Tom &amp; Jerry &lt;b&gt; \"quoted\""));
+        assert!(comments.contains("é « guillemets »"));
     }
 }

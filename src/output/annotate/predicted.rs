@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, FormatPattern, Note};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, FormatPattern};
 
 use crate::check::{Problem, Severity};
 use crate::lang::Lang;
@@ -50,8 +50,9 @@ pub(super) fn format(error: bool) -> Format {
 }
 
 /// The note of a cell with predicted problems: it starts "Predicted by icare-fix check, not
-/// written by iCARE", then each problem with its kind.
-pub(super) fn note(problems: &[&Predicted], lang: Lang) -> Note {
+/// written by iCARE", then each problem with its kind. Its author is [`AUTHOR`], its box
+/// [`NOTE_SIZE`].
+pub(super) fn note(problems: &[&Predicted], lang: Lang) -> String {
     let mut text = lang.pick(
         "Predicted by icare-fix check, not written by iCARE",
         "Prévu par icare-fix check, pas écrit par iCARE",
@@ -69,8 +70,10 @@ pub(super) fn note(problems: &[&Predicted], lang: Lang) -> Note {
         };
         let _ = write!(text, "\n\n{kind}\n{}", lang.pick(&p.en, &p.fr, "\n"));
     }
-    Note::new(text)
-        .set_author("icare-fix check")
-        .set_width(360)
-        .set_height(200)
+    text
 }
+
+/// The author of the notes of predicted problems.
+pub(super) const AUTHOR: &str = "icare-fix check";
+/// The size of their boxes, in pixels.
+pub(super) const NOTE_SIZE: (u32, u32) = (360, 200);
