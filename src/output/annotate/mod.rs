@@ -317,9 +317,11 @@ fn add_sheets(
         grid::finish_rows(ws, after)?;
     }
     {
-        let ws = workbook.add_worksheet();
+        // A row per client: written a row at a time too.
+        let ws = workbook.add_worksheet_with_constant_memory()?;
         ws.set_name(ctx.names.summary)?;
-        summary_sheet::write_summary(ws, ctx, marks.likely.len())?;
+        let after = summary_sheet::write_summary(ws, ctx, marks.likely.len())?;
+        grid::finish_rows(ws, after)?;
     }
     {
         let checklist = crate::output::checklist::Checklist::build(&[ctx.book], ctx.registry);
@@ -611,6 +613,48 @@ mod tests {
             );
         }
         assert_eq!(RowKey::parse("[BUID:1,RID:,ORP:1/2"), None);
+    }
+
+    #[test]
+    fn the_summary_sheet_reads_back_whole_written_a_row_at_a_time() {
+        use calamine::{Data, Reader, Xlsx};
+        let registry = Registry::builtin();
+        let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/client_profile.xlsx");
+        let book = Rejected::open(&input, &registry).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("annotated.xlsx");
+        annotate(&book, &registry, &output, &AnnotateOptions::default()).unwrap();
+        let mut xlsx: Xlsx<_> = calamine::open_workbook(&output).unwrap();
+        let names = SheetNames::of(Lang::Both);
+        let summary = xlsx.worksheet_range(names.summary).unwrap();
+        let text = |r: u32, c: u32| match summary.get_value((r, c)) {
+            Some(Data::String(s)) => s.clone(),
+            Some(Data::Float(f)) => f.to_string(),
+            _ => String::new(),
+        };
+        let (height, _) = summary.get_size();
+        let rows: Vec<u32> = (0..height as u32).collect();
+        // The file's facts: its number of notes, next to the key written over in bold.
+        let notes_row = rows
+            .iter()
+            .find(|r| text(**r, 0) == "Notes")
+            .expect("a Notes row among the file's facts");
+        assert_eq!(text(*notes_row, 1), book.notes.len().to_string());
+        // By client, the last table: a row per client, the counts adding up to the notes.
+        let by_client = rows
+            .iter()
+            .rposition(|r| text(*r, 0).starts_with("By client"))
+            .expect("the By client heading") as u32;
+        let counts: Vec<f64> = (by_client + 2..height as u32)
+            .filter_map(|r| match summary.get_value((r, 3)) {
+                Some(Data::Float(f)) => Some(*f),
+                _ => None,
+            })
+            .collect();
+        let clients: std::collections::BTreeSet<_> =
+            book.notes.iter().map(|n| book.client(n.row)).collect();
+        assert_eq!(counts.len(), clients.len());
+        assert_eq!(counts.iter().sum::<f64>() as usize, book.notes.len());
     }
 
     #[test]

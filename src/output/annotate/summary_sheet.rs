@@ -13,12 +13,14 @@ use crate::output::print;
 /// Column widths, in characters: label, value, code or count, count.
 const WIDTHS: [f64; 4] = [46.0, 34.0, 22.0, 10.0];
 
-/// Writes the Summary sheet on `ws`; `likely` is the number of likely next rejections.
+/// Writes the Summary sheet on `ws` (a sheet in constant-memory mode: rows in order, each
+/// written once); `likely` is the number of likely next rejections. Returns the row after
+/// the last.
 pub(super) fn write_summary(
     ws: &mut Worksheet,
     ctx: &Annotation<'_>,
     likely: usize,
-) -> Result<(), XlsxError> {
+) -> Result<u32, XlsxError> {
     for (c, width) in WIDTHS.iter().enumerate() {
         ws.set_column_width(c as u16, *width)?;
     }
@@ -41,8 +43,9 @@ pub(super) fn write_summary(
     by_field(&mut w, ctx)?;
     w.r += 1;
     by_client(&mut w, ctx)?;
-    let last = w.r.saturating_sub(1);
-    ws_setup(w.ws, ctx, last)
+    let (last, after) = (w.r.saturating_sub(1), w.r);
+    ws_setup(w.ws, ctx, last)?;
+    Ok(after)
 }
 
 /// The sheet being written and its next row.

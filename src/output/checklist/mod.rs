@@ -188,15 +188,20 @@ impl Checklist {
     /// The checklist as flat rows (one per item), in the order of work, with texts in
     /// `lang`: what a printed sheet shows. See [`write_sheet`].
     pub fn rows(&self, lang: Lang) -> Vec<ChecklistRow> {
-        let mut rows = Vec::new();
-        for (n, entry) in self.clients.iter().enumerate() {
+        self.rows_iter(lang).collect()
+    }
+
+    /// [`Checklist::rows`] made one at a time, for a sheet written a row at a time.
+    pub fn rows_iter(&self, lang: Lang) -> impl Iterator<Item = ChecklistRow> + '_ {
+        self.clients.iter().enumerate().flat_map(move |(n, entry)| {
             let client = client_line(&entry.client, lang);
-            for record in &entry.records {
+            entry.records.iter().flat_map(move |record| {
                 let file = &self.files[record.file];
-                for item in &record.items {
+                let client = client.clone();
+                record.items.iter().map(move |item| {
                     let all: Vec<&FieldToFix> =
                         item.fields.iter().chain(item.unlocated.iter()).collect();
-                    rows.push(ChecklistRow {
+                    ChecklistRow {
                         client_no: n + 1,
                         client: client.clone(),
                         not_validated: entry.not_validated,
@@ -238,11 +243,10 @@ impl Checklist {
                             .join("\n"),
                         problem: item_problem(item, lang),
                         advice: pick(lang, &item.advice_en, &item.advice_fr),
-                    });
-                }
-            }
-        }
-        rows
+                    }
+                })
+            })
+        })
     }
 }
 

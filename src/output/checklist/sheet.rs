@@ -118,9 +118,10 @@ pub fn write_sheet(
     }
     ws.set_row_height(HEADER_ROW, height(&headings))?;
 
-    let rows = checklist.rows(lang);
     let yes = pick(lang, "Yes", "Oui");
-    for (i, row) in rows.iter().enumerate() {
+    let mut count = 0u32;
+    for (i, row) in checklist.rows_iter(lang).enumerate() {
+        count += 1;
         let r = HEADER_ROW + 1 + i as u32;
         let (fmt, box_fmt) = if row.not_validated {
             (&identity, &boxed_identity)
@@ -154,7 +155,7 @@ pub fn write_sheet(
         ws.write_string_with_format(r, 13, BOX, box_fmt)?;
     }
 
-    let last_row = HEADER_ROW + rows.len() as u32;
+    let last_row = HEADER_ROW + count;
     let last_col = COLUMNS.len() as u16 - 1;
     ws.autofilter(HEADER_ROW, 0, last_row, last_col)?;
     ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
