@@ -143,7 +143,7 @@ pub struct Rejected {
     code_index: HashMap<String, u32>,
     /// Columns of the [`IDENTITY_FIELDS`], found once (a client is asked for per note).
     identity: [Option<u32>; 3],
-    /// The file as read at the door: every later step reads these bytes, never the file.
+    /// The file as opened at the door: every later step reads it through this one handle.
     /// `None` when read for its notes only ([`Rejected::open_notes`]): nothing writes it back.
     input: Option<Input>,
     /// The cells of its `LOV` sheet, when it has one, read with the data sheet; or why that
@@ -274,15 +274,15 @@ impl Rejected {
     /// # Panics
     ///
     /// For a workbook read by [`Rejected::open_notes`], which keeps only what the notes need
-    /// (not the file's bytes): those are for reports, never written back.
+    /// (not the file itself): those are for reports, never written back.
     pub fn input(&self) -> &Input {
         self.input
             .as_ref()
             .expect("a workbook read whole (Rejected::open), not for its notes only")
     }
 
-    /// Lets go of the file's bytes, for a workbook only reported on from now on (never
-    /// written back: [`Rejected::input`] then panics).
+    /// Lets go of the file (its open handle, or an old `.xls`'s bytes), for a workbook only
+    /// reported on from now on (never written back: [`Rejected::input`] then panics).
     pub fn release_input(&mut self) {
         self.input = None;
     }

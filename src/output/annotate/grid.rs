@@ -9,6 +9,7 @@
 //! every page, and the footer says which columns were left out: every cell to fix, in any
 //! column, is listed on the Errors and Checklist sheets, which print whole.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
@@ -217,24 +218,30 @@ fn write_data_rows(
             m.entry(n.row).or_default().push(n);
             m
         });
+    // A row's cells in column order (as the grid holds them), values borrowed where they are
+    // text: one vector for every row.
+    let mut cells: Vec<(u32, Cow<'_, str>, &Format)> = Vec::new();
+    let empty = || Cow::Borrowed("");
     for row in book.data_rows() {
-        let mut cells: BTreeMap<u32, (String, &Format)> = row
-            .cells
-            .iter()
-            .filter(|(col, _)| *col <= last_col && Some(*col) != notes_col)
-            .map(|(col, value)| (*col, (crate::workbook::display(value), &f.text)))
-            .collect();
-        for (&(_, col), notes) in flags.range((row.row, 0)..=(row.row, u32::MAX)) {
-            cells
-                .entry(col)
-                .or_insert_with(|| (String::new(), &f.text))
-                .1 = &f.fills[&notes[0].category];
-        }
-        for (&(_, col), format) in marks.range((row.row, 0)..=(row.row, u32::MAX)) {
-            cells
-                .entry(col)
-                .or_insert_with(|| (String::new(), &f.text))
-                .1 = format;
+        cells.clear();
+        cells.extend(
+            row.cells
+                .iter()
+                .filter(|(col, _)| *col <= last_col && Some(*col) != notes_col)
+                .map(|(col, value)| (*col, shown(value), &f.text)),
+        );
+        let flagged = flags
+            .range((row.row, 0)..=(row.row, u32::MAX))
+            .map(|(&(_, col), notes)| (col, &f.fills[&notes[0].category]));
+        let marked = marks
+            .range((row.row, 0)..=(row.row, u32::MAX))
+            .map(|(&(_, col), format)| (col, format));
+        // Marks come after flags: a mark's format wins, as it always has.
+        for (col, format) in flagged.chain(marked) {
+            match cells.binary_search_by_key(&col, |c| c.0) {
+                Ok(i) => cells[i].2 = format,
+                Err(i) => cells.insert(i, (col, empty(), format)),
+            }
         }
         if let Some(col) = notes_col {
             let text = match notes_by_row.get(&row.row) {
@@ -245,13 +252,17 @@ fn write_data_rows(
             if height > print::LINE_HEIGHT + 3.0 {
                 cell_notes.set_row_height(ws, row.row, height)?;
             }
-            cells.insert(col, (text, &f.summary));
+            let cell = (col, Cow::Owned(text), &f.summary);
+            match cells.binary_search_by_key(&col, |c| c.0) {
+                Ok(i) => cells[i] = cell,
+                Err(i) => cells.insert(i, cell),
+            }
         }
-        for (col, (value, format)) in &cells {
+        for (col, value, format) in &cells {
             if value.is_empty() {
                 ws.write_blank(row.row, *col as u16, format)?;
             } else {
-                ws.write_string_with_format(row.row, *col as u16, value, format)?;
+                ws.write_string_with_format(row.row, *col as u16, value.as_ref(), format)?;
             }
         }
     }
@@ -273,6 +284,14 @@ pub(super) fn finish_rows(ws: &mut Worksheet, after_grid: u32) -> Result<(), Xls
         ws.write_blank(after_grid, 0, &Format::new())?;
     }
     Ok(())
+}
+
+/// A cell's value as the annotated workbook shows it: text as it is, without a copy.
+fn shown(value: &calamine::Data) -> Cow<'_, str> {
+    match value {
+        calamine::Data::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(crate::workbook::display(other)),
+    }
 }
 
 /// Every flagged cell gets its note (notes are kept apart from the rows, so they may come

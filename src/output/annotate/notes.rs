@@ -5,9 +5,9 @@
 //! memory: about half the peak memory of a large annotated workbook. [`CellNotes`] keeps only
 //! each note's text (once: the same error in a column gives the same note on every row, a
 //! few dozen texts for 20,000 notes), author and size, and the column widths and row heights
-//! the note boxes are placed by. rust_xlsxwriter gets a single placeholder note, so that it still writes
-//! every link to the notes (the sheet's `<legacyDrawing>`, its relationships, the content
-//! types); on saving, the two parts it wrote for that note are replaced by the whole notes,
+//! the note boxes are placed by. rust_xlsxwriter gets a single placeholder note, so that it
+//! still writes every link to the notes (the sheet's `<legacyDrawing>`, its relationships,
+//! the content types); on saving, the two parts it wrote for that note are replaced by the whole notes,
 //! streamed into the package, byte for byte as rust_xlsxwriter 0.102 writes them (a test
 //! compares the two).
 //!

@@ -407,7 +407,7 @@ impl<'a> Hashed<'a> {
     }
 }
 
-/// The input, as calamine reads it from the bytes read at the door.
+/// The input, as calamine reads it through the door.
 fn open(file: &Input) -> Result<Xlsx<crate::package::input::Source>, Mismatch> {
     Xlsx::new(file.source()).map_err(|e| Mismatch(format!("the input cannot be read: {e}")))
 }
