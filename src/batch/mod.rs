@@ -99,7 +99,12 @@ pub fn run(
             let results = jobs
                 .par_iter()
                 .map(|job| {
-                    let result = process(job, registry, opts);
+                    let mut result = process(job, registry, opts);
+                    // Kept for the summary, which only reports: the file is let go of, or a
+                    // folder of hundreds of files would hold as many open.
+                    if let Some(book) = result.1.as_mut() {
+                        book.release_input();
+                    }
                     progress(&result.0);
                     result
                 })

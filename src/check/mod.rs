@@ -58,23 +58,31 @@ pub fn check_files(
     registry: &Registry,
     opts: &CheckOptions,
 ) -> Result<Vec<FileReport>> {
-    let books = open_all(paths, registry)?;
+    let books = open_all(paths, registry, false)?;
     let refs: Vec<&Rejected> = books.iter().collect();
     check_books(&refs, registry, opts)
 }
 
-/// Reads `paths` in parallel; the first error in the order given.
+/// Reads `paths` in parallel; the first error in the order given. Unless `keep_files` (to
+/// write from them afterwards), each workbook lets go of its file once read, so that a
+/// thousand files are never open at once.
 ///
 /// # Errors
 ///
 /// Fails, with the first such error in the order given, when a file cannot be read as a
 /// workbook or is not an iCARE template (see [`crate::Rejected::open`]).
-pub fn open_all(paths: &[PathBuf], registry: &Registry) -> Result<Vec<Rejected>> {
+pub fn open_all(paths: &[PathBuf], registry: &Registry, keep_files: bool) -> Result<Vec<Rejected>> {
     use rayon::prelude::*;
     // Collected whole first: rayon would return any one of several errors.
     let opened: Vec<Result<Rejected>> = paths
         .par_iter()
-        .map(|path| Rejected::open(path, registry))
+        .map(|path| {
+            let mut book = Rejected::open(path, registry)?;
+            if !keep_files {
+                book.release_input();
+            }
+            Ok(book)
+        })
         .collect();
     opened.into_iter().collect()
 }

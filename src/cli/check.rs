@@ -52,11 +52,8 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let opts = CheckOptions::default();
     // Anything that stops the check is a refusal (exit 2), whatever its kind: 1 means
     // "problems found".
-    let checked = check::open_all(&args.files, &registry).and_then(|mut books| {
-        if !args.annotate {
-            // Only reported on: the files' bytes are not needed any more.
-            books.iter_mut().for_each(Rejected::release_input);
-        }
+    // Only reported on unless annotated: each file is let go of once read.
+    let checked = check::open_all(&args.files, &registry, args.annotate).and_then(|books| {
         let refs: Vec<&Rejected> = books.iter().collect();
         let reports = check::check_books(&refs, &registry, &opts)?;
         Ok((books, reports))

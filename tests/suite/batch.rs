@@ -235,3 +235,40 @@ fn a_folder_run_counts_every_file_it_saw_by_reason_and_names_each_once() {
     assert!(failed.contains("is damaged or incomplete"), "{failed}");
     assert!(!failed.contains("EOCD"), "{failed}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_folder_of_more_files_than_the_process_may_hold_open_is_handled_whole() {
+    // The door holds each file open while it is worked on: the files kept for the summary
+    // must let go of theirs, or a folder of hundreds of rejected files fails part way with
+    // "Too many open files". Here the limit is 48 open files and the folder holds 60.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("in");
+    std::fs::create_dir(&folder).unwrap();
+    for i in 0..60 {
+        std::fs::copy(
+            sample("client_profile.xlsx"),
+            folder.join(format!("f{i:02}.xlsx")),
+        )
+        .unwrap();
+    }
+    let bin = assert_cmd::cargo::cargo_bin!("icare-fix");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 48 && exec \"$0\" \"$@\"")
+        .arg(bin)
+        .arg(&folder)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("60 files: 60 done"), "{stdout}");
+    let fixed = dir.path().join("in-fixed");
+    for i in [0, 59] {
+        assert!(fixed.join(format!("f{i:02}.upload.xlsx")).is_file());
+    }
+}

@@ -1094,3 +1094,32 @@ fn the_way_back_checks_the_rows_it_writes() {
             .exists()
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn more_files_than_the_process_may_hold_open_are_checked_whole() {
+    // Each file is let go of once read (only reported on): 60 files under a limit of 48
+    // open files are all checked, none fails with "Too many open files".
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for i in 0..60 {
+        let file = dir.path().join(format!("f{i:02}.xlsx"));
+        std::fs::copy(crate::common::sample("client_profile.xlsx"), &file).unwrap();
+        files.push(file);
+    }
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 48 && exec \"$0\" check \"$@\"")
+        .arg(assert_cmd::cargo::cargo_bin!("icare-fix"))
+        .args(&files)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    // 1: problems found, in every file (the sample's own).
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("60 files:"), "{stdout}");
+    assert!(!stderr.contains("open files"), "{stderr}");
+}
