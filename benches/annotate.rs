@@ -189,14 +189,7 @@ fn main() {
     }
 
     println!();
-    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-        let load: Vec<&str> = load.split_whitespace().take(3).collect();
-        println!(
-            "Machine: {} processors, load average {} (other work slows wall times; processor times are steadier).",
-            std::thread::available_parallelism().map_or(0, |n| n.get()),
-            load.join(" ")
-        );
-    }
+    timing::print_machine();
     println!(
         "{:>7} | {:>19} | {:>18} | {:>13} | {:>13} | {:>16} | {:>19} | {:>14}",
         "rows",

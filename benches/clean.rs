@@ -17,74 +17,20 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod timing;
+
 use icare_fix::Registry;
 use icare_synth::{self as synth, Spec};
+use timing::{Process, wall_cpu};
 
-/// One measured run: wall time, processor time (user + system, when known) and peak
-/// resident memory in MB (when known).
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    time: Duration,
-    cpu: Option<Duration>,
-    peak_mb: Option<f64>,
-}
-
-/// Runs `program args` `times` times; the best time and the largest peak.
-fn measure(program: &str, args: &[&Path], times: usize) -> Result<Run, String> {
-    let gnu_time = Path::new("/usr/bin/time").exists();
-    let mut best: Option<Run> = None;
-    for _ in 0..times {
-        let rss_file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
-        let mut cmd = if gnu_time {
-            let mut c = Command::new("/usr/bin/time");
-            c.arg("-f")
-                .arg("%U %S %M")
-                .arg("-o")
-                .arg(rss_file.path())
-                .arg(program);
-            c
-        } else {
-            Command::new(program)
-        };
-        cmd.args(args);
-        let start = Instant::now();
-        let out = cmd.output().map_err(|e| format!("{program}: {e}"))?;
-        let time = start.elapsed();
-        if !out.status.success() {
-            return Err(format!(
-                "{program} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let report = std::fs::read_to_string(rss_file.path()).unwrap_or_default();
-        let fields: Vec<f64> = report
-            .lines()
-            .last()
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        let (cpu, peak_mb) = match fields[..] {
-            [user, system, kb] => (
-                Some(Duration::from_secs_f64(user + system)),
-                Some(kb / 1024.0),
-            ),
-            _ => (None, None),
-        };
-        // The best time, with its processor time; the largest peak.
-        best = Some(match best {
-            None => Run { time, cpu, peak_mb },
-            Some(b) => Run {
-                time: b.time.min(time),
-                cpu: if time < b.time { cpu } else { b.cpu },
-                peak_mb: match (b.peak_mb, peak_mb) {
-                    (Some(a), Some(c)) => Some(a.max(c)),
-                    (a, c) => a.or(c),
-                },
-            },
-        });
-    }
-    best.ok_or_else(|| "no run".into())
+/// Runs `program args` `times` times: the best time (with its processor time) and the
+/// largest peak.
+fn measure(program: &str, args: &[&Path], times: usize) -> Result<Process, String> {
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let runs = (0..times)
+        .map(|_| timing::process(program, &args, &[0]))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(timing::best_process(&runs))
 }
 
 fn openpyxl_available() -> bool {
@@ -94,7 +40,7 @@ fn openpyxl_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn mb(run: &Run) -> String {
+fn mb(run: &Process) -> String {
     run.peak_mb
         .map_or_else(|| "n/a".to_string(), |m| format!("{m:.1} MB"))
 }
@@ -159,42 +105,29 @@ fn main() {
         rows_out.push((rows, clean, py, floor));
     }
     println!();
-    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-        let load: Vec<&str> = load.split_whitespace().take(3).collect();
-        println!(
-            "Machine: {} processors, load average {} (other work slows wall times; processor times are steadier).",
-            std::thread::available_parallelism().map_or(0, |n| n.get()),
-            load.join(" ")
-        );
-    }
+    timing::print_machine();
     println!(
         "{:>7} | {:>16} | {:>16} | {:>10} | {:>13} | {:>8}",
         "rows", "clean wall (cpu)", "openpyxl (cpu)", "clean peak", "openpyxl peak", "speed-up"
     );
     println!("{}", "-".repeat(86));
-    let secs = |run: &Run| {
-        let cpu = run
-            .cpu
-            .map_or_else(|| "?".to_string(), |c| format!("{:.2}", c.as_secs_f64()));
-        format!("{:.3} s ({cpu})", run.time.as_secs_f64())
-    };
     let mut floors = Vec::new();
     for (rows, clean, py, floor) in rows_out {
         if let (Some(floor), Some(p)) = (floor, &py) {
-            floors.push((rows, floor, p.time / 50));
+            floors.push((rows, floor, p.wall / 50));
         }
         let (py_time, py_mb, ratio) = match py {
             Some(p) => (
-                secs(&p),
+                wall_cpu(&p),
                 mb(&p),
-                format!("{:.0}x", p.time.as_secs_f64() / clean.time.as_secs_f64()),
+                format!("{:.0}x", p.wall.as_secs_f64() / clean.wall.as_secs_f64()),
             ),
             None => ("n/a".into(), "n/a".into(), "n/a".into()),
         };
         println!(
             "{:>7} | {:>16} | {:>16} | {:>10} | {:>13} | {:>8}",
             rows,
-            secs(&clean),
+            wall_cpu(&clean),
             py_time,
             mb(&clean),
             py_mb,

@@ -107,6 +107,28 @@ pub fn median_process(runs: &[Process]) -> Process {
     }
 }
 
+/// The run of least wall time (with its processor time) and the largest peak of all runs.
+pub fn best_process(runs: &[Process]) -> Process {
+    let peak_mb = runs.iter().filter_map(|r| r.peak_mb).reduce(f64::max);
+    let best = runs
+        .iter()
+        .min_by_key(|r| r.wall)
+        .expect("at least one run");
+    Process { peak_mb, ..*best }
+}
+
+/// Prints the processors and the load average (Linux), which say how noisy wall times are.
+pub fn print_machine() {
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let load: Vec<&str> = load.split_whitespace().take(3).collect();
+        println!(
+            "Machine: {} processors, load average {} (other work slows wall times; processor times are steadier).",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            load.join(" ")
+        );
+    }
+}
+
 /// "0.412 s (0.38)": wall seconds and processor seconds.
 pub fn wall_cpu(run: &Process) -> String {
     let cpu = run
