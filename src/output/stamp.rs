@@ -8,8 +8,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use sha2::{Digest, Sha256};
-
 use crate::error::{Error, Result};
 
 /// Custom document property holding the source file's name.
@@ -121,15 +119,6 @@ pub fn relative_place(source: &Path, workbook: &Path) -> Option<String> {
 ///
 /// Fails when `path` cannot be opened or read.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = std::io::Read::read(&mut file, &mut buf).map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(crate::package::input::lower_hex(&hasher.finalize()))
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    crate::package::input::sha256_hex(file).map_err(|e| Error::io(path, e))
 }

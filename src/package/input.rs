@@ -247,18 +247,26 @@ impl Input {
         if let Some(hex) = self.sha256.get() {
             return Ok(hex);
         }
-        let mut hasher = Sha256::new();
-        let mut source = self.source();
-        let mut chunk = vec![0u8; BUFFER];
-        loop {
-            match source.read(&mut chunk) {
-                Ok(0) => break,
-                Ok(n) => hasher.update(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::io(&self.path, e)),
-            }
+        let hex = sha256_hex(self.source()).map_err(|e| Error::io(&self.path, e))?;
+        Ok(self.sha256.get_or_init(|| hex))
+    }
+}
+
+/// The SHA-256 of everything `reader` reads, in lower-case hex, read 64 KB at a time.
+///
+/// # Errors
+///
+/// When `reader` fails.
+pub fn sha256_hex(mut reader: impl Read) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut chunk = vec![0u8; BUFFER];
+    loop {
+        match reader.read(&mut chunk) {
+            Ok(0) => return Ok(lower_hex(&hasher.finalize())),
+            Ok(n) => hasher.update(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
-        Ok(self.sha256.get_or_init(|| lower_hex(&hasher.finalize())))
     }
 }
 
