@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
 
 fn without_raw(note: &Note) -> Note {
     Note {
-        raw: String::new(),
+        raw: Default::default(),
         ..note.clone()
     }
 }

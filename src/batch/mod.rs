@@ -904,7 +904,10 @@ fn identity_clients(books: &[Rejected]) -> Vec<IdentityClient> {
                     .map(|o| format!("{}/{}", o.index, o.total))
                     .unwrap_or_default(),
                 rid: first.and_then(|n| n.rid),
-                messages: notes.iter().map(|n| n.note.message_en.clone()).collect(),
+                messages: notes
+                    .iter()
+                    .map(|n| n.note.message_en.to_string())
+                    .collect(),
             });
         }
     }

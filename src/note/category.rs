@@ -120,7 +120,7 @@ impl Category {
     }
 
     /// Guesses the category of an unknown message from its English wording.
-    pub fn guess(message_en: &str, fields: &[String]) -> Category {
+    pub fn guess<F: AsRef<str>>(message_en: &str, fields: &[F]) -> Category {
         let m = message_en.to_lowercase();
         let has = |words: &[&str]| words.iter().any(|w| m.contains(w));
         if has(&["unable to validate", "validate against"]) {
@@ -139,7 +139,8 @@ impl Category {
         } else if has(&["date", "before", "after", "future"])
             || fields
                 .iter()
-                .any(|f| f.ends_with("_dt") || f.ends_with("_dttm"))
+                .map(AsRef::as_ref)
+                .any(|f: &str| f.ends_with("_dt") || f.ends_with("_dttm"))
         {
             Category::Date
         } else if has(&[

@@ -176,10 +176,13 @@ prop_compose! {
         let timestamp = chrono::DateTime::from_timestamp(secs, 0).map(|t| t.naive_utc());
         let fields = if marker.is_some() { Vec::new() } else { fields };
         let mut note = Note {
-            buid: Some(buid), rid, orp: Some(Orp { index, total }), timestamp, fields, marker,
-            entity_en, message_en, entity_fr, message_fr, raw: String::new(), problem: None,
+            buid: Some(buid), rid, orp: Some(Orp { index, total }), timestamp,
+            fields: fields.iter().map(ArcStr::from).collect(), marker,
+            entity_en: entity_en.into(), message_en: message_en.into(),
+            entity_fr: entity_fr.into(), message_fr: message_fr.into(),
+            raw: ArcStr::new(), problem: None,
         };
-        note.raw = note.render();
+        note.raw = note.render().into();
         note
     }
 }

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::lang::plural;
-use crate::note::{Category, Orp};
+use crate::note::{ArcStr, Category, Orp};
 use crate::template::Registry;
 use crate::text::csv_safe;
 use crate::workbook::{Client, LocatedNote, Rejected, col_name};
@@ -73,16 +73,16 @@ impl NoteRecord {
             timestamp: note
                 .timestamp
                 .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string()),
-            fields: note.fields.clone(),
+            fields: note.fields.iter().map(ArcStr::to_string).collect(),
             cells: located.cell_names(),
-            cell_fields: located.cells.iter().map(|c| c.code.clone()).collect(),
-            unlocated: located.unlocated.clone(),
-            entity_en: note.entity_en.clone(),
-            message_en: note.message_en.clone(),
-            entity_fr: note.entity_fr.clone(),
-            message_fr: note.message_fr.clone(),
+            cell_fields: located.cells.iter().map(|c| c.code.to_string()).collect(),
+            unlocated: located.unlocated.iter().map(ArcStr::to_string).collect(),
+            entity_en: note.entity_en.to_string(),
+            message_en: note.message_en.to_string(),
+            entity_fr: note.entity_fr.to_string(),
+            message_fr: note.message_fr.to_string(),
             category: located.category,
-            raw: note.raw.clone(),
+            raw: note.raw.to_string(),
             problem: note.problem.clone(),
             client: book.client(located.row),
         }
@@ -280,7 +280,7 @@ pub fn to_table(book: &Rejected, registry: &Registry) -> String {
             cells,
             located.category.id(),
             if note.entity_en.is_empty() {
-                note.message_en.clone()
+                note.message_en.to_string()
             } else {
                 format!("({}) {}", note.entity_en, note.message_en)
             }

@@ -25,7 +25,7 @@ use calamine::Data;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::note::{self, Category, Note};
+use crate::note::{self, ArcStr, Category, Note, Texts};
 use crate::template::Registry;
 pub use address::{cell_name, col_name};
 pub use layout::{Layout, NotesColumn};
@@ -56,7 +56,7 @@ pub const IDENTITY_FIELDS: [&str; 3] = [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldCell {
     /// The field code.
-    pub code: String,
+    pub code: ArcStr,
     /// 0-based column.
     pub col: u32,
 }
@@ -74,7 +74,7 @@ pub struct LocatedNote {
     /// fields for its message (the identity fields for "Unable to validate").
     pub cells: Vec<FieldCell>,
     /// Field codes the workbook lacks.
-    pub unlocated: Vec<String>,
+    pub unlocated: Vec<ArcStr>,
 }
 
 impl LocatedNote {
@@ -255,10 +255,14 @@ impl Rejected {
             None => Ok(None),
         };
         let keep = (cells == Cells::All).then(|| input.clone());
+        let format = book.format();
+        // The reader (and its shared strings) is done with: let it go before the notes are
+        // parsed, so the two are never held at once.
+        drop(book);
         let mut rejected = Rejected::analyse(
             path.to_path_buf(),
             keep,
-            book.format(),
+            format,
             sheets,
             sheet,
             header,
@@ -360,25 +364,49 @@ impl Rejected {
             lov: Ok(None),
         };
         rejected.identity = IDENTITY_FIELDS.map(|code| rejected.column_of(code));
-        rejected.notes = rejected.locate_notes(registry);
-        rejected.notes.shrink_to_fit();
+        // A book read for its notes only is never written back: its note cells leave the grid.
+        let take_text = rejected.input.is_none();
+        rejected.notes = rejected.locate_notes(registry, take_text);
         rejected
     }
 
-    fn locate_notes(&self, registry: &Registry) -> Vec<LocatedNote> {
+    /// Parses and locates the notes of the notes column. With `take_text`, each note cell's
+    /// text leaves the grid once parsed (the notes hold it from then on): what a book read for
+    /// its notes only does, so no note is held twice.
+    fn locate_notes(&mut self, registry: &Registry, take_text: bool) -> Vec<LocatedNote> {
         let Some(notes_col) = self.notes_column else {
             return Vec::new();
         };
-        let mut located = Vec::new();
-        for row in self.data_rows() {
-            let Some(Data::String(text)) = row.get(notes_col.col) else {
+        let start = self.data_start;
+        let mut texts = Texts::default();
+        // Counted first, so the list is made once at its size (never doubled as it grows).
+        let count = self
+            .data_rows()
+            .filter_map(|row| match row.get(notes_col.col) {
+                Some(Data::String(text)) if note::contains_note(text) => {
+                    Some(note::count_in_cell(text))
+                }
+                _ => None,
+            })
+            .sum();
+        let mut located = Vec::with_capacity(count);
+        let code_index = &self.code_index;
+        for row in self.grid.rows.iter_mut().filter(|r| r.row >= start) {
+            let Ok(at) = row.cells.binary_search_by_key(&notes_col.col, |(c, _)| *c) else {
+                continue;
+            };
+            let value = &mut row.cells[at].1;
+            let Data::String(text) = value else {
                 continue;
             };
             if !note::contains_note(text) {
                 continue;
             }
-            for note in note::parse_cell(text) {
-                located.push(self.locate(row.row, note, registry));
+            for note in note::parse_cell_with(text, &mut texts) {
+                located.push(locate_in(code_index, row.row, note, registry, &mut texts));
+            }
+            if take_text {
+                *value = Data::Empty;
             }
         }
         located
@@ -386,33 +414,12 @@ impl Rejected {
 
     /// Maps one note to the cells of row `row`.
     pub fn locate(&self, row: u32, note: Note, registry: &Registry) -> LocatedNote {
-        let (category, wanted) = concerned(&note, registry);
-        let mut cells = Vec::new();
-        let mut unlocated = Vec::new();
-        for code in wanted {
-            match self.column_of(&code) {
-                Some(col) => cells.push(FieldCell { code, col }),
-                None => unlocated.push(code),
-            }
-        }
-        LocatedNote {
-            row,
-            note,
-            category,
-            cells,
-            unlocated,
-        }
+        locate_in(&self.code_index, row, note, registry, &mut Texts::default())
     }
 
     /// The 0-based column of a field code: exact match first, then ignoring case.
     pub fn column_of(&self, code: &str) -> Option<u32> {
-        if let Some(col) = self.code_index.get(code.trim()) {
-            return Some(*col);
-        }
-        self.code_index
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(code.trim()))
-            .map(|(_, col)| *col)
+        column_in(&self.code_index, code)
     }
 
     /// The data rows that hold anything, in order.
@@ -490,22 +497,59 @@ enum Cells {
     Noted,
 }
 
+/// The 0-based column of a field code in `code_index`: exact match first, then ignoring case.
+fn column_in(code_index: &HashMap<String, u32>, code: &str) -> Option<u32> {
+    if let Some(col) = code_index.get(code.trim()) {
+        return Some(*col);
+    }
+    code_index
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(code.trim()))
+        .map(|(_, col)| *col)
+}
+
+/// Maps one note to the cells of row `row`, the fields' columns found in `code_index`.
+fn locate_in(
+    code_index: &HashMap<String, u32>,
+    row: u32,
+    note: Note,
+    registry: &Registry,
+    texts: &mut Texts,
+) -> LocatedNote {
+    let (category, wanted) = concerned(&note, registry, texts);
+    let mut cells = Vec::new();
+    let mut unlocated = Vec::new();
+    for code in wanted {
+        match column_in(code_index, &code) {
+            Some(col) => cells.push(FieldCell { code, col }),
+            None => unlocated.push(code),
+        }
+    }
+    LocatedNote {
+        row,
+        note,
+        category,
+        cells,
+        unlocated,
+    }
+}
+
 /// A note's category and the fields it concerns: its own, or for a note that names none, the
 /// catalogue's fields for its message (the identity fields for "Unable to validate").
-fn concerned(note: &Note, registry: &Registry) -> (Category, Vec<String>) {
+fn concerned(note: &Note, registry: &Registry, texts: &mut Texts) -> (Category, Vec<ArcStr>) {
     let message = registry.message(note);
     let category = message.map_or_else(
         || Category::guess(&note.message_en, &note.fields),
         |m| m.category,
     );
-    let wanted: Vec<String> = if !note.fields.is_empty() {
+    let wanted: Vec<ArcStr> = if !note.fields.is_empty() {
         note.fields.clone()
     } else if let Some(m) = message {
-        m.fields.clone()
+        m.fields.iter().map(|f| texts.get(f)).collect()
     } else if category == Category::Identity {
         // An identity note iCARE worded differently (or garbled): the client is validated
         // by these three fields.
-        IDENTITY_FIELDS.iter().map(|c| c.to_string()).collect()
+        IDENTITY_FIELDS.iter().map(|c| texts.get(c)).collect()
     } else {
         Vec::new()
     };
@@ -536,7 +580,8 @@ fn noted_cells<'r>(
         .flatten()
         .copied()
         .collect();
-    let mut catalogue: HashMap<(String, String), Vec<String>> = HashMap::new();
+    let mut catalogue: HashMap<(ArcStr, ArcStr), Vec<ArcStr>> = HashMap::new();
+    let mut texts = Texts::default();
     move |row: &mut GridRow| {
         if row.row < data_start {
             return;
@@ -548,13 +593,13 @@ fn noted_cells<'r>(
                 continue;
             }
             wanted.push(*col);
-            for note in note::parse_cell(text) {
+            for note in note::parse_cell_with(text, &mut texts) {
                 // Most notes name their fields; the catalogue's answer for the others is the
                 // same for every note of the same message.
                 let fields = if note.fields.is_empty() {
                     catalogue
                         .entry((note.message_en.clone(), note.message_fr.clone()))
-                        .or_insert_with(|| concerned(&note, registry).1)
+                        .or_insert_with(|| concerned(&note, registry, &mut texts).1)
                 } else {
                     &note.fields
                 };

@@ -253,7 +253,7 @@ fn assert_only_the_notes_went(input: &Path, output: &Path, book: &Rejected) {
         };
         assert_eq!(value(&ro, r, c), want, "{}", cell_name(r, c));
     }
-    let notes: Vec<String> = book.notes.iter().map(|n| n.note.raw.clone()).collect();
+    let notes: Vec<String> = book.notes.iter().map(|n| n.note.raw.to_string()).collect();
     assert_no_note_text(output, &notes);
 }
 
@@ -344,7 +344,7 @@ fn native_layout_empties_the_notes_and_keeps_everything_else() {
     assert!(dv_out.contains(&("LOV!$C$3:$C$5".to_string(), "C4:C2503".to_string())));
 
     // No note text anywhere in the package.
-    let notes: Vec<String> = book.notes.iter().map(|n| n.note.raw.clone()).collect();
+    let notes: Vec<String> = book.notes.iter().map(|n| n.note.raw.to_string()).collect();
     assert_no_note_text(&output, &notes);
 }
 
@@ -421,7 +421,7 @@ fn every_note_shape_is_removed() {
             .len()
     );
     assert!(report.other_cleared.is_empty());
-    let notes: Vec<String> = book.notes.iter().map(|n| n.note.raw.clone()).collect();
+    let notes: Vec<String> = book.notes.iter().map(|n| n.note.raw.to_string()).collect();
     assert_no_note_text(&output, &notes);
 }
 
@@ -617,7 +617,7 @@ fn inserted_layout_removes_the_column_and_moves_every_reference() {
             assert!(max <= ro.end().unwrap().1 + 1, "{tag}");
         }
     }
-    let notes: Vec<String> = book.notes.iter().map(|n| n.note.raw.clone()).collect();
+    let notes: Vec<String> = book.notes.iter().map(|n| n.note.raw.to_string()).collect();
     assert_no_note_text(&output, &notes);
 }
 

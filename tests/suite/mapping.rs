@@ -42,9 +42,9 @@ fn every_sample_maps_each_code_to_its_column_through_the_codes_row() {
             }
             // Every field the note names is either located or reported as not located.
             let mut named: Vec<&str> = note.cells.iter().map(|c| c.code.as_str()).collect();
-            named.extend(note.unlocated.iter().map(String::as_str));
+            named.extend(note.unlocated.iter().map(|c| c.as_str()));
             if !note.note.fields.is_empty() {
-                let mut fields: Vec<&str> = note.note.fields.iter().map(String::as_str).collect();
+                let mut fields: Vec<&str> = note.note.fields.iter().map(|c| c.as_str()).collect();
                 fields.sort();
                 named.sort();
                 assert_eq!(named, fields, "{name}: {}", note.note.raw);
@@ -147,5 +147,50 @@ fn errors_json_of_a_sample_matches_what_the_generator_wrote() {
             note["cells"].as_array().unwrap().len(),
             note["cell_fields"].as_array().unwrap().len()
         );
+    }
+}
+
+/// A message repeated over many notes is held once, and a book read for its notes only holds
+/// each note's text once (in the note, no longer in its grid): what keeps `errors` and the
+/// checklist small on a large file. Read both ways, the notes are the same.
+#[test]
+fn repeated_note_texts_are_held_once_and_notes_read_alone_match_the_whole_read() {
+    use calamine::Data;
+    use icare_fix::note::ArcStr;
+
+    let registry = Registry::builtin();
+    let whole = Rejected::open(&sample("client_profile.xlsx"), &registry).unwrap();
+    let noted = Rejected::open_notes(&sample("client_profile.xlsx"), &registry).unwrap();
+    assert_eq!(whole.notes.len(), noted.notes.len());
+    for (w, n) in whole.notes.iter().zip(&noted.notes) {
+        assert_eq!(w.note, n.note);
+        assert_eq!(w.cells, n.cells);
+        assert_eq!(w.row, n.row);
+    }
+    let mut shared = 0;
+    for book in [&whole, &noted] {
+        for a in &book.notes {
+            for b in &book.notes {
+                if a.note.message_en == b.note.message_en {
+                    assert!(ArcStr::ptr_eq(&a.note.message_en, &b.note.message_en));
+                    assert!(ArcStr::ptr_eq(&a.note.message_fr, &b.note.message_fr));
+                    shared += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        shared > 2 * whole.notes.len(),
+        "the sample repeats messages"
+    );
+    // The whole read keeps the notes column (it is written back); the notes-only read does not.
+    let col = noted.notes_column.unwrap().col;
+    let text_at = |book: &Rejected, row: u32| match book.grid.row(row).and_then(|r| r.get(col)) {
+        Some(Data::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    for located in &noted.notes {
+        assert!(text_at(&whole, located.row).contains(&*located.note.raw));
+        assert_eq!(text_at(&noted, located.row), "");
     }
 }

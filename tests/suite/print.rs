@@ -512,7 +512,11 @@ fn fields_the_file_lacks_say_not_in_this_file_without_codes_or_list_advice() {
                 "a raw code: {}",
                 field.label_en
             );
-            assert!(!html.contains(&field.code), "a raw code: {}", field.code);
+            assert!(
+                !html.contains(field.code.as_str()),
+                "a raw code: {}",
+                field.code
+            );
         }
         assert!(!item.advice_en.contains("drop-down"), "{}", item.advice_en);
         assert!(

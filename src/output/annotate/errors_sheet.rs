@@ -142,7 +142,7 @@ fn row_texts(ctx: &Annotation<'_>, located: &LocatedNote) -> Vec<String> {
                 let label = ctx
                     .registry
                     .column(book.template.as_deref(), code)
-                    .map_or(code.clone(), |c| ctx.t(&c.label_en, &c.label_fr));
+                    .map_or(code.to_string(), |c| ctx.t(&c.label_en, &c.label_fr));
                 format!("{label} ({not_in_file})")
             })
             .collect();

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_xlsxwriter::{Color, Format, FormatAlign, Worksheet, XlsxError};
 
 use super::context::{Annotation, category_color, likely_format};
-use crate::note::Category;
+use crate::note::{ArcStr, Category};
 use crate::output::print;
 
 /// Column widths, in characters: label, value, code or count, count.
@@ -181,7 +181,7 @@ fn by_field(w: &mut Writer<'_>, ctx: &Annotation<'_>) -> Result<(), XlsxError> {
         ],
         &bold,
     )?;
-    let mut by_field: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut by_field: BTreeMap<(String, ArcStr), usize> = BTreeMap::new();
     for located in &book.notes {
         for cell in &located.cells {
             *by_field
@@ -192,7 +192,7 @@ fn by_field(w: &mut Writer<'_>, ctx: &Annotation<'_>) -> Result<(), XlsxError> {
             let label = ctx
                 .registry
                 .column(book.template.as_deref(), code)
-                .map_or(code.clone(), |c| ctx.t(&c.label_en, &c.label_fr));
+                .map_or(code.to_string(), |c| ctx.t(&c.label_en, &c.label_fr));
             let label = format!(
                 "{label} ({})",
                 ctx.t("not in this file", "absent de ce fichier")

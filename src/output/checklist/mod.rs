@@ -20,7 +20,7 @@ pub(crate) mod text;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::lang::{Lang, quote_list_values};
-use crate::note::Category;
+use crate::note::{ArcStr, Category, Texts};
 use crate::template::Registry;
 use crate::workbook::lists::ColumnLists;
 use crate::workbook::{Client, LocatedNote, Rejected, cell_name};
@@ -44,8 +44,9 @@ pub const IDENTITY_CODES: [&str; 3] = [
 ];
 
 /// The key that tells clients apart: identifier type, value and date of birth, compared
-/// without case, spaces, dashes (in the value) or apostrophe style.
-type ClientKey = (String, String, String);
+/// without case, spaces, dashes (in the value) or apostrophe style; one text (the three
+/// joined by a control character no cell can hold), as one is made per client.
+type ClientKey = String;
 
 fn client_key(client: &Client) -> Option<ClientKey> {
     if client.is_unknown() {
@@ -64,7 +65,10 @@ fn client_key(client: &Client) -> Option<ClientKey> {
         .filter(|c| !c.is_whitespace() && *c != '-')
         .collect::<String>()
         .to_uppercase();
-    Some((id_type, id_value, client.birth_date.trim().to_string()))
+    Some(format!(
+        "{id_type}\u{1f}{id_value}\u{1f}{}",
+        client.birth_date.trim()
+    ))
 }
 
 impl Checklist {
@@ -89,8 +93,10 @@ impl Checklist {
         }
 
         // Records grouped by client, in order of first appearance.
-        let mut order: Vec<Option<ClientKey>> = Vec::new();
-        let mut groups: HashMap<Option<ClientKey>, ClientEntry> = HashMap::new();
+        let mut clients: Vec<ClientEntry> = Vec::new();
+        let mut index: HashMap<Option<ClientKey>, usize> = HashMap::new();
+        // Messages, advice and labels repeat over thousands of items: each held once.
+        let mut texts = Texts::default();
         for (file, book) in books.iter().enumerate() {
             let lists = ColumnLists::of_book(book, registry)
                 .unwrap_or_else(|_| ColumnLists::build(&book.codes, None, registry));
@@ -107,23 +113,28 @@ impl Checklist {
                 if notes.is_empty() && !cascade {
                     continue;
                 }
-                let record = record(file, book, row, &notes, cascade, registry, &lists);
-                let entry = groups.entry(key.clone()).or_insert_with(|| {
-                    order.push(key.clone());
-                    ClientEntry {
-                        client: client.clone(),
+                let record = record(
+                    file,
+                    book,
+                    row,
+                    &notes,
+                    cascade,
+                    (registry, &lists),
+                    &mut texts,
+                );
+                let at = *index.entry(key).or_insert_with(|| {
+                    clients.push(ClientEntry {
+                        client,
                         not_validated: cascade,
                         records: Vec::new(),
-                    }
+                    });
+                    clients.len() - 1
                 });
-                entry.records.push(record);
+                clients[at].records.push(record);
             }
         }
+        drop(index);
 
-        let mut clients: Vec<ClientEntry> = order
-            .into_iter()
-            .filter_map(|key| groups.remove(&key))
-            .collect();
         for entry in &mut clients {
             if entry.is_unknown() {
                 // No identifier: nothing to cascade, but an identity note still means the
@@ -323,15 +334,15 @@ fn record(
     row: u32,
     notes: &[&LocatedNote],
     not_validated: bool,
-    registry: &Registry,
-    lists: &ColumnLists,
+    (registry, lists): (&Registry, &ColumnLists),
+    texts: &mut Texts,
 ) -> Record {
     let mut items: Vec<Item> = notes
         .iter()
-        .map(|n| note_item(book, n, registry, lists))
+        .map(|n| note_item(book, n, (registry, lists), texts))
         .collect();
     if not_validated && !items.iter().any(|i| i.category == Category::Identity) {
-        items.insert(0, cascade_item(book, row, registry));
+        items.insert(0, cascade_item(book, row, registry, texts));
     }
     Record {
         file,
@@ -350,22 +361,23 @@ fn field(
     code: &str,
     col: Option<u32>,
     registry: &Registry,
+    texts: &mut Texts,
 ) -> FieldToFix {
     let known = registry.column(book.template.as_deref(), code);
     // A field neither the file nor the template knows is named in words, not by its code.
     let (label_en, label_fr) = match (col, known) {
         (Some(col), _) => (
-            book.label(col),
-            known.map(|c| c.label_fr.clone()).unwrap_or_default(),
+            texts.get(&book.label(col)),
+            texts.get(known.map_or("", |c| c.label_fr.as_str())),
         ),
-        (None, Some(c)) => (c.label_en.clone(), c.label_fr.clone()),
+        (None, Some(c)) => (texts.get(&c.label_en), texts.get(&c.label_fr)),
         (None, None) => (
-            text::UNKNOWN_FIELD_EN.to_string(),
-            text::UNKNOWN_FIELD_FR.to_string(),
+            texts.get(text::UNKNOWN_FIELD_EN),
+            texts.get(text::UNKNOWN_FIELD_FR),
         ),
     };
     FieldToFix {
-        code: code.to_string(),
+        code: texts.get(code),
         col,
         cell: col.map(|c| cell_name(row, c)).unwrap_or_default(),
         label_en,
@@ -380,8 +392,8 @@ fn field(
 fn note_item(
     book: &Rejected,
     located: &LocatedNote,
-    registry: &Registry,
-    lists: &ColumnLists,
+    (registry, lists): (&Registry, &ColumnLists),
+    texts: &mut Texts,
 ) -> Item {
     let note = &located.note;
     let message = registry.message(note);
@@ -411,43 +423,43 @@ fn note_item(
         message_en: note.message_en.clone(),
         entity_fr: note.entity_fr.clone(),
         message_fr: note.message_fr.clone(),
-        advice_en: quote_list_values(advice_en, &values, Lang::En),
-        advice_fr: quote_list_values(advice_fr, &values, Lang::Fr),
+        advice_en: texts.get(&quote_list_values(advice_en, &values, Lang::En)),
+        advice_fr: texts.get(&quote_list_values(advice_fr, &values, Lang::Fr)),
         fields: located
             .cells
             .iter()
-            .map(|c| field(book, located.row, &c.code, Some(c.col), registry))
+            .map(|c| field(book, located.row, &c.code, Some(c.col), registry, texts))
             .collect(),
         unlocated: located
             .unlocated
             .iter()
-            .map(|code| field(book, located.row, code, None, registry))
+            .map(|code| field(book, located.row, code, None, registry, texts))
             .collect(),
         problem: note.problem.clone(),
         raw: note.raw.clone(),
     }
 }
 
-fn cascade_item(book: &Rejected, row: u32, registry: &Registry) -> Item {
+fn cascade_item(book: &Rejected, row: u32, registry: &Registry, texts: &mut Texts) -> Item {
     Item {
         kind: ItemKind::Cascade,
         category: Category::Identity,
-        entity_en: String::new(),
-        message_en: text::CASCADE_EN.to_string(),
-        entity_fr: String::new(),
-        message_fr: text::CASCADE_FR.to_string(),
-        advice_en: text::CASCADE_ADVICE_EN.to_string(),
-        advice_fr: text::CASCADE_ADVICE_FR.to_string(),
+        entity_en: ArcStr::new(),
+        message_en: texts.get(text::CASCADE_EN),
+        entity_fr: ArcStr::new(),
+        message_fr: texts.get(text::CASCADE_FR),
+        advice_en: texts.get(text::CASCADE_ADVICE_EN),
+        advice_fr: texts.get(text::CASCADE_ADVICE_FR),
         fields: IDENTITY_CODES
             .iter()
             .filter_map(|code| {
                 book.column_of(code)
-                    .map(|col| field(book, row, code, Some(col), registry))
+                    .map(|col| field(book, row, code, Some(col), registry, texts))
             })
             .collect(),
         unlocated: Vec::new(),
         problem: None,
-        raw: String::new(),
+        raw: ArcStr::new(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDateTime;
 
-use crate::note::{Category, Orp};
+use crate::note::{ArcStr, Category, Orp};
 use crate::workbook::Client;
 
 /// A whole checklist: the files it covers and the clients to work through, in order.
@@ -121,17 +121,17 @@ pub struct Item {
     /// Category of the problem.
     pub category: Category,
     /// English entity of the note (`Profile`), may be empty.
-    pub entity_en: String,
+    pub entity_en: ArcStr,
     /// English message: what is wrong.
-    pub message_en: String,
+    pub message_en: ArcStr,
     /// French entity of the note (`Profil`), may be empty.
-    pub entity_fr: String,
+    pub entity_fr: ArcStr,
     /// French message, may be empty.
-    pub message_fr: String,
+    pub message_fr: ArcStr,
     /// What to do, in English: from the message catalogue, else the category's advice.
-    pub advice_en: String,
+    pub advice_en: ArcStr,
     /// What to do, in French.
-    pub advice_fr: String,
+    pub advice_fr: ArcStr,
     /// The fields to correct, as located in the row. Empty when the note names none and
     /// none could be inferred: the whole row is concerned.
     pub fields: Vec<FieldToFix>,
@@ -140,23 +140,23 @@ pub struct Item {
     /// Why the note does not fit iCARE's grammar, when it does not.
     pub problem: Option<String>,
     /// The note as iCARE wrote it (empty for a cascade item).
-    pub raw: String,
+    pub raw: ArcStr,
 }
 
 /// One field of an item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldToFix {
     /// The field code.
-    pub code: String,
+    pub code: ArcStr,
     /// 0-based column, `None` when the workbook lacks the field.
     pub col: Option<u32>,
     /// A1 name of the cell, empty when the workbook lacks the field.
     pub cell: String,
     /// Label from the workbook's labels row (else the registry's English label, else the
     /// code).
-    pub label_en: String,
+    pub label_en: ArcStr,
     /// French label from the registry, empty where not known.
-    pub label_fr: String,
+    pub label_fr: ArcStr,
     /// The current value as a person reads it; empty when the cell is empty.
     pub value: String,
 }
