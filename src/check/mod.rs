@@ -42,12 +42,14 @@ use std::path::PathBuf;
 
 use crate::error::Result;
 use crate::template::Registry;
-use crate::workbook::Rejected;
 use crate::workbook::lists::ColumnLists;
+use crate::workbook::{GridRow, Rejected, RowVisitor};
 
-/// Reads `paths` (in parallel) and checks them, each on its own and all together. Refuses
-/// (the first error in the order given) a file that cannot be read or is not an iCARE
-/// template.
+/// Reads `paths` (in parallel) and checks them, each on its own and all together. Each file
+/// is read a row at a time and its rows checked as they come, so a file of any length is
+/// checked in about the same memory; the answer is what [`check_books`] gives on the whole
+/// books. Refuses (the first error in the order given) a file that cannot be read or is not
+/// an iCARE template.
 ///
 /// # Errors
 ///
@@ -58,9 +60,105 @@ pub fn check_files(
     registry: &Registry,
     opts: &CheckOptions,
 ) -> Result<Vec<FileReport>> {
-    let books = open_all(paths, registry, false)?;
+    use rayon::prelude::*;
+    // Collected whole first: rayon would return any one of several errors.
+    let checked: Vec<Result<(Rejected, Vec<Problem>)>> = paths
+        .par_iter()
+        .map(|path| check_streamed(path, registry, opts))
+        .collect();
+    let (books, problems): (Vec<Rejected>, Vec<Vec<Problem>>) = checked
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
     let refs: Vec<&Rejected> = books.iter().collect();
-    check_books(&refs, registry, opts)
+    let sheets = sheets_of(&refs, registry)?;
+    Ok(reports(&sheets, problems, registry))
+}
+
+/// Rows checked this many at a time as a file is read: about what is held of its grid.
+const CHUNK: usize = 512;
+
+/// One file read a row at a time, its rules run on its rows a [`CHUNK`] at a time: what is
+/// kept of the file is what [`Rejected::open_notes`] keeps (the notes and the clients, for
+/// the checks across files). Should the notes turn out to be elsewhere than the first rows
+/// said, the file is read whole and checked again, so the answer is the same either way.
+fn check_streamed(
+    path: &std::path::Path,
+    registry: &Registry,
+    opts: &CheckOptions,
+) -> Result<(Rejected, Vec<Problem>)> {
+    let mut streaming = Streaming {
+        registry,
+        opts,
+        rows: Vec::with_capacity(CHUNK),
+        lists: None,
+        duplicates: rules::Duplicates::default(),
+        problems: Vec::new(),
+    };
+    let visited = Rejected::open_visiting(path, registry, &mut streaming)?;
+    if let Some(Err(e)) = streaming.lists {
+        return Err(e);
+    }
+    if visited.layout_held {
+        return Ok((visited.book, streaming.problems));
+    }
+    drop(visited);
+    let mut book = Rejected::open(path, registry)?;
+    book.release_input();
+    let sheet = Sheet {
+        book: &book,
+        lists: ColumnLists::of_book(&book, registry)?,
+    };
+    let problems = rules::check(&sheet, registry, opts);
+    Ok((book, problems))
+}
+
+/// The rules of one file, run on its rows as they are read ([`check_streamed`]).
+struct Streaming<'r> {
+    registry: &'r Registry,
+    opts: &'r CheckOptions,
+    /// The rows read since the last check.
+    rows: Vec<GridRow>,
+    /// The file's lists, made at the first check (or why they could not be).
+    lists: Option<Result<ColumnLists>>,
+    duplicates: rules::Duplicates,
+    problems: Vec<Problem>,
+}
+
+impl Streaming<'_> {
+    fn check(&mut self, book: &Rejected) {
+        let lists = match self.lists.take() {
+            Some(lists) => lists,
+            None => ColumnLists::of_book(book, self.registry),
+        };
+        self.lists = Some(lists.map(|lists| {
+            let sheet = Sheet { book, lists };
+            rules::check_rows(
+                &sheet,
+                self.rows.iter(),
+                self.registry,
+                self.opts,
+                &mut self.duplicates,
+                &mut self.problems,
+            );
+            sheet.lists
+        }));
+        self.rows.clear();
+    }
+}
+
+impl RowVisitor for Streaming<'_> {
+    fn row(&mut self, book: &Rejected, row: GridRow) {
+        self.rows.push(row);
+        if self.rows.len() == CHUNK {
+            self.check(book);
+        }
+    }
+
+    fn end(&mut self, book: &Rejected) {
+        self.check(book);
+    }
 }
 
 /// Reads `paths` in parallel; the first error in the order given. Unless `keep_files` (to
@@ -99,6 +197,17 @@ pub fn check_books(
     opts: &CheckOptions,
 ) -> Result<Vec<FileReport>> {
     use rayon::prelude::*;
+    let sheets = sheets_of(books, registry)?;
+    let problems: Vec<Vec<Problem>> = sheets
+        .par_iter()
+        .map(|sheet| rules::check(sheet, registry, opts))
+        .collect();
+    Ok(reports(&sheets, problems, registry))
+}
+
+/// Each book with its lists.
+fn sheets_of<'a>(books: &[&'a Rejected], registry: &Registry) -> Result<Vec<Sheet<'a>>> {
+    use rayon::prelude::*;
     let sheets: Vec<Result<Sheet<'_>>> = books
         .par_iter()
         .map(|book| {
@@ -108,13 +217,18 @@ pub fn check_books(
             })
         })
         .collect();
-    let sheets: Vec<Sheet<'_>> = sheets.into_iter().collect::<Result<_>>()?;
-    let mut problems: Vec<Vec<Problem>> = sheets
-        .par_iter()
-        .map(|sheet| rules::check(sheet, registry, opts))
-        .collect();
-    across::check(&sheets, registry, &mut problems);
-    Ok(sheets
+    sheets.into_iter().collect()
+}
+
+/// The reports of `sheets`, given the problems of each found on its own: the checks across
+/// the files added, each file's problems in row order.
+fn reports(
+    sheets: &[Sheet<'_>],
+    mut problems: Vec<Vec<Problem>>,
+    registry: &Registry,
+) -> Vec<FileReport> {
+    across::check(sheets, registry, &mut problems);
+    sheets
         .iter()
         .zip(problems)
         .map(|(sheet, mut problems)| {
@@ -128,5 +242,5 @@ pub fn check_books(
                 notes: sheet.book.notes.len(),
             }
         })
-        .collect())
+        .collect()
 }

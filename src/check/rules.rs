@@ -1,4 +1,5 @@
-//! The rules for one file: one function per rule, each over every data row.
+//! The rules for one file: one function per rule, each over the data rows it is given (the whole
+//! sheet, or a part of it as `check` reads a file a row at a time).
 //!
 //! Columns are found by their field codes, never by position or label. What a column may
 //! hold comes from [`crate::workbook::lists::ColumnLists`] (the file's own `LOV` sheet, then
@@ -16,7 +17,7 @@
 //! | [`identity`] | iCARE's "Unable to validate against database": a client is validated by all three |
 //! | [`postal_codes`] | a guess from the templates' label `A#A#A#` |
 //! | [`consent`] | iCARE's "Telephone number has not been specified." |
-//! | [`duplicates`] | a guess |
+//! | [`Duplicates`] | a guess |
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -46,7 +47,13 @@ pub struct Ctx<'s, 'a> {
 }
 
 impl<'s, 'a> Ctx<'s, 'a> {
-    fn new(sheet: &'s Sheet<'a>, registry: &'a Registry, opts: &CheckOptions) -> Self {
+    /// The rules' view of `rows`, data rows of `sheet`.
+    fn new(
+        sheet: &'s Sheet<'a>,
+        rows: impl Iterator<Item = &'a GridRow>,
+        registry: &'a Registry,
+        opts: &CheckOptions,
+    ) -> Self {
         let book = sheet.book;
         let notes_col = book.notes_column.map(|n| n.col);
         let columns: Vec<(u32, &'a str)> = book
@@ -56,8 +63,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
             .filter_map(|(col, code)| Some((col as u32, code.as_deref()?)))
             .filter(|(col, _)| Some(*col) != notes_col)
             .collect();
-        let rows = book
-            .data_rows()
+        let rows = rows
             .filter(|row| {
                 row.cells.iter().any(|(col, _)| {
                     Some(*col) != notes_col && book.code(*col).is_some_and(|c| !c.is_empty())
@@ -108,22 +114,47 @@ fn is_empty(row: &GridRow, col: u32) -> bool {
 
 /// Every rule on every row of `sheet`.
 pub fn check(sheet: &Sheet<'_>, registry: &Registry, opts: &CheckOptions) -> Vec<Problem> {
+    let mut out = Vec::new();
+    check_rows(
+        sheet,
+        sheet.book.data_rows(),
+        registry,
+        opts,
+        &mut Duplicates::default(),
+        &mut out,
+    );
+    out
+}
+
+/// Every rule on `rows`, data rows of `sheet` given in order, a part of the sheet at a time:
+/// `duplicates` remembers the rows seen in earlier parts. The problems are added to `out`.
+pub fn check_rows<'a>(
+    sheet: &Sheet<'a>,
+    rows: impl Iterator<Item = &'a GridRow>,
+    registry: &'a Registry,
+    opts: &CheckOptions,
+    duplicates: &mut Duplicates,
+    out: &mut Vec<Problem>,
+) {
     use rayon::prelude::*;
-    let ctx = Ctx::new(sheet, registry, opts);
+    let ctx = Ctx::new(sheet, rows, registry, opts);
     // The rules are independent: each makes its own list, side by side.
-    RULES
+    let found: Vec<Problem> = RULES
         .par_iter()
         .flat_map_iter(|rule| {
             let mut out = Vec::new();
             rule(&ctx, &mut out);
             out
         })
-        .collect()
+        .collect();
+    out.extend(found);
+    duplicates.check(&ctx, out);
 }
 
-/// Every rule of one file, in the order of the table above.
+/// Every rule of one file that looks at one row at a time, in the order of the table above
+/// ([`Duplicates`], the last, remembers rows).
 type RuleFn = fn(&Ctx<'_, '_>, &mut Vec<Problem>);
-const RULES: [RuleFn; 10] = [
+const RULES: [RuleFn; 9] = [
     mandatory,
     list_values,
     dates,
@@ -133,7 +164,6 @@ const RULES: [RuleFn; 10] = [
     identity,
     postal_codes,
     consent,
-    duplicates,
 ];
 
 /// Empty mandatory fields: the file's own `Mandatory=true;` flag, else the template's mark.
@@ -668,37 +698,52 @@ pub fn consent(ctx: &Ctx<'_, '_>, out: &mut Vec<Problem>) {
 
 /// The same record twice in a file: every template column the same (a guess: iCARE would
 /// count the service twice or reject the second).
-pub fn duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Problem>) {
-    let Some(&(first_col, first_code)) = ctx.columns.first() else {
-        return;
-    };
-    let (col, code) = ctx
-        .col("client_validation_id")
-        .map_or((first_col, first_code), |c| (c, "client_validation_id"));
-    let mut seen: HashMap<String, u32, FastHash> =
-        HashMap::with_capacity_and_hasher(ctx.rows.len(), FastHash::default());
-    for row in &ctx.rows {
+///
+/// Each row is remembered by a SHA-256 of its values (16 of its bytes), not by the values
+/// themselves: a file of any length is compared in little memory.
+#[derive(Debug, Default)]
+pub struct Duplicates {
+    seen: HashMap<[u8; 16], u32, FastHash>,
+}
+
+impl Duplicates {
+    /// The rows of `ctx` that repeat a row seen before, in this part or an earlier one.
+    fn check(&mut self, ctx: &Ctx<'_, '_>, out: &mut Vec<Problem>) {
+        use sha2::{Digest, Sha256};
+        let Some(&(first_col, first_code)) = ctx.columns.first() else {
+            return;
+        };
+        let (col, code) = ctx
+            .col("client_validation_id")
+            .map_or((first_col, first_code), |c| (c, "client_validation_id"));
+        self.seen.reserve(ctx.rows.len());
         let mut key = String::new();
-        for (c, value) in &row.cells {
-            if Some(*c) != ctx.notes_col && ctx.sheet.book.code(*c).is_some() {
-                let _ = write!(key, "{c}\u{1f}");
-                match value {
-                    Data::String(s) => key.push_str(s.trim_end()),
-                    other => key.push_str(&display(other)),
+        for row in &ctx.rows {
+            key.clear();
+            for (c, value) in &row.cells {
+                if Some(*c) != ctx.notes_col && ctx.sheet.book.code(*c).is_some() {
+                    let _ = write!(key, "{c}\u{1f}");
+                    match value {
+                        Data::String(s) => key.push_str(s.trim_end()),
+                        other => key.push_str(&display(other)),
+                    }
+                    key.push('\u{1e}');
                 }
-                key.push('\u{1e}');
             }
-        }
-        match seen.get(&key) {
-            Some(first) => out.push(
-                Problem::new(Rule::DuplicateRecord, Source::Guess, row.row, col, code, &text(row, col))
-                    .says(
-                        format!("This row repeats row {} field for field: iCARE would take the same record twice (educated guess). Delete one of them.", first + 1),
-                        format!("Cette ligne répète la ligne {} champ pour champ : iCARE prendrait le même dossier deux fois (supposition). Supprimez l'une des deux.", first + 1),
-                    ),
-            ),
-            None => {
-                seen.insert(key, row.row);
+            let digest = Sha256::digest(key.as_bytes());
+            let mut short = [0u8; 16];
+            short.copy_from_slice(&digest[..16]);
+            match self.seen.get(&short) {
+                Some(first) => out.push(
+                    Problem::new(Rule::DuplicateRecord, Source::Guess, row.row, col, code, &text(row, col))
+                        .says(
+                            format!("This row repeats row {} field for field: iCARE would take the same record twice (educated guess). Delete one of them.", first + 1),
+                            format!("Cette ligne répète la ligne {} champ pour champ : iCARE prendrait le même dossier deux fois (supposition). Supprimez l'une des deux.", first + 1),
+                        ),
+                ),
+                None => {
+                    self.seen.insert(short, row.row);
+                }
             }
         }
     }

@@ -52,12 +52,17 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let opts = CheckOptions::default();
     // Anything that stops the check is a refusal (exit 2), whatever its kind: 1 means
     // "problems found".
-    // Only reported on unless annotated: each file is let go of once read.
-    let checked = check::open_all(&args.files, &registry, args.annotate).and_then(|books| {
-        let refs: Vec<&Rejected> = books.iter().collect();
-        let reports = check::check_books(&refs, &registry, &opts)?;
-        Ok((books, reports))
-    });
+    // Only reported on unless annotated: each file is read a row at a time, its rows
+    // checked as they come. Annotated: read whole, to be drawn on.
+    let checked = if args.annotate {
+        check::open_all(&args.files, &registry, true).and_then(|books| {
+            let refs: Vec<&Rejected> = books.iter().collect();
+            let reports = check::check_books(&refs, &registry, &opts)?;
+            Ok((books, reports))
+        })
+    } else {
+        check::check_files(&args.files, &registry, &opts).map(|reports| (Vec::new(), reports))
+    };
     let (books, reports) = match checked {
         Ok(checked) => checked,
         Err(e) => {

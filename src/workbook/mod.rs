@@ -172,7 +172,7 @@ impl Rejected {
     ///
     /// As [`Rejected::open`].
     pub fn open_notes(path: &Path, registry: &Registry) -> Result<Rejected> {
-        Rejected::read(Input::open(path)?, registry, Cells::Noted)
+        Rejected::read(Input::open(path)?, registry, Cells::Noted, None)
     }
 
     /// Reads the workbook of `input` and finds its layout and notes.
@@ -181,30 +181,60 @@ impl Rejected {
     ///
     /// As [`Rejected::open`].
     pub fn from_input(input: Input, registry: &Registry) -> Result<Rejected> {
-        Rejected::read(input, registry, Cells::All)
+        Rejected::read(input, registry, Cells::All, None)
     }
 
-    fn read(input: Input, registry: &Registry, cells: Cells) -> Result<Rejected> {
+    /// Reads `path` a row at a time: each data row goes whole to `visitor` as it is read, and
+    /// the book keeps of it only what [`Rejected::open_notes`] keeps. The visitor sees the
+    /// book as its header and first rows tell it ([`HEADER_SEARCH_ROWS`] rows: the codes, the
+    /// labels, the template, the `LOV` sheet and where the notes are); [`Visited::layout_held`]
+    /// says whether the whole sheet told the same. What `check` reads a large file with: the
+    /// grid is never whole in memory.
+    ///
+    /// [`HEADER_SEARCH_ROWS`]: layout::HEADER_SEARCH_ROWS
+    ///
+    /// # Errors
+    ///
+    /// As [`Rejected::open`].
+    pub fn open_visiting(
+        path: &Path,
+        registry: &Registry,
+        visitor: &mut dyn RowVisitor,
+    ) -> Result<Visited> {
+        let mut shell_notes = None;
+        let book = Rejected::read(
+            Input::open(path)?,
+            registry,
+            Cells::Noted,
+            Some((visitor, &mut shell_notes)),
+        )?;
+        Ok(Visited {
+            layout_held: shell_notes == Some(book.notes_column),
+            book,
+        })
+    }
+
+    fn read(
+        input: Input,
+        registry: &Registry,
+        cells: Cells,
+        mut visiting: Option<(&mut dyn RowVisitor, &mut Option<Option<NotesColumn>>)>,
+    ) -> Result<Rejected> {
         let path = input.path();
         let format = read::sniff_input(&input)?;
-        // Not an iCARE file by its first rows: said before the whole workbook is read.
-        if format == Format::Xlsx
-            && let Some(look) = peek::first_look(&input, registry)
-            && !look.visible_codes
-        {
-            if look.no_sheets {
-                return Err(Error::NoSheets {
-                    path: path.to_path_buf(),
-                });
-            }
-            return Err(Error::NoCodesRow {
-                path: path.to_path_buf(),
-                hint: codes_row_hint(look.hidden_codes, look.all_hidden),
-                template_hidden: look.hidden_codes,
-            });
-        }
+        refuse_by_first_look(&input, format, registry)?;
         let mut book = read::open_sniffed(&input, format)?;
         let sheets = book.sheets();
+        // The list sheet is read first, with the same reader, so nothing opens the file again
+        // to learn what a column may hold, and a visitor knows the lists before the rows.
+        // A list sheet that cannot be read is the concern of the commands that need it.
+        let lov = match read::lov_sheet(&sheets) {
+            Some(info) => match book.read_grid(path, &info.name, None) {
+                Ok(grid) => Ok(Some(grid)),
+                Err(e) => Err(format!("its {} sheet cannot be read: {e}", info.name)),
+            },
+            None => Ok(None),
+        };
         // A visible sheet is read whole only once its first rows hold the codes row: a large
         // sheet that is not iCARE's is told so from its first rows, never read to its end.
         // Hidden sheets only matter for the advice when no visible sheet has the codes.
@@ -214,12 +244,43 @@ impl Rejected {
             let Some(top_header) = layout::find_header(text_rows(&top), registry) else {
                 continue;
             };
-            let grid = match cells {
-                Cells::Noted => {
-                    let mut keep = noted_cells(&top_header, registry);
+            let grid = match (cells, visiting.as_mut()) {
+                (Cells::Noted, Some((visitor, shell_notes))) => {
+                    // The book as its first rows tell it, for the visitor.
+                    let mut shell = Rejected::analyse(
+                        path.to_path_buf(),
+                        None,
+                        book.format(),
+                        sheets.clone(),
+                        info.name.clone(),
+                        top_header.clone(),
+                        top.clone(),
+                        registry,
+                    );
+                    shell.lov = lov.clone();
+                    **shell_notes = Some(shell.notes_column);
+                    let mut wanted = noted_cells(&top_header, registry);
+                    let mut keep = |row: &mut GridRow| {
+                        if row.row >= top_header.data_start {
+                            let cols = wanted(row);
+                            visitor.row(&shell, keep_cols(row, &cols));
+                        }
+                    };
+                    let grid = book.read_grid_keeping(path, &info.name, &mut keep)?;
+                    visitor.end(&shell);
+                    grid
+                }
+                (Cells::Noted, None) => {
+                    let mut wanted = noted_cells(&top_header, registry);
+                    let mut keep = |row: &mut GridRow| {
+                        if row.row >= top_header.data_start {
+                            let cols = wanted(row);
+                            row.cells.retain(|(col, _)| cols.contains(col));
+                        }
+                    };
                     book.read_grid_keeping(path, &info.name, &mut keep)?
                 }
-                Cells::All => book.read_grid(path, &info.name, None)?,
+                (Cells::All, _) => book.read_grid(path, &info.name, None)?,
             };
             if let Some(header) = layout::find_header(text_rows(&grid), registry) {
                 found = Some((info.name.clone(), header, grid));
@@ -243,16 +304,6 @@ impl Rejected {
                 hint,
                 template_hidden: hidden_with_codes,
             });
-        };
-        // The list sheet is read now, with the same reader, so nothing opens the file again
-        // to learn what a column may hold.
-        // A list sheet that cannot be read is the concern of the commands that need it.
-        let lov = match read::lov_sheet(&sheets) {
-            Some(info) => match book.read_grid(path, &info.name, None) {
-                Ok(grid) => Ok(Some(grid)),
-                Err(e) => Err(format!("its {} sheet cannot be read: {e}", info.name)),
-            },
-            None => Ok(None),
         };
         let keep = (cells == Cells::All).then(|| input.clone());
         let format = book.format();
@@ -490,6 +541,60 @@ impl Rejected {
     }
 }
 
+/// Not an iCARE file by its first rows: said before the whole workbook is read.
+fn refuse_by_first_look(input: &Input, format: Format, registry: &Registry) -> Result<()> {
+    let path = input.path();
+    if format == Format::Xlsx
+        && let Some(look) = peek::first_look(input, registry)
+        && !look.visible_codes
+    {
+        if look.no_sheets {
+            return Err(Error::NoSheets {
+                path: path.to_path_buf(),
+            });
+        }
+        return Err(Error::NoCodesRow {
+            path: path.to_path_buf(),
+            hint: codes_row_hint(look.hidden_codes, look.all_hidden),
+            template_hidden: look.hidden_codes,
+        });
+    }
+    Ok(())
+}
+
+/// Leaves in `row` only the cells of `cols` and gives back the whole row.
+fn keep_cols(row: &mut GridRow, cols: &[u32]) -> GridRow {
+    let whole = std::mem::take(&mut row.cells);
+    row.cells = whole
+        .iter()
+        .filter(|(col, _)| cols.contains(col))
+        .cloned()
+        .collect();
+    GridRow {
+        row: row.row,
+        cells: whole,
+    }
+}
+
+/// What reads a sheet a row at a time ([`Rejected::open_visiting`]).
+pub trait RowVisitor {
+    /// One data row, whole, in the order of the sheet; `book` is the workbook as its header
+    /// and first rows tell it (no data rows in its grid).
+    fn row(&mut self, book: &Rejected, row: GridRow);
+    /// The sheet has been read to its end.
+    fn end(&mut self, book: &Rejected);
+}
+
+/// A workbook read a row at a time ([`Rejected::open_visiting`]).
+#[derive(Debug)]
+pub struct Visited {
+    /// The workbook, with what [`Rejected::open_notes`] keeps of each data row.
+    pub book: Rejected,
+    /// True when the whole sheet puts the notes where its first rows did: what the visitor
+    /// was told holds. When false, what it found must be found again from the whole book.
+    pub layout_held: bool,
+}
+
 /// Which cells of a sheet to read: all, or those the notes need ([`Rejected::open_notes`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cells {
@@ -562,8 +667,7 @@ fn concerned(note: &Note, registry: &Registry, texts: &mut Texts) -> (Category, 
 fn noted_cells<'r>(
     header: &layout::Header,
     registry: &'r Registry,
-) -> impl FnMut(&mut GridRow) + use<'r> {
-    let data_start = header.data_start;
+) -> impl FnMut(&GridRow) -> Vec<u32> + use<'r> {
     // Every column a code may name, ignoring case: a few more cells than needed at worst.
     let mut columns: HashMap<String, Vec<u32>> = HashMap::new();
     for (col, code) in header.codes.iter().enumerate() {
@@ -582,10 +686,7 @@ fn noted_cells<'r>(
         .collect();
     let mut catalogue: HashMap<(ArcStr, ArcStr), Vec<ArcStr>> = HashMap::new();
     let mut texts = Texts::default();
-    move |row: &mut GridRow| {
-        if row.row < data_start {
-            return;
-        }
+    move |row: &GridRow| {
         let mut wanted = identity.clone();
         for (col, value) in &row.cells {
             let Data::String(text) = value else { continue };
@@ -611,7 +712,7 @@ fn noted_cells<'r>(
                 );
             }
         }
-        row.cells.retain(|(col, _)| wanted.contains(col));
+        wanted
     }
 }
 

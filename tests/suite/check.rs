@@ -1123,3 +1123,105 @@ fn more_files_than_the_process_may_hold_open_are_checked_whole() {
     assert!(stdout.contains("60 files:"), "{stdout}");
     assert!(!stderr.contains("open files"), "{stderr}");
 }
+
+/// `check` reads a file a row at a time and runs the rules on a few hundred rows at once: on a
+/// file of three such parts, with a problem in each and a record repeated across two parts,
+/// it finds exactly what the rules find on the whole book. A file whose notes start past its
+/// first rows (so the notes column is known only at the end) is checked again whole: the
+/// answer is the same.
+#[test]
+fn a_file_checked_a_part_at_a_time_gets_the_answer_of_the_whole_file() {
+    use icare_fix::check::{Sheet, rules};
+    use icare_fix::workbook::lists::ColumnLists;
+    use icare_fix::workbook::{GridRow, RowVisitor};
+
+    let registry = Registry::builtin();
+    let dir = tempfile::tempdir().unwrap();
+    let t = "information_orientation";
+    let valid = upload(dir.path(), t, 1_200, &[]);
+    let book = Rejected::open(&valid, &registry).unwrap();
+    // Row 1,000 repeats row 0 (another part); rows 5, 700 and 1,150 each miss a mandatory
+    // value or hold one outside its list.
+    let mut edits: Vec<Edit> = registry
+        .template(t)
+        .unwrap()
+        .columns
+        .iter()
+        .filter(|c| c.code != "processing_details")
+        .map(|c| Edit::new(1_000, &c.code, &book.field(synth::DATA_START, &c.code)))
+        .collect();
+    edits.push(Edit::new(5, "client_validation_id", ""));
+    edits.push(Edit::new(700, "service_language_id", "Klingon"));
+    edits.push(Edit::new(1_150, "client_birth_dt", "2099-01-01"));
+    let edited = upload(dir.path(), t, 1_200, &edits);
+
+    let whole_of = |path: &Path| {
+        let book = Rejected::open(path, &registry).unwrap();
+        let sheet = Sheet {
+            book: &book,
+            lists: ColumnLists::of_book(&book, &registry).unwrap(),
+        };
+        let mut problems = rules::check(&sheet, &registry, &CheckOptions { today: today() });
+        problems.sort_by_key(|p| (p.row, p.col, p.rule));
+        problems
+    };
+    let streamed = found(&edited);
+    assert_eq!(format!("{streamed:?}"), format!("{:?}", whole_of(&edited)));
+    let rows: Vec<u32> = streamed.iter().map(|p| p.row).collect();
+    for row in [5, 700, 1_000, 1_150] {
+        assert!(
+            rows.contains(&(synth::DATA_START + row + 1)),
+            "row {row}: {rows:?}"
+        );
+    }
+    assert!(
+        streamed
+            .iter()
+            .any(|p| p.rule == Rule::DuplicateRecord && p.message_en.contains("repeats row 4")),
+        "{streamed:?}"
+    );
+
+    // A file whose notes start past the first rows, in a template column (the identifier
+    // type's): the first rows say the notes are in Processing Details, the whole sheet says
+    // they are in that column, which the rules then leave alone.
+    struct Nothing;
+    impl RowVisitor for Nothing {
+        fn row(&mut self, _: &Rejected, _: GridRow) {}
+        fn end(&mut self, _: &Rejected) {}
+    }
+    let profile = Rejected::open(&sample("client_profile.xlsx"), &registry).unwrap();
+    let header: Vec<Vec<String>> = (0..profile.data_start)
+        .map(|row| {
+            (0..profile.codes.len() as u32)
+                .map(|col| profile.value(row, col))
+                .collect()
+        })
+        .collect();
+    let first = profile.data_start;
+    let noted = profile.column_of("client_validation_type_id").unwrap();
+    let mut rows: Vec<Vec<String>> = header;
+    for n in 0..60u32 {
+        let mut row: Vec<String> = (0..profile.codes.len() as u32)
+            .map(|col| profile.value(first + n % 3, col))
+            .collect();
+        row[profile.notes_column.unwrap().col as usize].clear();
+        if n >= 45 {
+            row[noted as usize] = synth::hostile::NOTE.to_string();
+        }
+        rows.push(row);
+    }
+    let late = dir.path().join("late notes.xlsx");
+    let rows: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+    crate::common::write_plain_workbook(&late, &rows);
+    let visited = Rejected::open_visiting(&late, &registry, &mut Nothing).unwrap();
+    assert!(!visited.layout_held, "{:?}", visited.book.notes_column);
+    assert_eq!(visited.book.notes.len(), 15);
+    assert_eq!(visited.book.notes_column.unwrap().col, noted);
+    let streamed = found(&late);
+    assert_eq!(format!("{streamed:?}"), format!("{:?}", whole_of(&late)));
+    assert!(!streamed.is_empty());
+}
