@@ -26,6 +26,55 @@ pub const PROP_SOURCE_PLACE: &str = "icare-fix source place";
 pub const PROP_SOURCE_SIZE: &str = "icare-fix source size";
 /// Custom document property holding the version of icare-fix that wrote the file.
 pub const PROP_VERSION: &str = "icare-fix version";
+/// Custom document property holding the fingerprint of every other part of the package as
+/// icare-fix wrote it ([`Fingerprint`]): a workbook whose parts all still match it holds
+/// nothing but what icare-fix wrote, which is then known without reading its cells.
+pub const PROP_CONTENT: &str = "icare-fix content";
+/// What [`PROP_CONTENT`] holds until the package is written and its fingerprint known: never a
+/// fingerprint itself.
+pub const CONTENT_PENDING: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+/// The package part holding the custom document properties, left out of the fingerprint.
+pub const CUSTOM_PART: &str = "docProps/custom.xml";
+
+/// The fingerprint of a package: SHA-256 over each part's name, CRC-32 and size, in the
+/// package's order, but [`CUSTOM_PART`] (which holds it). A spreadsheet program's save, or any
+/// tool's edit, changes a part and so the fingerprint; the zip's own directory gives the
+/// CRC-32s, so checking it reads no part.
+#[derive(Default)]
+pub struct Fingerprint(sha2::Sha256);
+
+impl Fingerprint {
+    /// Adds one part, `size` bytes unpacked.
+    pub fn part(&mut self, name: &str, crc32: u32, size: u64) {
+        use sha2::Digest;
+        if name != CUSTOM_PART {
+            self.0.update(format!("{name}\t{crc32:08x}\t{size}\n"));
+        }
+    }
+
+    /// The fingerprint, lower-case hex.
+    pub fn hex(self) -> String {
+        use sha2::Digest;
+        self.0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The fingerprint of the package `zip` as it is, from its directory.
+    pub fn of_zip<R: std::io::Read + std::io::Seek>(
+        zip: &mut zip::ZipArchive<R>,
+    ) -> Option<String> {
+        let mut fingerprint = Fingerprint::default();
+        for i in 0..zip.len() {
+            let part = zip.by_index_raw(i).ok()?;
+            fingerprint.part(&part.name().ok()?, part.crc32(), part.size());
+        }
+        Some(fingerprint.hex())
+    }
+}
 
 /// Name of the hidden sheet holding the drop-down lists (after Errors, Summary and
 /// Checklist).

@@ -28,8 +28,9 @@ use crate::lang::Bilingual;
 use crate::lang::plural;
 use crate::output::clean::{self, CellPatch, CleanOptions, CleanReport};
 use crate::output::stamp::{
-    ADDED_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_PLACE, PROP_SOURCE_SHA256,
-    PROP_SOURCE_SIZE, PROP_VERSION, RowKey, sha256_file,
+    ADDED_SHEET_NAMES, CONTENT_PENDING, Fingerprint, PROP_CONTENT, PROP_SOURCE_NAME,
+    PROP_SOURCE_PATH, PROP_SOURCE_PLACE, PROP_SOURCE_SHA256, PROP_SOURCE_SIZE, PROP_VERSION,
+    RowKey, sha256_file,
 };
 use crate::template::Registry;
 use crate::text::shown;
@@ -57,6 +58,9 @@ pub struct AnnotatedInfo {
     /// The document properties were removed (Document Inspector, an online export): it was
     /// recognised by its content, its source is known by its name only (no SHA-256).
     pub stamp_lost: bool,
+    /// Every part of the package is as icare-fix wrote it (their fingerprint matches the one it
+    /// recorded, [`crate::output::stamp::Fingerprint`]): nothing was edited, by any program.
+    pub as_written: bool,
 }
 
 impl AnnotatedInfo {
@@ -75,6 +79,9 @@ impl AnnotatedInfo {
             let created = core.get("created");
             created.is_none() || created != core.get("modified")
         });
+        let as_written = props.get(PROP_CONTENT).is_some_and(|recorded| {
+            recorded != CONTENT_PENDING && Fingerprint::of_zip(&mut zip).as_ref() == Some(recorded)
+        });
         Some(AnnotatedInfo {
             source_name: props.get(PROP_SOURCE_NAME)?.clone(),
             source_sha256: props.get(PROP_SOURCE_SHA256)?.clone(),
@@ -84,6 +91,7 @@ impl AnnotatedInfo {
             version: props.get(PROP_VERSION).cloned().unwrap_or_default(),
             saved_since_written,
             stamp_lost: false,
+            as_written,
         })
     }
 
@@ -116,6 +124,7 @@ impl AnnotatedInfo {
             version: String::new(),
             saved_since_written: true,
             stamp_lost: true,
+            as_written: false,
         })
     }
 
@@ -314,8 +323,12 @@ pub fn assess(path: &Path, book: &Rejected, registry: &Registry) -> Result<Exist
         return Ok(Existing::NotOurs);
     };
     let same_source = info.is_from_input(book.input());
+    // Unsaved and every part as written: untouched, without reading its cells. Otherwise its
+    // data is compared with the source's (a tool may change cells and leave the dates).
     let changed = info.saved_since_written
-        || same_source && !plan(path, book, registry).is_ok_and(|p| p.is_pristine());
+        || same_source
+            && !info.as_written
+            && !plan(path, book, registry).is_ok_and(|p| p.is_pristine());
     let same_name = info.source_name.eq_ignore_ascii_case(&book.file_name());
     // Another rejected file's workbook saved under this name is never replaced, saved or
     // not: nothing tells for sure that it holds no corrections of that file.
@@ -1982,6 +1995,7 @@ mod tests {
             version: String::new(),
             saved_since_written: true,
             stamp_lost: false,
+            as_written: false,
         };
         assert!(
             info.check_name(Path::new("f/avril.annotated (1).xlsx"))

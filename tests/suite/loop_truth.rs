@@ -560,3 +560,32 @@ fn an_annotated_workbook_is_never_checked_as_a_file_to_upload() {
         assert!(!text.contains("checked as a file to upload"), "{text}");
     }
 }
+
+/// An annotated workbook left as written is known untouched from its zip directory alone (each
+/// part's CRC-32 and size against the fingerprint it records), so a second run does not read
+/// its cells; a cell changed by a program that keeps the document's dates undoes that, and
+/// the workbook is then compared cell by cell and kept as the user's work.
+#[test]
+fn a_workbook_left_as_written_is_known_by_its_parts_and_an_edit_that_keeps_the_dates_is_seen() {
+    use icare_fix::output::way_back::assess;
+    let registry = Registry::builtin();
+    let (_dir, input) = rejected("client_profile.xlsx");
+    let (annotated, _upload) = one_step(&input);
+    let book = Rejected::open(&input, &registry).unwrap();
+    let info = AnnotatedInfo::read(&annotated).unwrap();
+    assert!(info.as_written, "{info:?}");
+    assert!(!info.saved_since_written, "{info:?}");
+    assert!(!assess(&annotated, &book, &registry).unwrap().is_user_work());
+
+    let birth = book.column_of("client_birth_dt").unwrap();
+    let cell = icare_fix::workbook::cell_name(book.data_start + 1, birth);
+    set_cell_xml(
+        &annotated,
+        &cell,
+        &format!(r#"<c r="{cell}"STYLE t="inlineStr"><is><t>1980-01-02</t></is></c>"#),
+    );
+    let info = AnnotatedInfo::read(&annotated).unwrap();
+    assert!(!info.as_written, "{info:?}");
+    assert!(!info.saved_since_written, "{info:?}");
+    assert!(assess(&annotated, &book, &registry).unwrap().is_user_work());
+}

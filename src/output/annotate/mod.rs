@@ -21,8 +21,9 @@ use rust_xlsxwriter::{DocProperties, Format, Workbook, Worksheet, XlsxError};
 
 use crate::output::stamp::relative_place;
 pub use crate::output::stamp::{
-    LISTS_SHEET, LISTS_SHEET_NAMES, PROP_SOURCE_NAME, PROP_SOURCE_PATH, PROP_SOURCE_PLACE,
-    PROP_SOURCE_SHA256, PROP_SOURCE_SIZE, PROP_VERSION, RowKey, sha256_file,
+    CONTENT_PENDING, LISTS_SHEET, LISTS_SHEET_NAMES, PROP_CONTENT, PROP_SOURCE_NAME,
+    PROP_SOURCE_PATH, PROP_SOURCE_PLACE, PROP_SOURCE_SHA256, PROP_SOURCE_SIZE, PROP_VERSION,
+    RowKey, sha256_file,
 };
 pub use context::{ERRORS_SHEET, SUMMARY_SHEET, SheetNames, category_color};
 pub use predicted::Predicted;
@@ -151,7 +152,8 @@ fn stamp(book: &Rejected, source_sha256: &str, output: Option<&Path>) -> DocProp
         .set_creation_datetime(&written)
         .set_custom_property(PROP_SOURCE_NAME, book.file_name())
         .set_custom_property(PROP_SOURCE_SHA256, source_sha256)
-        .set_custom_property(PROP_VERSION, env!("CARGO_PKG_VERSION"));
+        .set_custom_property(PROP_VERSION, env!("CARGO_PKG_VERSION"))
+        .set_custom_property(PROP_CONTENT, CONTENT_PENDING);
     let properties = match output.and_then(|o| relative_place(&book.path, o)) {
         Some(place) => properties.set_custom_property(PROP_SOURCE_PLACE, place),
         None => properties,

@@ -20,6 +20,7 @@ use std::rc::Rc;
 
 use rust_xlsxwriter::{Note, Worksheet, XlsxError};
 
+use crate::output::stamp::{CONTENT_PENDING, CUSTOM_PART, Fingerprint};
 use crate::workbook::col_name;
 
 /// The notes' part in the package.
@@ -507,21 +508,34 @@ pub(super) fn write_package<R: Read + Seek, W: Write + Seek>(
         .last_modified_time(zip::DateTime::default());
     let mut zip = zip::ZipWriter::new(sink);
     let mut written = 0;
+    // The fingerprint of what is written, recorded last in the custom properties, which move
+    // to the end of the package for it.
+    let mut fingerprint = Fingerprint::default();
+    let mut custom = None;
     for i in 0..source.len() {
         let entry = source.by_index_raw(i)?;
         let name = entry.name()?.to_string();
         if name == COMMENTS_PART || name == VML_PART {
             drop(entry);
             zip.start_file(name.as_str(), options)?;
-            let mut w = io::BufWriter::with_capacity(64 * 1024, &mut zip);
+            let mut counted = Counted::new(&mut zip);
+            let mut w = io::BufWriter::with_capacity(64 * 1024, &mut counted);
             if name == COMMENTS_PART {
                 notes.write_comments(&mut w)?;
             } else {
                 notes.write_vml(&mut w)?;
             }
             w.flush()?;
+            drop(w);
+            fingerprint.part(&name, counted.crc.clone().finalize(), counted.size);
             written += 1;
+        } else if name == CUSTOM_PART {
+            drop(entry);
+            let mut xml = String::new();
+            source.by_index(i)?.read_to_string(&mut xml)?;
+            custom = Some(xml);
         } else {
+            fingerprint.part(&name, entry.crc32(), entry.size());
             zip.raw_copy_file(entry)?;
         }
     }
@@ -530,7 +544,44 @@ pub(super) fn write_package<R: Read + Seek, W: Write + Seek>(
             "the notes' parts are missing".into(),
         ));
     }
+    if let Some(xml) = custom {
+        zip.start_file(CUSTOM_PART, options)?;
+        zip.write_all(
+            xml.replacen(CONTENT_PENDING, &fingerprint.hex(), 1)
+                .as_bytes(),
+        )?;
+    }
     zip.finish()
+}
+
+/// A writer that counts the bytes through it and their CRC-32.
+struct Counted<W> {
+    inner: W,
+    crc: crc32fast::Hasher,
+    size: u64,
+}
+
+impl<W> Counted<W> {
+    fn new(inner: W) -> Self {
+        Counted {
+            inner,
+            crc: crc32fast::Hasher::new(),
+            size: 0,
+        }
+    }
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.crc.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 #[cfg(test)]
