@@ -38,6 +38,22 @@ fn upload_spec(dir: &Path, spec: &Spec, edits: &[Edit]) -> PathBuf {
     path
 }
 
+/// The edits that make data row `to` (from 0) of a valid upload file of `template` with `rows`
+/// rows a copy of its first data row, field for field.
+fn copy_of_first_row(dir: &Path, template: &str, rows: usize, to: usize) -> Vec<Edit> {
+    let registry = Registry::builtin();
+    let valid = upload(dir, template, rows, &[]);
+    let book = Rejected::open(&valid, &registry).unwrap();
+    registry
+        .template(template)
+        .unwrap()
+        .columns
+        .iter()
+        .filter(|c| c.code != "processing_details")
+        .map(|c| Edit::new(to, &c.code, &book.field(synth::DATA_START, &c.code)))
+        .collect()
+}
+
 /// The problems of one file, as (rule, cell, fix).
 fn found(path: &Path) -> Vec<Problem> {
     check(&[path.to_path_buf()]).remove(0).problems
@@ -647,20 +663,10 @@ fn consent_of_yes_needs_a_phone_as_icare_says() {
 
 #[test]
 fn the_same_record_twice_in_a_file() {
-    let registry = Registry::builtin();
     let dir = tempfile::tempdir().unwrap();
     let t = "information_orientation";
-    let valid = upload(dir.path(), t, 5, &[]);
-    let book = Rejected::open(&valid, &registry).unwrap();
     // Row 4 becomes a copy of row 1.
-    let copy: Vec<Edit> = registry
-        .template(t)
-        .unwrap()
-        .columns
-        .iter()
-        .filter(|c| c.code != "processing_details")
-        .map(|c| Edit::new(3, &c.code, &book.field(synth::DATA_START, &c.code)))
-        .collect();
+    let copy = copy_of_first_row(dir.path(), t, 5, 3);
     let problems = assert_found(
         &upload(dir.path(), t, 5, &copy),
         &[(
@@ -1138,18 +1144,9 @@ fn a_file_checked_a_part_at_a_time_gets_the_answer_of_the_whole_file() {
     let registry = Registry::builtin();
     let dir = tempfile::tempdir().unwrap();
     let t = "information_orientation";
-    let valid = upload(dir.path(), t, 1_200, &[]);
-    let book = Rejected::open(&valid, &registry).unwrap();
     // Row 1,000 repeats row 0 (another part); rows 5, 700 and 1,150 each miss a mandatory
     // value or hold one outside its list.
-    let mut edits: Vec<Edit> = registry
-        .template(t)
-        .unwrap()
-        .columns
-        .iter()
-        .filter(|c| c.code != "processing_details")
-        .map(|c| Edit::new(1_000, &c.code, &book.field(synth::DATA_START, &c.code)))
-        .collect();
+    let mut edits = copy_of_first_row(dir.path(), t, 1_200, 1_000);
     edits.push(Edit::new(5, "client_validation_id", ""));
     edits.push(Edit::new(700, "service_language_id", "Klingon"));
     edits.push(Edit::new(1_150, "client_birth_dt", "2099-01-01"));
