@@ -201,15 +201,15 @@ impl Rejected {
         registry: &Registry,
         visitor: &mut dyn RowVisitor,
     ) -> Result<Visited> {
-        let mut shell_notes = None;
+        let mut seen = Seen::default();
         let book = Rejected::read(
             Input::open(path)?,
             registry,
             Cells::Noted,
-            Some((visitor, &mut shell_notes)),
+            Some((visitor, &mut seen)),
         )?;
         Ok(Visited {
-            layout_held: shell_notes == Some(book.notes_column),
+            layout_held: !seen.out_of_order && seen.notes_column == Some(book.notes_column),
             book,
         })
     }
@@ -218,7 +218,7 @@ impl Rejected {
         input: Input,
         registry: &Registry,
         cells: Cells,
-        mut visiting: Option<(&mut dyn RowVisitor, &mut Option<Option<NotesColumn>>)>,
+        mut visiting: Option<(&mut dyn RowVisitor, &mut Seen)>,
     ) -> Result<Rejected> {
         let path = input.path();
         let format = read::sniff_input(&input)?;
@@ -245,7 +245,7 @@ impl Rejected {
                 continue;
             };
             let grid = match (cells, visiting.as_mut()) {
-                (Cells::Noted, Some((visitor, shell_notes))) => {
+                (Cells::Noted, Some((visitor, seen))) => {
                     // The book as its first rows tell it, for the visitor.
                     let mut shell = Rejected::analyse(
                         path.to_path_buf(),
@@ -258,10 +258,15 @@ impl Rejected {
                         registry,
                     );
                     shell.lov = lov.clone();
-                    **shell_notes = Some(shell.notes_column);
+                    seen.notes_column = Some(shell.notes_column);
                     let mut wanted = noted_cells(&top_header, registry);
+                    let mut last = None;
                     let mut keep = |row: &mut GridRow| {
                         if row.row >= top_header.data_start {
+                            // A row again, or before the last: the rows are not in order (or
+                            // a row comes in pieces), which only the whole sheet puts right.
+                            seen.out_of_order |= last.is_some_and(|last| row.row <= last);
+                            last = Some(row.row);
                             let cols = wanted(row);
                             visitor.row(&shell, keep_cols(row, &cols));
                         }
@@ -562,9 +567,22 @@ fn refuse_by_first_look(input: &Input, format: Format, registry: &Registry) -> R
     Ok(())
 }
 
-/// Leaves in `row` only the cells of `cols` and gives back the whole row.
+/// What a row-at-a-time read saw that the visitor was not told: where the first rows put the
+/// notes, and whether the rows came out of order.
+#[derive(Default)]
+struct Seen {
+    notes_column: Option<Option<NotesColumn>>,
+    out_of_order: bool,
+}
+
+/// Leaves in `row` only the cells of `cols` and gives back the whole row, its cells in column
+/// order (the first of two in one place), as the whole grid holds them.
 fn keep_cols(row: &mut GridRow, cols: &[u32]) -> GridRow {
-    let whole = std::mem::take(&mut row.cells);
+    let mut whole = std::mem::take(&mut row.cells);
+    if whole.windows(2).any(|w| w[0].0 >= w[1].0) {
+        whole.sort_by_key(|(c, _)| *c);
+        whole.dedup_by_key(|(c, _)| *c);
+    }
     row.cells = whole
         .iter()
         .filter(|(col, _)| cols.contains(col))
@@ -590,8 +608,9 @@ pub trait RowVisitor {
 pub struct Visited {
     /// The workbook, with what [`Rejected::open_notes`] keeps of each data row.
     pub book: Rejected,
-    /// True when the whole sheet puts the notes where its first rows did: what the visitor
-    /// was told holds. When false, what it found must be found again from the whole book.
+    /// True when the rows came in order, each whole, and the whole sheet puts the notes where
+    /// its first rows did: what the visitor was told holds. When false, what it found must be
+    /// found again from the whole book.
     pub layout_held: bool,
 }
 

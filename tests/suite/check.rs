@@ -54,6 +54,26 @@ fn copy_of_first_row(dir: &Path, template: &str, rows: usize, to: usize) -> Vec<
         .collect()
 }
 
+/// Replaces part `name` of the package at `path` with `text`, the other parts as they are.
+fn replace_part(path: &Path, name: &str, text: &str) {
+    use std::io::Write;
+    let bytes = std::fs::read(path).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).unwrap();
+        if entry.name().unwrap() == name {
+            drop(entry);
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(text.as_bytes()).unwrap();
+        } else {
+            out.raw_copy_file(entry).unwrap();
+        }
+    }
+    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
+
 /// The problems of one file, as (rule, cell, fix).
 fn found(path: &Path) -> Vec<Problem> {
     check(&[path.to_path_buf()]).remove(0).problems
@@ -1178,14 +1198,53 @@ fn a_file_checked_a_part_at_a_time_gets_the_answer_of_the_whole_file() {
         "{streamed:?}"
     );
 
-    // A file whose notes start past the first rows, in a template column (the identifier
-    // type's): the first rows say the notes are in Processing Details, the whole sheet says
-    // they are in that column, which the rules then leave alone.
+    // The same file with one record's row in two pieces, the second after the last row (the
+    // XML allows it; the whole grid merges them): checked again whole, the same answer, and no
+    // half-row flagged for the fields of its other half.
+    let split = dir.path().join("split row.xlsx");
+    std::fs::copy(&edited, &split).unwrap();
+    let sheet = read_part(&split, "xl/worksheets/sheet1.xml");
+    let r = synth::DATA_START + 700 + 1;
+    let row = regex::Regex::new(&format!(r#"(<row r="{r}"[^>]*>)(.*?)</row>"#)).unwrap();
+    let caps = row.captures(&sheet).unwrap();
+    let cells: Vec<&str> = regex::Regex::new(r#"<c [^>]*?(/>|>.*?</c>)"#)
+        .unwrap()
+        .find_iter(&caps[2])
+        .map(|m| m.as_str())
+        .collect();
+    let (first, second) = cells.split_at(cells.len() / 2);
+    let sheet = sheet
+        .replacen(
+            &caps[0],
+            &format!("{}{}</row>", &caps[1], first.concat()),
+            1,
+        )
+        .replacen(
+            "</sheetData>",
+            &format!(r#"<row r="{r}">{}</row></sheetData>"#, second.concat()),
+            1,
+        );
+    replace_part(&split, "xl/worksheets/sheet1.xml", &sheet);
     struct Nothing;
     impl RowVisitor for Nothing {
         fn row(&mut self, _: &Rejected, _: GridRow) {}
         fn end(&mut self, _: &Rejected) {}
     }
+    assert!(
+        !Rejected::open_visiting(&split, &registry, &mut Nothing)
+            .unwrap()
+            .layout_held
+    );
+    let streamed = found(&split);
+    assert_eq!(format!("{streamed:?}"), format!("{:?}", whole_of(&split)));
+    assert_eq!(
+        format!("{streamed:?}"),
+        format!("{:?}", whole_of(&edited)).replace("edited", "split")
+    );
+
+    // A file whose notes start past the first rows, in a template column (the identifier
+    // type's): the first rows say the notes are in Processing Details, the whole sheet says
+    // they are in that column, which the rules then leave alone.
     let profile = Rejected::open(&sample("client_profile.xlsx"), &registry).unwrap();
     let header: Vec<Vec<String>> = (0..profile.data_start)
         .map(|row| {
