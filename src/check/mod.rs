@@ -93,7 +93,7 @@ fn check_streamed(
         opts,
         rows: Vec::with_capacity(CHUNK),
         lists: None,
-        duplicates: rules::Duplicates::default(),
+        seen: rules::Seen::default(),
         problems: Vec::new(),
     };
     let visited = Rejected::open_visiting(path, registry, &mut streaming)?;
@@ -122,7 +122,7 @@ struct Streaming<'r> {
     rows: Vec<GridRow>,
     /// The file's lists, made at the first check (or why they could not be).
     lists: Option<Result<ColumnLists>>,
-    duplicates: rules::Duplicates,
+    seen: rules::Seen,
     problems: Vec<Problem>,
 }
 
@@ -139,7 +139,7 @@ impl Streaming<'_> {
                 self.rows.iter(),
                 self.registry,
                 self.opts,
-                &mut self.duplicates,
+                &mut self.seen,
                 &mut self.problems,
             );
             sheet.lists

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::note::{ArcStr, Texts};
 use crate::template::Registry;
 use crate::workbook::lists::ColumnLists;
 use crate::workbook::{Rejected, cell_name};
@@ -126,7 +127,7 @@ pub struct Problem {
     /// The cell, A1 name.
     pub cell: String,
     /// The column's field code.
-    pub field: String,
+    pub field: ArcStr,
     /// Which rule.
     pub rule: Rule,
     /// `error` (iCARE rejects it) or `warning` (an educated guess).
@@ -135,10 +136,10 @@ pub struct Problem {
     pub source: Source,
     /// The cell's value as a person reads it (empty when the cell is empty).
     pub value: String,
-    /// What is wrong and what to do, in English.
-    pub message_en: String,
+    /// What is wrong and what to do, in English (shared with the problems that say the same).
+    pub message_en: ArcStr,
     /// The same in French.
-    pub message_fr: String,
+    pub message_fr: ArcStr,
     /// The value to write instead, when it is certain.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
@@ -153,13 +154,13 @@ impl Problem {
         Problem {
             row: row + 1,
             cell: cell_name(row, col),
-            field: field.to_string(),
+            field: ArcStr::from(field),
             rule,
             severity: source.severity(),
             source,
             value: value.to_string(),
-            message_en: String::new(),
-            message_fr: String::new(),
+            message_en: ArcStr::new(),
+            message_fr: ArcStr::new(),
             fix: None,
             col,
         }
@@ -167,9 +168,17 @@ impl Problem {
 
     /// With its messages.
     pub fn says(mut self, en: String, fr: String) -> Self {
-        self.message_en = en;
-        self.message_fr = fr;
+        self.message_en = en.into();
+        self.message_fr = fr.into();
         self
+    }
+
+    /// Its field code and messages shared through `texts` with the problems that say the
+    /// same (a mandatory field empty in a thousand rows has one message).
+    pub fn share(&mut self, texts: &mut Texts) {
+        self.field = texts.get(&self.field);
+        self.message_en = texts.get(&self.message_en);
+        self.message_fr = texts.get(&self.message_fr);
     }
 
     /// With the value to write instead.

@@ -27,6 +27,7 @@ use calamine::Data;
 use chrono::NaiveDate;
 
 use super::model::{self, CheckOptions, Problem, Rule, Sheet, Source};
+use crate::note::Texts;
 use crate::package::hash::FastHash;
 use crate::repair::repaired_text;
 use crate::template::{Registry, ValueKind};
@@ -120,23 +121,32 @@ pub fn check(sheet: &Sheet<'_>, registry: &Registry, opts: &CheckOptions) -> Vec
         sheet.book.data_rows(),
         registry,
         opts,
-        &mut Duplicates::default(),
+        &mut Seen::default(),
         &mut out,
     );
     out
 }
 
+/// What the rules remember from one part of a sheet to the next: the rows seen (for
+/// [`Duplicates`]) and the texts of the problems found, each held once.
+#[derive(Debug, Default)]
+pub struct Seen {
+    duplicates: Duplicates,
+    texts: Texts,
+}
+
 /// Every rule on `rows`, data rows of `sheet` given in order, a part of the sheet at a time:
-/// `duplicates` remembers the rows seen in earlier parts. The problems are added to `out`.
+/// `seen` remembers what earlier parts held. The problems are added to `out`.
 pub fn check_rows<'a>(
     sheet: &Sheet<'a>,
     rows: impl Iterator<Item = &'a GridRow>,
     registry: &'a Registry,
     opts: &CheckOptions,
-    duplicates: &mut Duplicates,
+    seen: &mut Seen,
     out: &mut Vec<Problem>,
 ) {
     use rayon::prelude::*;
+    let start = out.len();
     let ctx = Ctx::new(sheet, rows, registry, opts);
     // The rules are independent: each makes its own list, side by side.
     let found: Vec<Problem> = RULES
@@ -148,7 +158,10 @@ pub fn check_rows<'a>(
         })
         .collect();
     out.extend(found);
-    duplicates.check(&ctx, out);
+    seen.duplicates.check(&ctx, out);
+    for problem in &mut out[start..] {
+        problem.share(&mut seen.texts);
+    }
 }
 
 /// Every rule of one file that looks at one row at a time, in the order of the table above

@@ -1281,3 +1281,34 @@ fn a_file_checked_a_part_at_a_time_gets_the_answer_of_the_whole_file() {
     assert_eq!(format!("{streamed:?}"), format!("{:?}", whole_of(&late)));
     assert!(!streamed.is_empty());
 }
+
+/// The same problem in many rows says the same words: held once, across the parts a file is
+/// checked in (what keeps `check` of a large file small).
+#[test]
+fn the_same_message_in_two_parts_of_a_file_is_held_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = "information_orientation";
+    let edits = [
+        Edit::new(10, "postal_cd", ""),
+        Edit::new(590, "postal_cd", ""),
+    ];
+    let problems = found(&upload(dir.path(), t, 600, &edits));
+    let empty: Vec<&Problem> = problems
+        .iter()
+        .filter(|p| p.rule == Rule::Mandatory && p.field == "postal_cd")
+        .collect();
+    assert_eq!(empty.len(), 2, "{problems:?}");
+    assert_eq!(empty[0].message_en, empty[1].message_en);
+    assert!(icare_fix::note::ArcStr::ptr_eq(
+        &empty[0].message_en,
+        &empty[1].message_en
+    ));
+    assert!(icare_fix::note::ArcStr::ptr_eq(
+        &empty[0].message_fr,
+        &empty[1].message_fr
+    ));
+    assert!(icare_fix::note::ArcStr::ptr_eq(
+        &empty[0].field,
+        &empty[1].field
+    ));
+}

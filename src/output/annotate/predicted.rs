@@ -30,8 +30,8 @@ impl From<&Problem> for Predicted {
             row: p.row - 1,
             col: p.col,
             error: p.severity == Severity::Error,
-            en: p.message_en.clone(),
-            fr: p.message_fr.clone(),
+            en: p.message_en.to_string(),
+            fr: p.message_fr.to_string(),
         }
     }
 }
