@@ -56,11 +56,7 @@ impl Fingerprint {
     /// The fingerprint, lower-case hex.
     pub fn hex(self) -> String {
         use sha2::Digest;
-        self.0
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::package::input::lower_hex(&self.0.finalize())
     }
 
     /// The fingerprint of the package `zip` as it is, from its directory.

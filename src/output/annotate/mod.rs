@@ -44,7 +44,7 @@ mod predicted;
 mod summary_sheet;
 
 /// Most cells (data rows × columns) of an annotated workbook, within a memory budget of about
-/// 1 GB (106 MB were measured at its peak at 10,000 rows of 95 columns, `cargo bench --bench
+/// 1 GB (88 MB were measured at its peak at 10,000 rows of 95 columns, `cargo bench --bench
 /// annotate_memory`), about 26,000 rows of the widest template.
 pub const MAX_ANNOTATED_CELLS: u64 = 2_500_000;
 

@@ -14,12 +14,12 @@
 //! The data sheet is the workbook's first sheet and the only one with notes, so its parts are
 //! the first ones.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read, Seek, Write};
-use std::rc::Rc;
 
 use rust_xlsxwriter::{Note, Worksheet, XlsxError};
 
+use crate::note::{ArcStr, Texts};
 use crate::output::stamp::{CONTENT_PENDING, CUSTOM_PART, Fingerprint};
 use crate::workbook::col_name;
 
@@ -60,7 +60,7 @@ pub(super) struct CellNotes {
     streamed: bool,
     notes: BTreeMap<(u32, u16), CellNote>,
     /// Each text once.
-    texts: HashSet<Rc<str>>,
+    texts: Texts,
     /// Column widths set, in pixels.
     cols: HashMap<u16, u32>,
     /// Row heights set, in pixels, and hidden rows.
@@ -68,7 +68,7 @@ pub(super) struct CellNotes {
 }
 
 struct CellNote {
-    text: Rc<str>,
+    text: ArcStr,
     author: Option<&'static str>,
     /// Size of the box, in pixels.
     width: u32,
@@ -87,7 +87,7 @@ impl CellNotes {
         CellNotes {
             streamed: true,
             notes: BTreeMap::new(),
-            texts: HashSet::new(),
+            texts: Texts::default(),
             cols: HashMap::new(),
             rows: HashMap::new(),
         }
@@ -130,14 +130,7 @@ impl CellNotes {
         if utf16_len(&text) > MAX_TEXT {
             return Err(XlsxError::MaxStringLengthExceeded);
         }
-        let text = match self.texts.get(text.as_str()) {
-            Some(known) => Rc::clone(known),
-            None => {
-                let text: Rc<str> = text.into();
-                self.texts.insert(Rc::clone(&text));
-                text
-            }
-        };
+        let text = self.texts.get(&text);
         let note = CellNote {
             text,
             author: (utf16_len(author) <= MAX_AUTHOR).then_some(author),
