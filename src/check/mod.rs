@@ -62,32 +62,40 @@ pub fn check_files(
 ) -> Result<Vec<FileReport>> {
     use rayon::prelude::*;
     // Collected whole first: rayon would return any one of several errors.
-    let checked: Vec<Result<(Rejected, Vec<Problem>)>> = paths
+    let checked: Vec<Result<Checked>> = paths
         .par_iter()
         .map(|path| check_streamed(path, registry, opts))
         .collect();
-    let (books, problems): (Vec<Rejected>, Vec<Vec<Problem>>) = checked
+    let (books, found): (Vec<Rejected>, Vec<_>) = checked
         .into_iter()
         .collect::<Result<Vec<_>>>()?
         .into_iter()
         .unzip();
-    let refs: Vec<&Rejected> = books.iter().collect();
-    let sheets = sheets_of(&refs, registry)?;
+    let (lists, problems): (Vec<ColumnLists>, Vec<Vec<Problem>>) = found.into_iter().unzip();
+    let sheets: Vec<Sheet<'_>> = books
+        .iter()
+        .zip(lists)
+        .map(|(book, lists)| Sheet { book, lists })
+        .collect();
     Ok(reports(&sheets, problems, registry))
 }
+
+/// A file checked on its own: what is kept of it, its lists and its problems.
+type Checked = (Rejected, (ColumnLists, Vec<Problem>));
 
 /// Rows checked this many at a time as a file is read: about what is held of its grid.
 const CHUNK: usize = 512;
 
 /// One file read a row at a time, its rules run on its rows a [`CHUNK`] at a time: what is
 /// kept of the file is what [`Rejected::open_notes`] keeps (the notes and the clients, for
-/// the checks across files). Should the notes turn out to be elsewhere than the first rows
-/// said, the file is read whole and checked again, so the answer is the same either way.
+/// the checks across files), with its lists and its problems. Should the notes turn out to
+/// be elsewhere than the first rows said (or the rows out of order), the file is read whole
+/// and checked again, so the answer is the same either way.
 fn check_streamed(
     path: &std::path::Path,
     registry: &Registry,
     opts: &CheckOptions,
-) -> Result<(Rejected, Vec<Problem>)> {
+) -> Result<Checked> {
     let mut streaming = Streaming {
         registry,
         opts,
@@ -97,11 +105,12 @@ fn check_streamed(
         problems: Vec::new(),
     };
     let visited = Rejected::open_visiting(path, registry, &mut streaming)?;
-    if let Some(Err(e)) = streaming.lists {
-        return Err(e);
-    }
+    // The visitor is always told the end, so the lists were made (or failed).
+    let lists = streaming
+        .lists
+        .expect("lists made at the end of the sheet")?;
     if visited.layout_held {
-        return Ok((visited.book, streaming.problems));
+        return Ok((visited.book, (lists, streaming.problems)));
     }
     drop(visited);
     let mut book = Rejected::open(path, registry)?;
@@ -111,7 +120,8 @@ fn check_streamed(
         lists: ColumnLists::of_book(&book, registry)?,
     };
     let problems = rules::check(&sheet, registry, opts);
-    Ok((book, problems))
+    let lists = sheet.lists;
+    Ok((book, (lists, problems)))
 }
 
 /// The rules of one file, run on its rows as they are read ([`check_streamed`]).
@@ -161,26 +171,19 @@ impl RowVisitor for Streaming<'_> {
     }
 }
 
-/// Reads `paths` in parallel; the first error in the order given. Unless `keep_files` (to
-/// write from them afterwards), each workbook lets go of its file once read, so that a
-/// thousand files are never open at once.
+/// Reads `paths` in parallel, whole, each holding its file (to write from it afterwards);
+/// the first error in the order given.
 ///
 /// # Errors
 ///
 /// Fails, with the first such error in the order given, when a file cannot be read as a
 /// workbook or is not an iCARE template (see [`crate::Rejected::open`]).
-pub fn open_all(paths: &[PathBuf], registry: &Registry, keep_files: bool) -> Result<Vec<Rejected>> {
+pub fn open_all(paths: &[PathBuf], registry: &Registry) -> Result<Vec<Rejected>> {
     use rayon::prelude::*;
     // Collected whole first: rayon would return any one of several errors.
     let opened: Vec<Result<Rejected>> = paths
         .par_iter()
-        .map(|path| {
-            let mut book = Rejected::open(path, registry)?;
-            if !keep_files {
-                book.release_input();
-            }
-            Ok(book)
-        })
+        .map(|path| Rejected::open(path, registry))
         .collect();
     opened.into_iter().collect()
 }

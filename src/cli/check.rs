@@ -55,7 +55,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     // Only reported on unless annotated: each file is read a row at a time, its rows
     // checked as they come. Annotated: read whole, to be drawn on.
     let checked = if args.annotate {
-        check::open_all(&args.files, &registry, true).and_then(|books| {
+        check::open_all(&args.files, &registry).and_then(|books| {
             let refs: Vec<&Rejected> = books.iter().collect();
             let reports = check::check_books(&refs, &registry, &opts)?;
             Ok((books, reports))
