@@ -209,7 +209,7 @@ impl Rejected {
             Some((visitor, &mut seen)),
         )?;
         Ok(Visited {
-            layout_held: !seen.out_of_order && seen.notes_column == Some(book.notes_column),
+            layout_held: !seen.not_as_told && seen.notes_column == Some(book.notes_column),
             book,
         })
     }
@@ -228,7 +228,7 @@ impl Rejected {
         // The list sheet is read first, with the same reader, so nothing opens the file again
         // to learn what a column may hold, and a visitor knows the lists before the rows.
         // A list sheet that cannot be read is the concern of the commands that need it.
-        let lov = match read::lov_sheet(&sheets) {
+        let mut lov = match read::lov_sheet(&sheets) {
             Some(info) => match book.read_grid(path, &info.name, None) {
                 Ok(grid) => Ok(Some(grid)),
                 Err(e) => Err(format!("its {} sheet cannot be read: {e}", info.name)),
@@ -254,10 +254,14 @@ impl Rejected {
                         sheets.clone(),
                         info.name.clone(),
                         top_header.clone(),
-                        top.clone(),
+                        top,
                         registry,
                     );
-                    shell.lov = lov.clone();
+                    // Lent to the shell while the sheet is read.
+                    shell.lov = std::mem::replace(&mut lov, Ok(None));
+                    // A second sheet read row by row (the first turned out not to be the
+                    // data sheet): the visitor has seen rows that are not the book's.
+                    seen.not_as_told |= seen.notes_column.is_some();
                     seen.notes_column = Some(shell.notes_column);
                     let mut wanted = noted_cells(&top_header, registry);
                     let mut last = None;
@@ -265,7 +269,7 @@ impl Rejected {
                         if row.row >= top_header.data_start {
                             // A row again, or before the last: the rows are not in order (or
                             // a row comes in pieces), which only the whole sheet puts right.
-                            seen.out_of_order |= last.is_some_and(|last| row.row <= last);
+                            seen.not_as_told |= last.is_some_and(|last| row.row <= last);
                             last = Some(row.row);
                             let cols = wanted(row);
                             visitor.row(&shell, keep_cols(row, &cols));
@@ -273,6 +277,7 @@ impl Rejected {
                     };
                     let grid = book.read_grid_keeping(path, &info.name, &mut keep)?;
                     visitor.end(&shell);
+                    lov = std::mem::replace(&mut shell.lov, Ok(None));
                     grid
                 }
                 (Cells::Noted, None) => {
@@ -568,11 +573,12 @@ fn refuse_by_first_look(input: &Input, format: Format, registry: &Registry) -> R
 }
 
 /// What a row-at-a-time read saw that the visitor was not told: where the first rows put the
-/// notes, and whether the rows came out of order.
+/// notes, and whether the rows came otherwise than as told (out of order, a row in pieces, or
+/// from a second sheet).
 #[derive(Default)]
 struct Seen {
     notes_column: Option<Option<NotesColumn>>,
-    out_of_order: bool,
+    not_as_told: bool,
 }
 
 /// Leaves in `row` only the cells of `cols` and gives back the whole row, its cells in column
@@ -608,9 +614,9 @@ pub trait RowVisitor {
 pub struct Visited {
     /// The workbook, with what [`Rejected::open_notes`] keeps of each data row.
     pub book: Rejected,
-    /// True when the rows came in order, each whole, and the whole sheet puts the notes where
-    /// its first rows did: what the visitor was told holds. When false, what it found must be
-    /// found again from the whole book.
+    /// True when the rows came in order, each whole, from one sheet, and the whole sheet puts
+    /// the notes where its first rows did: what the visitor was told holds. When false, what
+    /// it found must be found again from the whole book.
     pub layout_held: bool,
 }
 
