@@ -16,19 +16,24 @@ use super::text::calamine_text;
 use super::tokens::{Events, Tokenizer};
 use super::xml::{self, XmlProblem, XmlResult, local, push_raw, resolve_ref};
 
-/// Every shared string, in order.
+/// Every shared string, in order: the text of each, but for the marked ones (see
+/// [`SharedStrings::read_marking`]), of which only the mark is kept.
 #[derive(Debug)]
 pub struct SharedStrings {
+    /// The unmarked strings, one after the other.
     text: String,
+    /// Where each string ends in `text` (a marked one ends where it starts).
     ends: Vec<u32>,
-    /// The strings calamine reads otherwise (see [`super::text::calamine_text`]): trimmed,
-    /// `_xHHHH_` escapes decoded, line ends made `\n`. Rare; the self-check needs them.
+    /// The unmarked strings calamine reads otherwise (see [`super::text::calamine_text`]):
+    /// trimmed, `_xHHHH_` escapes decoded, line ends made `\n`. Rare; the self-check needs
+    /// them.
     views: HashMap<u32, String>,
-    /// Whether each string is marked (see [`SharedStrings::read_marking`]), and whether it
-    /// is blank.
+    /// Whether each string is marked, and whether it is blank.
     flags: Vec<(bool, bool)>,
-    /// What marks a string.
-    marked: fn(&str) -> bool,
+    /// The mark of each marked string, by index.
+    marks: HashMap<u32, u32>,
+    /// What marks a string, and with what number.
+    mark: fn(&str) -> Option<u32>,
 }
 
 impl Default for SharedStrings {
@@ -38,7 +43,8 @@ impl Default for SharedStrings {
             ends: Vec::new(),
             views: HashMap::new(),
             flags: Vec::new(),
-            marked: |_| false,
+            marks: HashMap::new(),
+            mark: |_| None,
         }
     }
 }
@@ -47,20 +53,24 @@ impl SharedStrings {
     /// Reads a shared-strings part, marking nothing.
     #[cfg(test)]
     pub fn read<R: BufRead>(source: R) -> XmlResult<SharedStrings> {
-        SharedStrings::read_marking(source, |_| false)
+        SharedStrings::read_marking(source, |_| None, |_, _| {})
     }
 
-    /// Reads a shared-strings part, marking each string `marked` says (an iCARE note, for the
-    /// caller that knows what one is): [`SharedStrings::is_marked`] tells them apart without
-    /// reading the text again.
+    /// Reads a shared-strings part. `mark` gives a number to each string it marks (its count
+    /// of iCARE notes, for the caller that knows what one is): a marked string is held as
+    /// that number ([`SharedStrings::mark`]), not as its text, which is what most of the
+    /// part is in a rejected file. `marked` is shown each marked string (its index, and its
+    /// text as calamine reads it: see [`SharedStrings::calamine_view`]) as it is read, since
+    /// it is not kept.
     pub fn read_marking<R: BufRead>(
         source: R,
-        marked: fn(&str) -> bool,
+        mark: fn(&str) -> Option<u32>,
+        mut marked: impl FnMut(u32, &str),
     ) -> XmlResult<SharedStrings> {
         let mut reader = Tokenizer::new(source);
         let mut buf = Vec::with_capacity(8 * 1024);
         let mut out = SharedStrings {
-            marked,
+            mark,
             ..SharedStrings::default()
         };
         // Depth of <rPh> (phonetic runs are not part of the value) and whether we are inside
@@ -92,12 +102,12 @@ impl SharedStrings {
                 },
                 Event::Empty(e) if local(e.name().as_ref()) == "si" => {
                     view.clear();
-                    out.close(&view);
+                    out.close(&view, &mut marked);
                 }
                 Event::End(e) => match local(e.name().as_ref()) {
                     "si" => {
                         in_si = false;
-                        out.close(&view);
+                        out.close(&view, &mut marked);
                     }
                     "rPh" => phonetic = phonetic.saturating_sub(1),
                     "t" if in_t => {
@@ -125,21 +135,34 @@ impl SharedStrings {
         Ok(out)
     }
 
-    /// Ends the string being read; `view` is how calamine reads it.
-    fn close(&mut self, view: &str) {
+    /// Ends the string being read; `view` is how calamine reads it, shown to `marked` when
+    /// the string is marked.
+    fn close(&mut self, view: &str, marked: &mut impl FnMut(u32, &str)) {
+        let index = self.ends.len() as u32;
         let start = self.ends.last().copied().unwrap_or(0) as usize;
-        if self.text[start..] != *view {
-            self.views.insert(self.ends.len() as u32, view.to_string());
-        }
         let text = &self.text[start..];
-        self.flags
-            .push(((self.marked)(text), text.trim().is_empty()));
+        let mark = (self.mark)(text);
+        self.flags.push((mark.is_some(), text.trim().is_empty()));
+        if let Some(mark) = mark {
+            marked(index, view);
+            self.marks.insert(index, mark);
+            self.text.truncate(start);
+        } else if *text != *view {
+            self.views.insert(index, view.to_string());
+        }
         self.ends.push(self.text.len() as u32);
     }
 
     /// Whether string `i` was marked when read.
     pub fn is_marked(&self, i: usize) -> bool {
         self.flags.get(i).is_some_and(|f| f.0)
+    }
+
+    /// The mark of string `i`, when it was marked.
+    pub fn mark(&self, i: usize) -> Option<u32> {
+        u32::try_from(i)
+            .ok()
+            .and_then(|i| self.marks.get(&i).copied())
     }
 
     /// Whether string `i` is blank (or missing).
@@ -153,7 +176,7 @@ impl SharedStrings {
     }
 
     /// String `i` as calamine reads it (trimmed unless its spaces are kept, escapes
-    /// decoded), for the self-check.
+    /// decoded), for the self-check; `None` for a marked string (only its mark is kept).
     pub fn calamine_view(&self, i: usize) -> Option<&str> {
         match self.views.get(&(i as u32)) {
             Some(view) => Some(view),
@@ -161,8 +184,11 @@ impl SharedStrings {
         }
     }
 
-    /// String `i`.
+    /// String `i`; `None` for a marked string (only its mark is kept) or past the end.
     pub fn get(&self, i: usize) -> Option<&str> {
+        if self.is_marked(i) {
+            return None;
+        }
         let end = *self.ends.get(i)? as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         Some(&self.text[start..end])
@@ -419,14 +445,27 @@ mod tests {
 
     #[test]
     fn strings_are_read_in_order_with_runs_joined() {
-        let sst = SharedStrings::read_marking(SST.as_bytes(), |t| t.contains("[BUID:")).unwrap();
+        let mut seen = Vec::new();
+        let sst = SharedStrings::read_marking(
+            SST.as_bytes(),
+            |t| t.contains("[BUID:").then_some(7),
+            |i, t| seen.push((i, t.to_string())),
+        )
+        .unwrap();
         assert_eq!(sst.ends.len(), 4);
         assert_eq!(sst.get(0), Some("Yes"));
-        assert!(sst.get(1).unwrap().ends_with("(Client) A & B"));
+        // The marked string is held as its mark only, but shown whole while read.
+        assert_eq!(sst.get(1), None);
+        assert_eq!(sst.mark(1), Some(7));
+        assert_eq!(sst.mark(0), None);
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].0, 1);
+        assert!(seen[0].1.ends_with("(Client) A & B"));
+        assert_eq!(sst.calamine_view(1), None);
+        assert_eq!(sst.text, "Yesrich text");
         assert_eq!(sst.get(2), Some("rich text"));
         assert_eq!(sst.get(3), Some(""));
         assert_eq!(sst.get(4), None);
-        assert_eq!(sst.len(), 4);
         assert_eq!(
             (0..5).map(|i| sst.is_marked(i)).collect::<Vec<_>>(),
             [false, true, false, false, false]
@@ -444,6 +483,16 @@ mod tests {
         assert_eq!(sst.calamine_view(3), Some("x y"));
         assert_eq!(sst.calamine_view(4), Some("plain"));
         assert_eq!(sst.views.len(), 3);
+        // A marked string is shown as calamine reads it, as it is read.
+        let mut seen = Vec::new();
+        let sst = SharedStrings::read_marking(
+            text.as_bytes(),
+            |t| t.contains('_').then_some(1),
+            |i, t| seen.push((i, t.to_string())),
+        )
+        .unwrap();
+        assert_eq!(seen, [(2, "a\rb".to_string())]);
+        assert_eq!(sst.views.len(), 2);
     }
 
     #[test]

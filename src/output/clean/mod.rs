@@ -405,16 +405,23 @@ fn prepare(
     registry: &Registry,
     opts: &CleanOptions,
 ) -> Result<Prepared> {
+    // The notes, most of the part in a rejected file, are held as their counts, not their
+    // text (what the rewrite needs of them), and their hashes for the self-check.
+    let mut note_hashes = HashMap::new();
     let sst = match pkg.shared_strings.clone() {
         Some(part) => {
             let source = pkg.stream(&part)?;
-            SharedStrings::read_marking(source, crate::note::contains_note)
-                .map_err(|e| pkg.xml_error(&part, e))?
+            SharedStrings::read_marking(source, sheet::note_mark, |i, text| {
+                note_hashes.insert(i, self_check::StringHashes::of(text));
+            })
+            .map_err(|e| pkg.xml_error(&part, e))?
         }
         None => SharedStrings::default(),
     };
     let (sheet_index, header, top) = find_data_sheet(pkg, &sst, registry)?;
-    let strings = self_check::StringHashes::new(&sst);
+    // Only once the file is known to be a template: a large export is refused first.
+    let strings = self_check::StringHashes::new(&sst, &note_hashes);
+    drop(note_hashes);
     let data_sheet = pkg.sheets[sheet_index].clone();
     let data_part = data_sheet.part.clone().expect("a worksheet with a part");
     let template = registry

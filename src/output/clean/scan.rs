@@ -30,6 +30,9 @@ pub struct TopCell {
     pub text: String,
     /// Whether it is a string cell (not a number or a formula).
     pub is_text: bool,
+    /// Whether it holds iCARE notes. A shared string with notes is held as their number
+    /// only (see [`SharedStrings::read_marking`]): its `text` is then empty.
+    pub note: bool,
     /// Its raw style attribute.
     pub style: Option<String>,
 }
@@ -51,7 +54,12 @@ fn rows_of<R: BufRead>(
 ) -> XmlResult<TopRows> {
     let mut rows: TopRows = Vec::new();
     cells_until(source, last, |cell| {
+        let note = cell.cell_type() == CellType::Shared
+            && cell
+                .shared_index()
+                .is_some_and(|i| sst.is_marked(i as usize));
         let text = match cell.text(sst) {
+            None if note => String::new(),
             Some(t) if trim => t.trim().to_string(),
             Some(t) => t.to_string(),
             None if cell.cell_type() == CellType::Number => cell
@@ -62,13 +70,14 @@ fn rows_of<R: BufRead>(
                 .unwrap_or_else(|_| cell.value.trim().to_string()),
             None => cell.value.trim().to_string(),
         };
-        if text.trim_start().is_empty() {
+        if text.trim_start().is_empty() && !note {
             return;
         }
         let top = TopCell {
             col: cell.col,
             text,
-            is_text: cell.text(sst).is_some() && !cell.formula,
+            is_text: (note || cell.text(sst).is_some()) && !cell.formula,
+            note,
             style: cell.style.clone(),
         };
         match rows.last_mut() {
@@ -128,7 +137,10 @@ impl Scan {
     pub fn of_top_rows(top: &TopRows, data_start: u32) -> Scan {
         let mut scan = Scan::default();
         for (_, cells) in top.iter().filter(|(r, _)| *r >= data_start) {
-            for cell in cells.iter().filter(|c| note::contains_note(&c.text)) {
+            for cell in cells
+                .iter()
+                .filter(|c| c.note || note::contains_note(&c.text))
+            {
                 *scan.note_cells.entry(cell.col).or_default() += 1;
             }
         }
@@ -142,7 +154,7 @@ pub fn text_styles(top: &TopRows, data_start: u32) -> HashMap<u32, Option<String
     for (_, cells) in top.iter().filter(|(r, _)| *r >= data_start) {
         for cell in cells
             .iter()
-            .filter(|c| c.is_text && !note::contains_note(&c.text))
+            .filter(|c| c.is_text && !c.note && !note::contains_note(&c.text))
         {
             styles.entry(cell.col).or_insert_with(|| cell.style.clone());
         }

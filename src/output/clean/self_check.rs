@@ -70,16 +70,22 @@ struct Expect<'a> {
 pub struct StringHashes(Vec<Option<(u64, usize)>>);
 
 impl StringHashes {
-    /// The hashes of every string of `sst`.
-    pub fn new(sst: &SharedStrings) -> StringHashes {
+    /// The hashes of every string of `sst`; those of its marked strings, whose text it does
+    /// not keep, were taken as they were read (see [`StringHashes::of`]).
+    pub fn new(sst: &SharedStrings, marked: &HashMap<u32, Option<(u64, usize)>>) -> StringHashes {
         StringHashes(
             (0..sst.len())
-                .map(|i| {
-                    let text = sst.calamine_view(i).unwrap_or_default();
-                    (!text.is_empty()).then(|| (value_hash(&Hashed::Text(text)), text.len()))
+                .map(|i| match marked.get(&(i as u32)) {
+                    Some(hash) => *hash,
+                    None => StringHashes::of(sst.calamine_view(i).unwrap_or_default()),
                 })
                 .collect(),
         )
+    }
+
+    /// The hash and length of a string as calamine reads it; `None` when it is empty.
+    pub fn of(text: &str) -> Option<(u64, usize)> {
+        (!text.is_empty()).then(|| (value_hash(&Hashed::Text(text)), text.len()))
     }
 }
 
@@ -660,7 +666,7 @@ mod tests {
         let same = book(dir.path(), "same.xlsx", "text");
         let changed = book(dir.path(), "changed.xlsx", "other");
         let sst = SharedStrings::read("<sst><si><t>text</t></si></sst>".as_bytes()).unwrap();
-        let strings = StringHashes::new(&sst);
+        let strings = StringHashes::new(&sst, &HashMap::new());
         let empty = BTreeSet::new();
         let patches = BTreeMap::new();
         let plan = Mapping {

@@ -19,6 +19,7 @@ use crate::note;
 use crate::package::address::cell_name;
 use crate::package::cells::{Cell, CellType, Cursor, FormulaMove, read_cell, read_simple_cell};
 use crate::package::refs::{ColumnRemoval, move_span_1based};
+use crate::package::sst::SharedStrings;
 use crate::package::tokens::{Events, Tokenizer};
 use crate::package::xml::{self, Element, XmlProblem, XmlResult, escape_text, local, push_raw};
 use crate::repair::RepairKind;
@@ -425,12 +426,7 @@ impl<'p, 'a> Rows<'p, 'a> {
             return;
         }
         let text = cell.text(data.sst);
-        let is_note = match cell.cell_type() {
-            CellType::Shared => cell
-                .shared_index()
-                .is_some_and(|i| data.sst.is_marked(i as usize)),
-            _ => text.is_some_and(note::contains_note),
-        };
+        let is_note = notes_in(cell, data.sst).is_some();
         if is_note && let Some(i) = cell.shared_index() {
             outcome.scan.note_strings.push((i, cell.row, cell.col));
         }
@@ -552,7 +548,7 @@ impl<'p, 'a> Rows<'p, 'a> {
                     cell_name(row, col)
                 )));
             }
-            count_note(outcome, cell.text(sst));
+            count_note(outcome, notes_in(cell, sst));
             return Ok(true);
         };
         // A new `r` is written when the cell moved, or lacks one where its place would
@@ -572,9 +568,9 @@ impl<'p, 'a> Rows<'p, 'a> {
                 self.next_patch += 1;
             }
             if !cell.is_blank(sst) {
-                let text = cell.text(sst);
-                if text.is_some_and(note::contains_note) {
-                    count_note(outcome, text);
+                let notes = notes_in(cell, sst);
+                if notes.is_some() {
+                    count_note(outcome, notes);
                 } else {
                     outcome.other_cleared.push(cell_name(out_row, out_col));
                 }
@@ -645,9 +641,29 @@ impl<'p, 'a> Rows<'p, 'a> {
     }
 }
 
-fn count_note(outcome: &mut SheetRewrite, text: Option<&str>) {
-    if let Some(text) = text.filter(|t| note::contains_note(t)) {
-        outcome.notes += note::count_in_cell(text);
+/// How a shared string is marked when read: a text with iCARE notes by their number (held
+/// as that number only, see [`SharedStrings::read_marking`]).
+pub fn note_mark(text: &str) -> Option<u32> {
+    note::contains_note(text).then(|| u32::try_from(note::count_in_cell(text)).unwrap_or(u32::MAX))
+}
+
+/// The number of iCARE notes a cell holds, `None` when it holds none.
+pub fn notes_in(cell: &Cell, sst: &SharedStrings) -> Option<usize> {
+    match cell.cell_type() {
+        CellType::Shared => cell
+            .shared_index()
+            .and_then(|i| sst.mark(i as usize))
+            .map(|n| n as usize),
+        _ => cell
+            .text(sst)
+            .filter(|t| note::contains_note(t))
+            .map(note::count_in_cell),
+    }
+}
+
+fn count_note(outcome: &mut SheetRewrite, notes: Option<usize>) {
+    if let Some(notes) = notes {
+        outcome.notes += notes;
         outcome.note_cells += 1;
     }
 }
