@@ -465,18 +465,45 @@ impl Registry {
 /// Lower case, typographic apostrophes made straight, inner spaces folded, final
 /// punctuation dropped.
 pub fn normalise_message(text: &str) -> String {
-    let folded: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace(['\u{2019}', '\u{2018}'], "'")
-        .to_lowercase();
-    folded.trim_end_matches(['.', ')', ' ', '!']).to_string()
+    // One string built (it is called for every note read): the words joined by one space,
+    // apostrophes made straight, then lowered in place when the text is plain ASCII.
+    let mut folded = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !folded.is_empty() {
+            folded.push(' ');
+        }
+        folded.extend(word.chars().map(|c| match c {
+            '\u{2019}' | '\u{2018}' => '\'',
+            c => c,
+        }));
+    }
+    let mut folded = if folded.is_ascii() {
+        folded.make_ascii_lowercase();
+        folded
+    } else {
+        folded.to_lowercase()
+    };
+    let end = folded.trim_end_matches(['.', ')', ' ', '!']).len();
+    folded.truncate(end);
+    folded
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_are_folded_the_same_whatever_their_spacing_case_and_apostrophes() {
+        assert_eq!(
+            normalise_message("  Le numéro  de\ttéléphone n\u{2019}a PAS été INDIQUÉ. ) "),
+            "le numéro de téléphone n'a pas été indiqué"
+        );
+        assert_eq!(
+            normalise_message("Telephone number has not been ‘specified’!"),
+            "telephone number has not been 'specified'"
+        );
+        assert_eq!(normalise_message(" \n "), "");
+    }
 
     #[test]
     fn builtin_has_the_eight_templates_with_unique_ids() {

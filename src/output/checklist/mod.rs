@@ -100,15 +100,17 @@ impl Checklist {
         for (file, book) in books.iter().enumerate() {
             let lists = ColumnLists::of_book(book, registry)
                 .unwrap_or_else(|_| ColumnLists::build(&book.codes, None, registry));
-            let mut notes_by_row: HashMap<u32, Vec<&LocatedNote>> = HashMap::new();
-            for located in &book.notes {
-                notes_by_row.entry(located.row).or_default().push(located);
-            }
+            // The notes in row order (a stable sort: a row's notes keep their order), each
+            // row's found by a binary search: no list per row.
+            let mut by_row: Vec<&LocatedNote> = book.notes.iter().collect();
+            by_row.sort_by_key(|n| n.row);
             for grid_row in book.data_rows() {
                 let row = grid_row.row;
                 let client = book.client(row);
                 let key = client_key(&client);
-                let notes = notes_by_row.remove(&row).unwrap_or_default();
+                let first = by_row.partition_point(|n| n.row < row);
+                let count = by_row[first..].partition_point(|n| n.row == row);
+                let notes = &by_row[first..first + count];
                 let cascade = key.as_ref().is_some_and(|k| not_validated.contains(k));
                 if notes.is_empty() && !cascade {
                     continue;
@@ -117,7 +119,7 @@ impl Checklist {
                     file,
                     book,
                     row,
-                    &notes,
+                    notes,
                     cascade,
                     (registry, &lists),
                     &mut texts,
@@ -126,7 +128,9 @@ impl Checklist {
                     clients.push(ClientEntry {
                         client,
                         not_validated: cascade,
-                        records: Vec::new(),
+                        // Most clients have one record: room for one, not the four a
+                        // first push makes.
+                        records: Vec::with_capacity(1),
                     });
                     clients.len() - 1
                 });
